@@ -1,0 +1,103 @@
+"""`isobench build`: compile each workload x language for native and wasm32-wasi, then let each
+variant package what it runs (the executable itself, a FROM-scratch image, an AOT module).
+Every step is content-addressed: with nothing changed, a build compiles nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from harness.cache import Artifact, BuildCache, artifact_id
+from harness.errors import IsobenchError
+from harness.targets import Target
+from harness.toolchains import Binary, Compiler, find_compiler
+from harness.workloads import Language, Workload, sha256_file
+
+# (workload, language, variant) -> the artifact that variant runs
+ArtifactKey = tuple[str, str, str]
+StepReport = Callable[[Artifact, bool], None]  # (artifact, had to be built)
+
+
+@dataclass(slots=True)
+class BuildOutcome:
+    artifacts: dict[ArtifactKey, Artifact] = field(default_factory=dict)
+    built: list[Artifact] = field(default_factory=list)
+    cached: list[Artifact] = field(default_factory=list)
+
+    def record(self, artifact: Artifact, was_built: bool) -> None:
+        (self.built if was_built else self.cached).append(artifact)
+
+    def all_artifacts(self) -> list[Artifact]:
+        return [*self.built, *self.cached]
+
+
+def compile_binary(
+    workload: Workload, language: Language, binary: Binary, compiler: Compiler, cache: BuildCache
+) -> tuple[Artifact, bool]:
+    sources = workload.sources[language]
+    output_name = f"{workload.name}.wasm" if binary is Binary.WASM else workload.name
+    recipe = {
+        "sources": {
+            str(path.relative_to(workload.directory)): sha256_file(path) for path in sources
+        },
+        "compiler": compiler.version,
+        "flags": list(compiler.flags(binary)),
+    }
+    kind = binary.value
+    ident = artifact_id(kind, recipe)
+    cached = cache.lookup(kind, ident)
+    if cached is not None:
+        return cached, False
+    output = cache.fresh_directory(kind, ident) / output_name
+    argv = compiler.argv(binary, sources, output)
+    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        message = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
+        raise IsobenchError(
+            f"{workload.directory}: {language.value} {kind} build failed: {message}"
+        )
+    artifact = Artifact(
+        id=ident,
+        kind=kind,
+        workload=workload.name,
+        language=language.value,
+        path=str(output),
+        sha256=sha256_file(output),
+        size_bytes=output.stat().st_size,
+        recipe={**recipe, "argv": argv},
+    )
+    return cache.store(artifact), True
+
+
+def build(
+    workloads: Iterable[Workload],
+    languages: Sequence[Language],
+    targets: Sequence[Target],
+    cache: BuildCache,
+    on_step: StepReport,
+) -> BuildOutcome:
+    outcome = BuildOutcome()
+    compilers: dict[Language, Compiler] = {}
+    binaries_needed = {target.binary for target in targets}
+    for workload in workloads:
+        for language in languages:
+            if language not in workload.sources:
+                continue
+            if language not in compilers:
+                compilers[language] = find_compiler(language)
+            binaries: dict[Binary, Artifact] = {}
+            for binary in sorted(binaries_needed):
+                artifact, was_built = compile_binary(
+                    workload, language, binary, compilers[language], cache
+                )
+                binaries[binary] = artifact
+                outcome.record(artifact, was_built)
+                on_step(artifact, was_built)
+            for target in targets:
+                artifact, was_built = target.package(binaries[target.binary], cache)
+                outcome.artifacts[(workload.name, language.value, target.name)] = artifact
+                if artifact.kind != binaries[target.binary].kind:  # a new artifact, not the binary
+                    outcome.record(artifact, was_built)
+                    on_step(artifact, was_built)
+    return outcome

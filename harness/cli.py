@@ -1,0 +1,475 @@
+"""The `isobench` command: a pipeline of small verbs over the library modules.
+
+    doctor   toolchains and engines found, and how to install what is missing
+    build    compile and package every workload x language x variant (cached by content)
+    run      build (cached), then measure every variant, interleaved, into results/
+    all      the main job: build, run, summarize (the README's first command)
+    summary  recompute the summary table of a results file
+
+User mistakes raise IsobenchError: caught once here, one line, exit code 2. A run in which some
+sample was not ok exits 1 and names the workloads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness import __version__
+from harness.build import BuildOutcome, build
+from harness.cache import Artifact, BuildCache
+from harness.cgroups import MemoryCgroups
+from harness.errors import IsobenchError
+from harness.host import fingerprint, git_revision
+from harness.measure import Cell, Plan, run_plan
+from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
+from harness.stats import CONFIDENCE, Summary, summarize
+from harness.targets import TARGETS, Target
+from harness.toolchains import Check, compiler_checks, find_compiler
+from harness.workloads import Language, select
+
+EXIT_SAMPLES_FAILED = 1
+EXIT_USER_ERROR = 2
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="isobench",
+        description="The same C and Rust workloads as native executables, Docker containers "
+        "and WASI modules, measured side by side.",
+    )
+    parser.add_argument("--version", action="version", version=f"isobench {__version__}")
+    parser.add_argument(
+        "--workloads-dir",
+        type=Path,
+        default=Path("workloads"),
+        help="folder of workload folders (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path("build"),
+        help="content-addressed build cache (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=Path("results"),
+        help="where results files go (default: %(default)s)",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    verbs.add_parser("doctor", help="show toolchains and engines, and how to install the missing")
+
+    selection = argparse.ArgumentParser(add_help=False)
+    selection.add_argument(
+        "-w",
+        "--workload",
+        action="append",
+        dest="workloads",
+        default=[],
+        metavar="NAME",
+        help="a workload to include (repeatable; default: all)",
+    )
+    selection.add_argument(
+        "-l",
+        "--language",
+        action="append",
+        dest="languages",
+        default=[],
+        choices=[language.value for language in Language],
+        help="a language to include (repeatable; default: all)",
+    )
+    selection.add_argument(
+        "--variant",
+        action="append",
+        dest="variants",
+        default=[],
+        choices=list(TARGETS),
+        help="a variant to include (default: all)",
+    )
+    verbs.add_parser("build", parents=[selection], help="compile and package every variant")
+
+    measuring = argparse.ArgumentParser(add_help=False, parents=[selection])
+    measuring.add_argument(
+        "-s", "--size", default="default", help="the workloads' size to run (default: %(default)s)"
+    )
+    measuring.add_argument(
+        "-n",
+        "--repetitions",
+        type=_positive_int,
+        default=10,
+        help="measured samples per cell (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--warmup",
+        type=_non_negative_int,
+        default=1,
+        help="warm-up rounds, recorded, not summarized (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the shuffled run order (default: random, recorded)",
+    )
+    measuring.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="per-sample timeout (default: %(default)s)",
+    )
+    verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
+    verbs.add_parser(
+        "all", parents=[measuring], help="the main job on this host: build, measure, summarize"
+    )
+
+    summary = verbs.add_parser("summary", help="summary table of a results file")
+    summary.add_argument(
+        "results_file",
+        nargs="?",
+        type=Path,
+        help="a results .jsonl (default: the newest in --results-dir)",
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        if args.verb == "doctor":
+            return doctor(console)
+        if args.verb == "build":
+            with opened_targets(args, BuildCache(args.cache_dir)) as targets:
+                build_verb(args, console, targets)
+            return 0
+        if args.verb in ("run", "all"):
+            return run_verb(args, console)
+        return summary_verb(args, console)
+    except IsobenchError as error:
+        Console(stderr=True, highlight=False).print(
+            f"isobench: error: {error}", markup=False, soft_wrap=True
+        )
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        Console(stderr=True).print("isobench: interrupted (results written so far are kept)")
+        return 130
+
+
+# -- doctor ---------------------------------------------------------------------------------
+
+
+def doctor(console: Console) -> int:
+    checks = compiler_checks()
+    for target in TARGETS.values():
+        checks.extend(target.probe())
+    cgroups = MemoryCgroups.detect()
+    checks.append(
+        Check(
+            "memory measurement",
+            cgroups is not None,
+            cgroups.describe() if cgroups else "needs root and a cgroup memory controller",
+            "run isobench as root on a host with the cgroup memory controller",
+        )
+    )
+    table = Table(title="isobench doctor")
+    for column in ("", "toolchain / engine", "found", "to install"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(
+            "[green]ok[/]" if check.found else "[red]missing[/]",
+            check.name,
+            check.detail,
+            "" if check.found else check.install,
+        )
+    console.print(table)
+    missing = [check.name for check in checks if not check.found]
+    if missing:
+        console.print(f"missing: {', '.join(missing)}")
+        return 1
+    return 0
+
+
+# -- build ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def opened_targets(args: argparse.Namespace, cache: BuildCache):  # type: ignore[no-untyped-def]
+    names = args.variants or list(TARGETS)
+    targets: dict[str, Target] = {}
+    try:
+        for name in dict.fromkeys(names):
+            targets[name] = TARGETS[name].open(cache)
+        yield targets
+    finally:
+        for target in targets.values():
+            target.close()
+
+
+def build_verb(
+    args: argparse.Namespace, console: Console, targets: dict[str, Target]
+) -> BuildOutcome:
+    workloads = select(args.workloads_dir, args.workloads)
+    languages = [Language(value) for value in dict.fromkeys(args.languages)] or list(Language)
+    cache = BuildCache(args.cache_dir)
+    with Progress(
+        TextColumn("build"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def on_step(artifact: Artifact, was_built: bool) -> None:
+            progress.update(
+                task,
+                advance=1,
+                description=f"{artifact.workload} {artifact.language} {artifact.kind}",
+            )
+            if was_built:
+                progress.console.print(
+                    f"  built  {artifact.kind:<13} {artifact.workload} ({artifact.language}) "
+                    f"{artifact.size_bytes:>10,} B  {artifact.id[:12]}"
+                )
+
+        outcome = build(workloads, languages, list(targets.values()), cache, on_step)
+    if outcome.built:
+        console.print(
+            f"build: {len(outcome.built)} artifacts built, {len(outcome.cached)} already up to date"
+        )
+    else:
+        console.print(
+            f"build: nothing to compile, all {len(outcome.cached)} artifacts "
+            f"up to date in {cache.root}"
+        )
+    return outcome
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+def run_verb(args: argparse.Namespace, console: Console) -> int:
+    cache = BuildCache(args.cache_dir)
+    with opened_targets(args, cache) as targets:
+        outcome = build_verb(args, console, targets)
+        workloads = select(args.workloads_dir, args.workloads)
+        cells = [
+            Cell(workload, Language(language), variant, workload.size(args.size), artifact)
+            for workload in workloads
+            for (name, language, variant), artifact in outcome.artifacts.items()
+            if name == workload.name
+        ]
+        seed = args.seed if args.seed is not None else uuid.uuid4().int % 2**32
+        plan = Plan(cells, args.repetitions, args.warmup, seed, args.timeout)
+        cgroups = MemoryCgroups.detect()
+        if cgroups is None:
+            console.print(
+                "[yellow]warning:[/] no memory cgroup (needs root): "
+                "peak memory will not be recorded"
+            )
+        header = results_header(args, plan, targets, cgroups, outcome.all_artifacts())
+        path = args.results_dir / f"{header['run_id']}.jsonl"
+        with (
+            ResultsWriter(path, header) as writer,
+            tempfile.TemporaryDirectory(prefix="isobench-", dir=scratch_parent()) as scratch,
+        ):
+            samples = measure_with_progress(
+                console,
+                plan=plan,
+                targets=targets,
+                cgroups=cgroups,
+                writer=writer,
+                scratch=Path(scratch),
+            )
+    console.print(f"results: {path}")
+    print_summary(console, summarize(samples))
+    return report_failures(console, samples)
+
+
+def scratch_parent() -> str | None:
+    """tmpfs when there is one: the instances' stdout files then cost no disk I/O."""
+    shm = Path("/dev/shm")  # noqa: S108 - a private TemporaryDirectory is made inside it
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def measure_with_progress(
+    console: Console,
+    *,
+    plan: Plan,
+    targets: dict[str, Target],
+    cgroups: MemoryCgroups | None,
+    writer: ResultsWriter,
+    scratch: Path,
+) -> list[Sample]:
+    with Progress(
+        TextColumn("run  "),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=plan.total)
+
+        def on_sample(cell: Cell, sample: Sample) -> None:
+            progress.update(task, advance=1, description=cell.label)
+
+        return run_plan(
+            plan, targets, cgroups=cgroups, writer=writer, scratch=scratch, on_sample=on_sample
+        )
+
+
+def results_header(
+    args: argparse.Namespace,
+    plan: Plan,
+    targets: dict[str, Target],
+    cgroups: MemoryCgroups | None,
+    artifacts: list[Artifact],
+) -> dict[str, object]:
+    host = fingerprint()
+    started = datetime.now(UTC)
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{host['hostname']}-{uuid.uuid4().hex[:6]}"
+    compilers = {language.value: find_compiler(language).version for language in Language}
+    engines: dict[str, str] = {}
+    for target in targets.values():
+        engines.update(target.versions())
+    return {
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "isobench_version": __version__,
+        "git_revision": git_revision(Path(__file__).resolve().parent.parent),
+        "host": host,
+        "tools": {"compilers": compilers, "engines": engines},
+        "plan": {
+            "size": args.size,
+            "repetitions": plan.repetitions,
+            "warmup": plan.warmup,
+            "seed": plan.seed,
+            "timeout_s": plan.timeout_s,
+            "order": "every cell once per round, rounds shuffled with random.Random(seed)",
+        },
+        "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
+        "variants": {
+            name: {
+                "wall_scope": target.wall_scope,
+                "phases": list(target.phases),
+                "memory_scope": target.memory_scope,
+            }
+            for name, target in targets.items()
+        },
+        "artifacts": [artifact.to_json() for artifact in artifacts],
+    }
+
+
+def report_failures(console: Console, samples: list[Sample]) -> int:
+    failed: dict[str, dict[str, int]] = {}
+    for sample in samples:
+        if sample.status is not Status.OK:
+            cell = f"{sample.workload} ({sample.language}, {sample.variant}, {sample.size})"
+            failed.setdefault(cell, {}).setdefault(sample.status.value, 0)
+            failed[cell][sample.status.value] += 1
+    if not failed:
+        return 0
+    err = Console(stderr=True, highlight=False)
+    for cell, counts in failed.items():
+        detail = next(
+            s.detail
+            for s in samples
+            if s.status is not Status.OK
+            and cell.startswith(f"{s.workload} ({s.language}, {s.variant},")
+        )
+        statuses = ", ".join(f"{count} {status}" for status, count in counts.items())
+        err.print(f"isobench: {cell}: {statuses}: {detail}", markup=False, soft_wrap=True)
+    workloads = sorted({cell.split(" ", 1)[0] for cell in failed})
+    err.print(f"isobench: samples not ok in workloads: {', '.join(workloads)}", markup=False)
+    return EXIT_SAMPLES_FAILED
+
+
+# -- summary --------------------------------------------------------------------------------
+
+
+def summary_verb(args: argparse.Namespace, console: Console) -> int:
+    path = args.results_file or latest_results(args.results_dir)
+    results = read_results(path)
+    console.print(
+        f"results: {path} (run {results.header.get('run_id')}, "
+        f"{results.header.get('host', {}).get('hostname')})"
+    )
+    if results.truncated:
+        console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
+    print_summary(console, summarize(results.samples))
+    return 0
+
+
+def _ms(value_ns: float) -> str:
+    return f"{value_ns / 1e6:.3f}"
+
+
+def print_summary(console: Console, rows: list[Summary]) -> None:
+    table = Table(
+        title=f"wall time per sample: median and {CONFIDENCE:.0%} CI (ms); "
+        "ratio = median / native median, same run"
+    )
+    for column, justify in (
+        ("workload", "left"),
+        ("lang", "left"),
+        ("size", "left"),
+        ("variant", "left"),
+        ("ok/n", "right"),
+        ("median ms", "right"),
+        ("95% CI ms", "right"),
+        ("× native", "right"),
+        ("peak MiB", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "n<6"
+        table.add_row(
+            row.workload,
+            row.language,
+            row.size,
+            row.variant,
+            f"{row.samples_ok}/{row.samples_total}",
+            _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
+            ci if row.median_wall_ns is not None else "—",
+            f"{row.ratio_to_native:.2f}" if row.ratio_to_native is not None else "—",
+            f"{row.median_peak_memory_bytes / 2**20:.1f}"
+            if row.median_peak_memory_bytes is not None
+            else "—",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The measure loop: interleave variants in seeded-shuffled rounds, take one sample at a time,
+check its output, read its memory group, and write it at once.
+
+A timing is only kept (status ok) when the instance exited 0 and printed exactly the expected
+bytes; everything else is recorded with its status and left out of the statistics.
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.cache import Artifact
+from harness.cgroups import MemoryCgroups
+from harness.results import ResultsWriter, Sample, Status
+from harness.targets import Execution, Invocation, Target
+from harness.workloads import Language, Size, Workload, sha256_bytes
+
+STDERR_EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One thing to measure repeatedly: a workload in one language, variant and size."""
+
+    workload: Workload
+    language: Language
+    variant: str
+    size: Size
+    artifact: Artifact
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload.name} ({self.language.value}, {self.variant}, {self.size.name})"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    cells: Sequence[Cell]
+    repetitions: int  # measured rounds
+    warmup: int  # rounds taken first and kept out of the statistics
+    seed: int
+    timeout_s: float
+
+    def rounds(self) -> Iterator[tuple[int, bool, Cell]]:
+        """(round, is warm-up, cell): every cell once per round, in a seeded random order."""
+        rng = random.Random(self.seed)
+        for round_index in range(self.warmup + self.repetitions):
+            order = list(self.cells)
+            rng.shuffle(order)
+            for cell in order:
+                yield round_index, round_index < self.warmup, cell
+
+    @property
+    def total(self) -> int:
+        return len(self.cells) * (self.warmup + self.repetitions)
+
+
+def judge(
+    execution: Execution, stdout: bytes, stderr: bytes, expected_sha256: str
+) -> tuple[Status, str]:
+    """The sample's status and, when it is not ok, why."""
+    stderr_text = stderr.decode(errors="replace").strip()[-STDERR_EXCERPT_CHARS:]
+    if execution.error:
+        return Status.ERROR, execution.error
+    if execution.timed_out:
+        return Status.TIMEOUT, "killed at the timeout"
+    if execution.crash:
+        return Status.CRASHED, f"{execution.crash}; stderr: {stderr_text!r}"
+    if execution.exit_code != 0:
+        return Status.NONZERO_EXIT, f"exit code {execution.exit_code}; stderr: {stderr_text!r}"
+    actual = sha256_bytes(stdout)
+    if actual != expected_sha256:
+        first_line = stdout.decode(errors="replace").split("\n", 1)[0][:80]
+        return Status.WRONG_OUTPUT, (
+            f"stdout sha256 {actual[:12]} is not the expected {expected_sha256[:12]}; "
+            f"its first line: {first_line!r}"
+        )
+    return Status.OK, ""
+
+
+def take_sample(
+    cell: Cell,
+    target: Target,
+    *,
+    round_index: int,
+    warmup: bool,
+    cgroups: MemoryCgroups | None,
+    scratch: Path,
+    timeout_s: float,
+) -> Sample:
+    stdout_path, stderr_path = scratch / "stdout", scratch / "stderr"
+    for path in (stdout_path, stderr_path):
+        path.unlink(missing_ok=True)
+    cgroup = cgroups.new_sample() if cgroups else None
+    try:
+        invocation = Invocation(
+            cell.artifact, cell.size.args, stdout_path, stderr_path, timeout_s, cgroup
+        )
+        try:
+            execution = target.run(invocation)
+        except Exception as error:  # any failure to run one sample is that sample's status
+            execution = Execution(None, error=f"{type(error).__name__}: {error}")
+        peak = cgroup.peak_bytes() if cgroup and execution.in_cgroup else None
+    finally:
+        if cgroup:
+            cgroup.remove()
+    stdout = stdout_path.read_bytes() if stdout_path.exists() else b""
+    stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
+    status, detail = judge(execution, stdout, stderr, cell.size.expected_stdout_sha256)
+    return Sample(
+        workload=cell.workload.name,
+        language=cell.language.value,
+        variant=cell.variant,
+        size=cell.size.name,
+        arch=platform.machine(),
+        round=round_index,
+        warmup=warmup,
+        status=status,
+        wall_ns=execution.wall_ns,
+        phases_ns=execution.phases_ns,
+        peak_memory_bytes=peak,
+        exit_code=execution.exit_code,
+        stdout_sha256=sha256_bytes(stdout),
+        detail=detail,
+        artifact_id=cell.artifact.id,
+    )
+
+
+def run_plan(
+    plan: Plan,
+    targets: Mapping[str, Target],
+    *,
+    cgroups: MemoryCgroups | None,
+    writer: ResultsWriter,
+    scratch: Path,
+    on_sample: Callable[[Cell, Sample], None],
+) -> list[Sample]:
+    samples = []
+    for round_index, warmup, cell in plan.rounds():
+        sample = take_sample(
+            cell,
+            targets[cell.variant],
+            round_index=round_index,
+            warmup=warmup,
+            cgroups=cgroups,
+            scratch=scratch,
+            timeout_s=plan.timeout_s,
+        )
+        writer.add(sample)
+        samples.append(sample)
+        on_sample(cell, sample)
+    return samples

@@ -1,0 +1,145 @@
+"""Raw results: one JSON Lines file per run, a header line then one line per sample.
+
+Samples are written (and flushed) as they are measured, so an interrupted run leaves a valid
+file. Summaries are never stored: they are recomputed from these rows.
+
+Schema history (bump SCHEMA_VERSION on any change a reader must know about):
+  1 - first version: header {schema_version, run_id, host, tools, variants, artifacts, plan};
+      sample {workload, language, variant, size, arch, round, warmup, status, wall_ns,
+      phases_ns, peak_memory_bytes, exit_code, stdout_sha256, detail, artifact_id}.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from harness.errors import IsobenchError
+
+SCHEMA_VERSION = 1
+
+
+class Status(StrEnum):
+    OK = "ok"  # exited 0 and printed exactly the expected output: the only timings kept
+    WRONG_OUTPUT = "wrong-output"
+    NONZERO_EXIT = "nonzero-exit"
+    CRASHED = "crashed"  # killed by a signal, or a wasm trap
+    TIMEOUT = "timeout"
+    ERROR = "error"  # the harness could not take the sample
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    workload: str
+    language: str
+    variant: str
+    size: str
+    arch: str
+    round: int  # position of the round in the run; variants are shuffled within a round
+    warmup: bool  # warm-up samples are kept as raw data but left out of statistics
+    status: Status
+    wall_ns: int | None  # what it spans depends on the variant: see header `variants`
+    phases_ns: dict[str, int] = field(default_factory=dict)
+    peak_memory_bytes: int | None = None  # None when no memory cgroup was available
+    exit_code: int | None = None
+    stdout_sha256: str = ""
+    detail: str = ""  # why the status is not ok
+    artifact_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "sample", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sample:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["status"] = Status(values["status"])
+        return cls(**values)
+
+
+class ResultsWriter:
+    """Appends one JSON line per sample and flushes it at once."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._stream: IO[str] = path.open("x", encoding="utf-8")
+        self._write({"kind": "header", "schema_version": SCHEMA_VERSION, **header})
+
+    def _write(self, row: dict[str, Any]) -> None:
+        self._stream.write(json.dumps(row, sort_keys=False) + "\n")
+        self._stream.flush()
+
+    def add(self, sample: Sample) -> None:
+        self._write(sample.to_json())
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    path: Path
+    header: dict[str, Any]
+    samples: list[Sample]
+    truncated: bool  # the last line was cut short (the run was interrupted mid-write)
+
+
+def read_results(path: Path) -> Results:
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        raise IsobenchError(f"{path}: no such results file") from None
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise IsobenchError(f"{path}: empty results file")
+    header = _parse_line(path, 1, lines[0])
+    if header.get("kind") != "header":
+        raise IsobenchError(f"{path}: line 1: field 'kind': expected 'header'")
+    if header.get("schema_version") != SCHEMA_VERSION:
+        raise IsobenchError(
+            f"{path}: line 1: field 'schema_version': {header.get('schema_version')!r} is not "
+            f"the version this isobench reads ({SCHEMA_VERSION})"
+        )
+    samples, truncated = [], False
+    for number, line in enumerate(lines[1:], start=2):
+        try:
+            row = _parse_line(path, number, line)
+        except IsobenchError:
+            if number == len(lines):  # an interrupted write can only cut the last line
+                truncated = True
+                break
+            raise
+        if row.get("kind") == "sample":
+            try:
+                samples.append(Sample.from_json(row))
+            except (KeyError, TypeError, ValueError) as error:
+                raise IsobenchError(f"{path}: line {number}: bad sample: {error}") from None
+    return Results(path, header, samples, truncated)
+
+
+def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise IsobenchError(f"{path}: line {number}: not JSON: {error}") from None
+    if not isinstance(row, dict):
+        raise IsobenchError(f"{path}: line {number}: not a JSON object")
+    return row
+
+
+def latest_results(results_dir: Path) -> Path:
+    candidates = sorted(results_dir.glob("*.jsonl"))
+    if not candidates:
+        raise IsobenchError(f"{results_dir}: holds no results (*.jsonl); run `isobench run` first")
+    return candidates[-1]

@@ -1,0 +1,78 @@
+"""The Target protocol: one module per variant (native, docker, wasmtime, ...).
+
+A target knows two things: how to package a compiled binary into the artifact it runs
+(`package`, during `isobench build`), and how to take one sample of it (`run`). Everything
+else (output checks, statuses, memory groups, interleaving, files) belongs to the measure loop,
+so adding a variant means adding one module and one line in `harness.targets.TARGETS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from harness.cache import Artifact, BuildCache
+from harness.cgroups import SampleCgroup
+from harness.toolchains import Binary, Check
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One sample to take. Everything is prepared before the target starts its clock."""
+
+    artifact: Artifact  # the variant's own artifact (executable, image, AOT module)
+    args: tuple[str, ...]
+    stdout_path: Path  # the instance's stdout goes to this file, for every variant
+    stderr_path: Path
+    timeout_s: float
+    cgroup: SampleCgroup | None  # place the instance here, so its peak memory can be read
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """What a target observed; the measure loop turns it into a Sample with a status."""
+
+    wall_ns: int | None  # the target's `wall_scope`; None when nothing ran
+    phases_ns: dict[str, int] = field(default_factory=dict)
+    exit_code: int | None = None
+    crash: str = ""  # a signal or trap; empty when the instance exited on its own
+    timed_out: bool = False
+    in_cgroup: bool = False  # True only if the instance really ran inside `Invocation.cgroup`
+    error: str = ""  # the harness could not take the sample (not the workload's fault)
+
+
+class Target(Protocol):
+    name: ClassVar[str]  # the variant name written in every sample
+    binary: ClassVar[Binary]  # which compiled binary `package` takes
+    wall_scope: ClassVar[str]  # what `wall_ns` spans, in words, written in the results header
+    phases: ClassVar[tuple[str, ...]]  # the phases recorded in `phases_ns`, in order
+    memory_scope: ClassVar[str]  # what the sample's memory cgroup holds while it runs
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> Target:
+        """Connect to the engine behind the variant, or raise IsobenchError saying how to."""
+        ...
+
+    @staticmethod
+    def probe() -> list[Check]:
+        """`isobench doctor` lines for the engine behind this variant."""
+        ...
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+        """The artifact this variant runs, made from `binary`; True when it had to be built."""
+        ...
+
+    def run(self, invocation: Invocation) -> Execution: ...
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the engine behind this variant, for the results header."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def probe_failure(name: str, error: Exception, install: str) -> Check:
+    return Check(
+        name, False, str(error).splitlines()[0] if str(error) else type(error).__name__, install
+    )

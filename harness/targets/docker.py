@@ -1,0 +1,210 @@
+"""docker: the *same* static executable in a `FROM scratch` image, run through the Engine API."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import docker
+import docker.errors
+import requests
+
+from harness.cache import Artifact, BuildCache, artifact_id
+from harness.errors import IsobenchError
+from harness.targets.base import Execution, Invocation, probe_failure
+from harness.toolchains import Binary, Check
+
+DOCKERFILE = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
+INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log 2>&1 &)"
+IMAGE_REPOSITORY = "isobench"
+LABEL = "org.isobench"
+
+
+def connect() -> Any:
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+        raise IsobenchError(f"Docker Engine not reachable ({error}): {INSTALL}") from None
+    return client
+
+
+def _context_tar(executable: bytes) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data, mode in (
+            ("Dockerfile", DOCKERFILE.encode(), 0o644),
+            ("app", executable, 0o755),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            archive.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+class DockerTarget:
+    name: ClassVar[str] = "docker"
+    binary: ClassVar[Binary] = Binary.NATIVE
+    wall_scope: ClassVar[str] = (
+        "create + start + wait of a container from a present FROM-scratch image, network none, "
+        "each an Engine API call through docker-py timed with perf_counter_ns; remove is timed "
+        "as its own phase and is not in wall_ns"
+    )
+    phases: ClassVar[tuple[str, ...]] = ("create", "start", "wait", "remove")
+    memory_scope: ClassVar[str] = (
+        "the container's cgroup (runc init and the program), from create to exit"
+    )
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.api = client.api
+        # Docker can nest a container's group in ours only with the cgroupfs driver.
+        self.cgroups_usable = client.info().get("CgroupDriver") == "cgroupfs"
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> DockerTarget:
+        return cls(connect())
+
+    @staticmethod
+    def probe() -> list[Check]:
+        try:
+            client = connect()
+            version = client.version()
+            info = client.info()
+        except IsobenchError as error:
+            return [probe_failure("Docker Engine", error, INSTALL)]
+        detail = (
+            f"{version['Version']} (API {version['ApiVersion']}, cgroup driver "
+            f"{info.get('CgroupDriver')}, cgroup v{info.get('CgroupVersion')})"
+        )
+        return [Check("Docker Engine", True, detail)]
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+        recipe = {"executable_sha256": binary.sha256, "dockerfile": DOCKERFILE}
+        ident = artifact_id("docker-image", recipe)
+        tag = f"{IMAGE_REPOSITORY}/{binary.workload}-{binary.language}:{ident[:16]}"
+        cached = cache.lookup("docker-image", ident)
+        if cached is not None and self._image_exists(tag):
+            return cached, False
+        cache.fresh_directory("docker-image", ident)
+        context = _context_tar(Path(binary.path).read_bytes())
+        for chunk in self.api.build(
+            fileobj=context,
+            custom_context=True,
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            pull=False,
+            labels={f"{LABEL}.artifact-id": ident},
+        ):
+            if "error" in chunk:
+                raise IsobenchError(f"docker build of {tag} failed: {chunk['error'].strip()}")
+        image = self.api.inspect_image(tag)
+        inside = self._executable_sha256(tag)
+        if inside != binary.sha256:
+            raise IsobenchError(
+                f"{tag}: /app has sha256 {inside}, the native build has {binary.sha256}"
+            )
+        artifact = Artifact(
+            id=ident,
+            kind="docker-image",
+            workload=binary.workload,
+            language=binary.language,
+            path=binary.path,
+            sha256=binary.sha256,
+            size_bytes=int(image["Size"]),
+            recipe={**recipe, "from_artifact": binary.id},
+            extra={"tag": tag, "image_id": image["Id"], "executable_sha256_in_image": inside},
+        )
+        return cache.store(artifact), True
+
+    def _image_exists(self, tag: str) -> bool:
+        try:
+            self.api.inspect_image(tag)
+        except docker.errors.ImageNotFound:
+            return False
+        return True
+
+    def _executable_sha256(self, tag: str) -> str:
+        """sha256 of /app as stored in the image (read back, not assumed)."""
+        container = self.api.create_container(tag, network_disabled=True)["Id"]
+        try:
+            stream, _ = self.api.get_archive(container, "/app")
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.extractfile("app")
+                if member is None:
+                    raise IsobenchError(f"{tag}: /app is not a regular file")
+                return hashlib.sha256(member.read()).hexdigest()
+        finally:
+            self.api.remove_container(container, force=True)
+
+    def run(self, invocation: Invocation) -> Execution:
+        in_cgroup = invocation.cgroup is not None and self.cgroups_usable
+        host_config = self.api.create_host_config(
+            network_mode="none",
+            cgroup_parent=invocation.cgroup.docker_parent
+            if in_cgroup and invocation.cgroup
+            else None,
+        )
+        tag = invocation.artifact.extra["tag"]
+        phases: dict[str, int] = {}
+        timed_out = False
+        start = time.perf_counter_ns()
+        container = self.api.create_container(
+            tag,
+            command=list(invocation.args),
+            host_config=host_config,
+            labels={LABEL: "sample"},
+        )["Id"]
+        created = time.perf_counter_ns()
+        try:
+            self.api.start(container)
+            started = time.perf_counter_ns()
+            try:
+                status = self.api.wait(container, timeout=invocation.timeout_s)
+            except requests.exceptions.RequestException:
+                timed_out = True
+                self.api.kill(container)
+                status = self.api.wait(container)
+            exited = time.perf_counter_ns()
+            phases = {
+                "create": created - start,
+                "start": started - created,
+                "wait": exited - started,
+            }
+            invocation.stdout_path.write_bytes(self.api.logs(container, stdout=True, stderr=False))
+            invocation.stderr_path.write_bytes(self.api.logs(container, stdout=False, stderr=True))
+        finally:
+            before_remove = time.perf_counter_ns()
+            self.api.remove_container(container, force=True)
+            phases["remove"] = time.perf_counter_ns() - before_remove
+        code = int(status["StatusCode"])
+        # runc reports death by signal N as exit code 128 + N.
+        crash = f"signal {code - 128} (exit code {code})" if 128 < code <= 192 else ""
+        return Execution(
+            wall_ns=None if timed_out else exited - start,
+            phases_ns=phases,
+            exit_code=None if crash else code,
+            crash="" if timed_out else crash,
+            timed_out=timed_out,
+            in_cgroup=in_cgroup,
+        )
+
+    def versions(self) -> dict[str, str]:
+        version = self.client.version()
+        components = {c["Name"]: c["Version"] for c in version.get("Components", [])}
+        return {
+            "docker_engine": version["Version"],
+            "docker_api": version["ApiVersion"],
+            "runc": components.get("runc", ""),
+            "containerd": components.get("containerd", ""),
+        }
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,73 @@
+"""Takes one wasm sample in a fresh process; run as a script, it imports only wasmtime.
+
+Request (argv[1], JSON): module, argv, stdout, stderr, cgroup_procs (or null), timeout_s,
+engine_settings. Reply (one JSON line on stdout): phases in ns, exit_code, trap.
+
+Python start-up, `import wasmtime` (~50 ms) and Engine creation happen before the clock starts:
+they are the runtime's fixed cost, shared by every instance of a real host process. The
+process joins the sample's memory cgroup only then, so the group is charged for what one
+instance adds: the loaded module, its store, linear memory and stack.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import wasmtime
+
+
+def main() -> int:
+    request = json.loads(sys.argv[1])
+    config = wasmtime.Config()
+    for setting, value in request["engine_settings"].items():
+        setattr(config, setting, value)
+    engine = wasmtime.Engine(config)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = request["argv"]
+    wasi.stdout_file = request["stdout"]
+    wasi.stderr_file = request["stderr"]
+    if request["cgroup_procs"]:
+        Path(request["cgroup_procs"]).write_text(f"{os.getpid()}\n")
+    # A wasm call cannot be interrupted by a Python signal handler: let SIGALRM end the process,
+    # which the harness reads as a timeout.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, request["timeout_s"])
+
+    exit_code, trap = 0, ""
+    start = time.perf_counter_ns()
+    module = wasmtime.Module.deserialize_file(engine, request["module"])
+    loaded = time.perf_counter_ns()
+    store = wasmtime.Store(engine)
+    store.set_wasi(wasi)
+    instance = linker.instantiate(store, module)
+    entry = instance.exports(store)["_start"]
+    instantiated = time.perf_counter_ns()
+    try:
+        entry(store)  # type: ignore[operator]
+    except wasmtime.ExitTrap as exit_trap:
+        exit_code = exit_trap.code
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+        exit_code, trap = -1, str(error).strip().splitlines()[0]
+    finished = time.perf_counter_ns()
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+    reply = {
+        "phases_ns": {
+            "load": loaded - start,
+            "instantiate": instantiated - loaded,
+            "run": finished - instantiated,
+        },
+        "exit_code": exit_code,
+        "trap": trap,
+    }
+    sys.stdout.write(json.dumps(reply) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,2 @@
+// noop: exits at once. Its run time is each variant's startup floor.
+fn main() {}
