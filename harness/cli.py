@@ -37,10 +37,11 @@ from harness.results import ResultsWriter, Sample, Status, latest_results, read_
 from harness.stats import CONFIDENCE, Summary, summarize
 from harness.targets import TARGETS, Target
 from harness.toolchains import Check, compiler_checks, find_compiler
-from harness.workloads import Language, select
+from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
+PIPE_WIDTH = 120
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -163,12 +164,15 @@ def _non_negative_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, PIPE_WIDTH)  # CI logs: keep summary rows unwrapped
     try:
         if args.verb == "doctor":
             return doctor(console)
         if args.verb == "build":
+            workloads = select(args.workloads_dir, args.workloads)
             with opened_targets(args, BuildCache(args.cache_dir)) as targets:
-                build_verb(args, console, targets)
+                build_verb(args, console, targets, workloads)
             return 0
         if args.verb in ("run", "all"):
             return run_verb(args, console)
@@ -234,9 +238,11 @@ def opened_targets(args: argparse.Namespace, cache: BuildCache):  # type: ignore
 
 
 def build_verb(
-    args: argparse.Namespace, console: Console, targets: dict[str, Target]
+    args: argparse.Namespace,
+    console: Console,
+    targets: dict[str, Target],
+    workloads: list[Workload],
 ) -> BuildOutcome:
-    workloads = select(args.workloads_dir, args.workloads)
     languages = [Language(value) for value in dict.fromkeys(args.languages)] or list(Language)
     cache = BuildCache(args.cache_dir)
     with Progress(
@@ -279,10 +285,12 @@ def build_verb(
 
 
 def run_verb(args: argparse.Namespace, console: Console) -> int:
+    workloads = select(args.workloads_dir, args.workloads)
+    for workload in workloads:
+        workload.size(args.size)  # an unknown size is a user error before anything runs
     cache = BuildCache(args.cache_dir)
     with opened_targets(args, cache) as targets:
-        outcome = build_verb(args, console, targets)
-        workloads = select(args.workloads_dir, args.workloads)
+        outcome = build_verb(args, console, targets, workloads)
         cells = [
             Cell(workload, Language(language), variant, workload.size(args.size), artifact)
             for workload in workloads

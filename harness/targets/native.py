@@ -62,13 +62,14 @@ class NativeTarget:
     phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit",)
     memory_scope: ClassVar[str] = "the launcher and the program it spawns, from spawn to exit"
 
-    def __init__(self, launcher: Path) -> None:
-        self.launcher = launcher
+    def __init__(self, launcher: Artifact) -> None:
+        self.launcher_artifact = launcher
+        self.launcher = Path(launcher.path)
 
     @classmethod
     def open(cls, cache: BuildCache) -> NativeTarget:
         launcher, _ = build_launcher(find_compiler(Language.C), cache)
-        return cls(Path(launcher.path))
+        return cls(launcher)
 
     @staticmethod
     def probe() -> list[Check]:
@@ -110,7 +111,11 @@ class NativeTarget:
         )
 
     def versions(self) -> dict[str, str]:
-        return {"kernel": os.uname().release}
+        return {
+            "kernel": os.uname().release,
+            "native_launcher_sha256": self.launcher_artifact.sha256,
+            "native_launcher_compiler": self.launcher_artifact.recipe["compiler"],
+        }
 
     def close(self) -> None:
         pass

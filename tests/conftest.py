@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.cache import Artifact
+from harness.measure import Cell
+from harness.workloads import Language, load_workload
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = PROJECT_ROOT / "workloads"
+
+
+@pytest.fixture
+def workloads_copy(tmp_path: Path) -> Path:
+    """A private copy of the project's workloads, safe to edit."""
+    destination = tmp_path / "workloads"
+    shutil.copytree(WORKLOADS, destination)
+    return destination
+
+
+def write_workload(root: Path, name: str, manifest: str, files: dict[str, str]) -> Path:
+    directory = root / name
+    directory.mkdir(parents=True)
+    (directory / "workload.toml").write_text(manifest)
+    for relative, text in files.items():
+        (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+        (directory / relative).write_text(text)
+    return directory
+
+
+def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
+    loaded = load_workload(WORKLOADS / workload)
+    artifact = Artifact(
+        id="0" * 64,
+        kind="native",
+        workload=workload,
+        language="c",
+        path="/nonexistent",
+        sha256="",
+        size_bytes=0,
+        recipe={},
+    )
+    return Cell(loaded, Language.C, variant, loaded.size("tiny"), artifact)

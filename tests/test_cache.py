@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.build import compile_binary
+from harness.cache import Artifact, BuildCache, artifact_id
+from harness.toolchains import Binary, Compiler, find_compiler
+from harness.workloads import Language, load_workload
+from tests.conftest import WORKLOADS
+
+RECIPE = {"sources": {"main.c": "ab"}, "compiler": "clang 14", "flags": ["-O2"]}
+
+
+def test_artifact_id_is_stable_and_ignores_key_order() -> None:
+    reordered = {"flags": ["-O2"], "compiler": "clang 14", "sources": {"main.c": "ab"}}
+    assert artifact_id("native", RECIPE) == artifact_id("native", reordered)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {**RECIPE, "sources": {"main.c": "ac"}},
+        {**RECIPE, "compiler": "clang 15"},
+        {**RECIPE, "flags": ["-O3"]},
+        {**RECIPE, "flags": ["-O2", "-static"]},
+    ],
+)
+def test_artifact_id_changes_with_sources_toolchain_and_flags(changed: dict[str, object]) -> None:
+    assert artifact_id("native", RECIPE) != artifact_id("native", changed)
+
+
+def test_artifact_id_depends_on_kind() -> None:
+    assert artifact_id("native", RECIPE) != artifact_id("wasm", RECIPE)
+
+
+def test_a_record_is_found_only_when_its_file_exists(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    directory = cache.fresh_directory("native", "abc")
+    (directory / "app").write_bytes(b"x")
+    artifact = Artifact("abc", "native", "w", "c", str(directory / "app"), "s", 1, RECIPE)
+    cache.store(artifact)
+    assert cache.lookup("native", "abc") == artifact
+    (directory / "app").unlink()
+    assert cache.lookup("native", "abc") is None
+
+
+def test_a_real_compile_is_cached_until_a_source_byte_changes(tmp_path: Path) -> None:
+    shutil.copytree(WORKLOADS / "noop", tmp_path / "noop")
+    cache = BuildCache(tmp_path / "cache")
+    clang = find_compiler(Language.C)
+    workload = load_workload(tmp_path / "noop")
+
+    first, built = compile_binary(workload, Language.C, Binary.WASM, clang, cache)
+    assert built
+    again, built_again = compile_binary(workload, Language.C, Binary.WASM, clang, cache)
+    assert (again, built_again) == (first, False)
+
+    (tmp_path / "noop" / "main.c").write_text("int main(void) { return 0; }\n/* changed */\n")
+    changed, built_changed = compile_binary(
+        load_workload(tmp_path / "noop"), Language.C, Binary.WASM, clang, cache
+    )
+    assert built_changed
+    assert changed.id != first.id
+    assert changed.recipe["flags"] == list(clang.flags(Binary.WASM))
+    assert changed.recipe["compiler"].startswith("Debian clang version 14")
+
+
+def test_a_different_compiler_version_is_a_different_artifact(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    workload = load_workload(WORKLOADS / "noop")
+    real = find_compiler(Language.C)
+    other = Compiler(Language.C, real.executable, real.version + " (patched)")
+    first, _ = compile_binary(workload, Language.C, Binary.WASM, real, cache)
+    second, built = compile_binary(workload, Language.C, Binary.WASM, other, cache)
+    assert built
+    assert first.id != second.id

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.results import ResultsWriter
+from tests.test_results import SAMPLE
+
+
+def test_a_malformed_manifest_is_one_line_and_exit_2(workloads_copy: Path, tmp_path: Path) -> None:
+    manifest = workloads_copy / "noop" / "workload.toml"
+    manifest.write_text(manifest.read_text().replace('name = "noop"', 'name = "Noop!"'))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "--workloads-dir",
+            str(workloads_copy),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "build",
+            "--variant",
+            "native",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert str(manifest) in lines[0]
+    assert "field 'name'" in lines[0]
+    assert "Traceback" not in completed.stderr
+
+
+def test_an_unknown_workload_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--workload", "nope", "--variant", "native"]) == 2
+    assert "unknown workload 'nope'" in capsys.readouterr().err
+
+
+def test_summary_recomputes_from_a_results_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", {"run_id": "r"}) as writer:
+        for wall_ns in (1_000_000, 2_000_000, 3_000_000):
+            writer.add(dataclasses.replace(SAMPLE, wall_ns=wall_ns))
+    assert main(["--results-dir", str(tmp_path), "summary"]) == 0
+    out = capsys.readouterr().out
+    assert "noop" in out
+    assert "2.000" in out  # the median of 1, 2 and 3 ms
+
+
+def test_summary_without_results_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--results-dir", str(tmp_path), "summary"]) == 2
+    assert "run `isobench run` first" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.errors import IsobenchError
+from harness.results import SCHEMA_VERSION, ResultsWriter, Sample, Status, read_results
+
+SAMPLE = Sample(
+    workload="noop",
+    language="c",
+    variant="native",
+    size="tiny",
+    arch="x86_64",
+    round=0,
+    warmup=False,
+    status=Status.OK,
+    wall_ns=1234,
+    phases_ns={"spawn_to_exit": 1234},
+    peak_memory_bytes=4096,
+    exit_code=0,
+    stdout_sha256="e3b0",
+    artifact_id="abc",
+)
+
+
+def test_header_then_one_line_per_sample_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, {"run_id": "r1", "host": {"arch": "x86_64"}}) as writer:
+        writer.add(SAMPLE)
+        writer.add(SAMPLE)
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["schema_version"] == SCHEMA_VERSION
+    assert json.loads(lines[1])["wall_ns"] == 1234
+    results = read_results(path)
+    assert results.header["run_id"] == "r1"
+    assert results.samples == [SAMPLE, SAMPLE]
+    assert not results.truncated
+
+
+def test_each_sample_is_on_disk_before_the_next_is_taken(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    writer = ResultsWriter(path, {"run_id": "r1"})
+    writer.add(SAMPLE)
+    assert len(read_results(path).samples) == 1  # not closed: a crash here keeps the sample
+    writer.close()
+
+
+def test_an_interrupted_write_keeps_the_complete_samples(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+        writer.add(SAMPLE)
+    with path.open("a") as stream:
+        stream.write('{"kind": "sample", "workl')
+    results = read_results(path)
+    assert results.samples == [SAMPLE]
+    assert results.truncated
+
+
+def test_a_results_file_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    ResultsWriter(path, {"run_id": "r1"}).close()
+    with pytest.raises(FileExistsError):
+        ResultsWriter(path, {"run_id": "r1"})
+
+
+def test_another_schema_version_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"kind": "header", "schema_version": 999}) + "\n")
+    with pytest.raises(IsobenchError, match=r"old.jsonl: line 1: field 'schema_version': 999"):
+        read_results(path)
+
+
+def test_a_corrupt_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+        writer.add(SAMPLE)
+    content = path.read_text().splitlines()
+    path.write_text("\n".join([content[0], "garbage", content[1]]) + "\n")
+    with pytest.raises(IsobenchError, match="line 2: not JSON"):
+        read_results(path)
