@@ -18,7 +18,8 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -225,7 +226,8 @@ def doctor(console: Console) -> int:
 
 
 @contextlib.contextmanager
-def opened_targets(args: argparse.Namespace, cache: BuildCache):  # type: ignore[no-untyped-def]
+def opened_targets(args: argparse.Namespace, cache: BuildCache) -> Iterator[dict[str, Target]]:
+    """The selected variants' targets, connected to their engines, closed at the end."""
     names = args.variants or list(TARGETS)
     targets: dict[str, Target] = {}
     try:
@@ -245,15 +247,7 @@ def build_verb(
 ) -> BuildOutcome:
     languages = [Language(value) for value in dict.fromkeys(args.languages)] or list(Language)
     cache = BuildCache(args.cache_dir)
-    with Progress(
-        TextColumn("build"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar(console, "build") as progress:
         task = progress.add_task("", total=None)
 
         def on_step(artifact: Artifact, was_built: bool) -> None:
@@ -321,7 +315,19 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             )
     console.print(f"results: {path}")
     print_summary(console, summarize(samples))
-    return report_failures(console, samples)
+    return report_failures(samples)
+
+
+def progress_bar(console: Console, verb: str) -> Progress:
+    return Progress(
+        TextColumn(f"{verb:<5}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def scratch_parent() -> str | None:
@@ -339,15 +345,7 @@ def measure_with_progress(
     writer: ResultsWriter,
     scratch: Path,
 ) -> list[Sample]:
-    with Progress(
-        TextColumn("run  "),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar(console, "run") as progress:
         task = progress.add_task("", total=plan.total)
 
         def on_sample(cell: Cell, sample: Sample) -> None:
@@ -400,27 +398,26 @@ def results_header(
     }
 
 
-def report_failures(console: Console, samples: list[Sample]) -> int:
-    failed: dict[str, dict[str, int]] = {}
+def report_failures(samples: list[Sample]) -> int:
+    """Names every cell with samples that were not ok, with one example of why."""
+    failing: dict[tuple[str, str, str, str], list[Sample]] = {}
     for sample in samples:
         if sample.status is not Status.OK:
-            cell = f"{sample.workload} ({sample.language}, {sample.variant}, {sample.size})"
-            failed.setdefault(cell, {}).setdefault(sample.status.value, 0)
-            failed[cell][sample.status.value] += 1
-    if not failed:
+            cell = (sample.workload, sample.language, sample.variant, sample.size)
+            failing.setdefault(cell, []).append(sample)
+    if not failing:
         return 0
     err = Console(stderr=True, highlight=False)
-    for cell, counts in failed.items():
-        detail = next(
-            s.detail
-            for s in samples
-            if s.status is not Status.OK
-            and cell.startswith(f"{s.workload} ({s.language}, {s.variant},")
-        )
+    for (workload, language, variant, size), bad in failing.items():
+        counts = Counter(sample.status.value for sample in bad)
         statuses = ", ".join(f"{count} {status}" for status, count in counts.items())
-        err.print(f"isobench: {cell}: {statuses}: {detail}", markup=False, soft_wrap=True)
-    workloads = sorted({cell.split(" ", 1)[0] for cell in failed})
-    err.print(f"isobench: samples not ok in workloads: {', '.join(workloads)}", markup=False)
+        err.print(
+            f"isobench: {workload} ({language}, {variant}, {size}): {statuses}: {bad[0].detail}",
+            markup=False,
+            soft_wrap=True,
+        )
+    workloads = ", ".join(sorted({workload for workload, *_ in failing}))
+    err.print(f"isobench: samples not ok in workloads: {workloads}", markup=False)
     return EXIT_SAMPLES_FAILED
 
 

@@ -12,26 +12,55 @@ import json
 import shutil
 import tarfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
 from harness.cache import RECORD_NAME
 from harness.cli import main
-from harness.results import Status, read_results
+from harness.results import Results, Status, read_results
 from harness.workloads import sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
 pytestmark = pytest.mark.integration
 VARIANTS = ("native", "docker", "wasmtime")
 MiB = 2**20
+Built = dict[tuple[str, str, str], dict[str, Any]]  # (workload, language, kind) -> record
 
 
-def isobench(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    out: str
+    err: str
+    results: Results | None  # the run's results file, when one was written
+
+
+def isobench(capsys: pytest.CaptureFixture[str], *argv: str) -> Outcome:
     code = main(list(argv))
     captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return Outcome(code, captured.out, captured.err, None)
+
+
+def run_isobench(
+    capsys: pytest.CaptureFixture[str],
+    workloads: Path,
+    cache_dir: Path,
+    results_dir: Path,
+    *options: str,
+) -> Outcome:
+    """`isobench run`, one measured round and no warm-up unless `options` say otherwise."""
+    outcome = isobench(
+        capsys,
+        *("--workloads-dir", str(workloads), "--cache-dir", str(cache_dir)),
+        *("--results-dir", str(results_dir), "run", "-n", "1", "--warmup", "0", *options),
+    )
+    files = list(results_dir.glob("*.jsonl"))
+    assert len(files) <= 1
+    return Outcome(**{**outcome.__dict__, "results": read_results(files[0]) if files else None})
 
 
 @pytest.fixture(scope="session")
@@ -40,36 +69,33 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(cache_dir: Path) -> dict[tuple[str, str, str], dict[str, object]]:
-    """Every project workload x language x variant, built once: (workload, lang, kind) -> record."""
+def built(cache_dir: Path) -> Built:
+    """Every project workload x language x variant, built once."""
     assert main(["--workloads-dir", str(WORKLOADS), "--cache-dir", str(cache_dir), "build"]) == 0
     records = [json.loads(path.read_text()) for path in cache_dir.glob(f"*/*/{RECORD_NAME}")]
     return {(r["workload"], r["language"], r["kind"]): r for r in records if r["workload"]}
 
 
-def test_every_workload_is_built_three_ways_in_both_languages(built: dict) -> None:  # type: ignore[type-arg]
+def test_every_workload_is_built_three_ways_in_both_languages(built: Built) -> None:
     for workload in ("noop", "fannkuch-redux"):
         for language in ("c", "rust"):
             kinds = {kind for (w, lang, kind) in built if (w, lang) == (workload, language)}
             assert kinds == {"native", "wasm", "cwasm", "docker-image"}
-            wasm = Path(built[(workload, language, "wasm")]["path"])  # type: ignore[arg-type]
+            wasm = Path(built[(workload, language, "wasm")]["path"])
             assert wasm.read_bytes()[:4] == b"\0asm"
-            native = built[(workload, language, "native")]
-            assert (
-                "-static" in native["recipe"]["flags"]
-                or "target-feature=+crt-static" in native["recipe"]["flags"]
-            )  # type: ignore[index]
+            flags = built[(workload, language, "native")]["recipe"]["flags"]
+            assert "-static" in flags or "target-feature=+crt-static" in flags
 
 
-def test_the_docker_image_holds_the_very_same_executable(built: dict) -> None:  # type: ignore[type-arg]
+def test_the_docker_image_holds_the_very_same_executable(built: Built) -> None:
     client = docker.from_env()
     for workload in ("noop", "fannkuch-redux"):
         for language in ("c", "rust"):
             native = built[(workload, language, "native")]
             image = built[(workload, language, "docker-image")]
-            assert image["extra"]["executable_sha256_in_image"] == native["sha256"]  # type: ignore[index]
+            assert image["extra"]["executable_sha256_in_image"] == native["sha256"]
             # Read /app back out of the image here too, independently of the build code.
-            container = client.api.create_container(image["extra"]["tag"])["Id"]  # type: ignore[index]
+            container = client.api.create_container(image["extra"]["tag"])["Id"]
             try:
                 stream, _ = client.api.get_archive(container, "/app")
                 with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
@@ -82,103 +108,71 @@ def test_the_docker_image_holds_the_very_same_executable(built: dict) -> None:  
 
 
 def test_a_second_build_compiles_nothing(
-    built: dict,
-    cache_dir: Path,  # type: ignore[type-arg]
-    capsys: pytest.CaptureFixture[str],
+    built: Built, cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = {p: p.stat().st_mtime_ns for p in cache_dir.rglob("*") if p.is_file()}
-    code, out, _ = isobench(
+    outcome = isobench(
         capsys, "--workloads-dir", str(WORKLOADS), "--cache-dir", str(cache_dir), "build"
     )
-    assert code == 0
-    assert "nothing to compile, all 16 artifacts up to date" in out
+    assert outcome.code == 0
+    assert "nothing to compile, all 16 artifacts up to date" in outcome.out
     assert {p: p.stat().st_mtime_ns for p in cache_dir.rglob("*") if p.is_file()} == before
 
 
 def test_a_run_checks_and_records_every_variant(
-    built: dict,
-    cache_dir: Path,  # type: ignore[type-arg]
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = isobench(
-        capsys,
-        "--workloads-dir",
-        str(WORKLOADS),
-        "--cache-dir",
-        str(cache_dir),
-        "--results-dir",
-        str(tmp_path),
-        "run",
-        "--size",
-        "tiny",
-        "-n",
-        "2",
-        "--warmup",
-        "1",
-        "--seed",
-        "3",
-    )
-    assert code == 0, err
-    (path,) = tmp_path.glob("*.jsonl")
-    results = read_results(path)
-    header = results.header
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-s", "tiny", "-n", "2", "--warmup", "1",
+        "--seed", "3",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    header = outcome.results.header
     assert header["plan"]["seed"] == 3
     assert header["host"]["arch"]
     assert header["host"]["logical_cores"] >= 1
     assert header["tools"]["compilers"]["c"].startswith("Debian clang version 14")
     assert header["tools"]["compilers"]["rust"].startswith("rustc 1.63")
     assert set(header["variants"]) == set(VARIANTS)
-    assert {"docker_engine", "wasmtime_py"} <= set(header["tools"]["engines"])
+    assert {"docker_engine", "wasmtime_py", "native_launcher_sha256"} <= set(
+        header["tools"]["engines"]
+    )
 
-    assert len(results.samples) == 2 * 2 * 3 * 3  # workloads x languages x variants x rounds
-    assert Counter(s.status for s in results.samples) == {Status.OK: 36}
+    samples = outcome.results.samples
+    assert len(samples) == 2 * 2 * 3 * 3  # workloads x languages x variants x rounds
+    assert Counter(s.status for s in samples) == {Status.OK: 36}
     expected = {
         "noop": sha256_bytes(b""),
         "fannkuch-redux": sha256_bytes(b"228\nPfannkuchen(7) = 16\n"),
     }
-    for sample in results.samples:
+    for sample in samples:
         assert sample.stdout_sha256 == expected[sample.workload]
         assert sample.wall_ns is not None
         assert sample.wall_ns > 0
         assert set(sample.phases_ns) == set(header["variants"][sample.variant]["phases"])
         assert sample.peak_memory_bytes is not None
         assert 0 < sample.peak_memory_bytes < 64 * MiB
-    assert [s.warmup for s in results.samples[:12]] == [True] * 12
-    assert "× native" in out
+    assert [s.warmup for s in samples[:12]] == [True] * 12
+    assert "× native" in outcome.out
 
 
 def test_a_wrong_expected_output_fails_every_variant_and_names_the_workload(
-    built: dict,
+    built: Built,
     cache_dir: Path,
     workloads_copy: Path,
-    tmp_path: Path,  # type: ignore[type-arg]
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     (workloads_copy / "fannkuch-redux" / "expected" / "tiny.stdout").write_text("0\n")
-    code, _, err = isobench(
-        capsys,
-        "--workloads-dir",
-        str(workloads_copy),
-        "--cache-dir",
-        str(cache_dir),
-        "--results-dir",
-        str(tmp_path / "results"),
-        "run",
-        "-w",
-        "fannkuch-redux",
-        "--size",
-        "tiny",
-        "-n",
-        "1",
-        "--warmup",
-        "0",
+    outcome = run_isobench(
+        capsys, workloads_copy, cache_dir, tmp_path, "-w", "fannkuch-redux", "-s", "tiny"
     )
-    assert code == 1
-    assert "fannkuch-redux" in err
-    assert "samples not ok in workloads: fannkuch-redux" in err
-    (path,) = (tmp_path / "results").glob("*.jsonl")
-    samples = read_results(path).samples
+    assert outcome.code == 1
+    assert "isobench: fannkuch-redux (c, native, tiny): 1 wrong-output" in outcome.err
+    assert "samples not ok in workloads: fannkuch-redux" in outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
     assert {(s.language, s.variant) for s in samples} == {
         (language, variant) for language in ("c", "rust") for variant in VARIANTS
     }
@@ -208,10 +202,7 @@ fn main() {
     }
 }
 """
-
-
-def failing_workload(root: Path) -> None:
-    manifest = """
+FAILING_MANIFEST = """
 name = "failing"
 description = "exits 3, crashes, or spins, by its argument"
 [sources]
@@ -227,16 +218,10 @@ expected_stdout = "expected.stdout"
 args = ["spin"]
 expected_stdout = "expected.stdout"
 """
-    write_workload(
-        root,
-        "failing",
-        manifest,
-        {"main.c": FAILING_C, "main.rs": FAILING_RUST, "expected.stdout": ""},
-    )
 
 
 @pytest.mark.parametrize(
-    ("size", "status", "extra"),
+    ("size", "status", "options"),
     [
         ("tiny", Status.NONZERO_EXIT, []),
         ("default", Status.CRASHED, []),
@@ -249,30 +234,17 @@ def test_failures_get_their_status_in_every_variant(
     capsys: pytest.CaptureFixture[str],
     size: str,
     status: Status,
-    extra: list[str],
+    options: list[str],
 ) -> None:
-    failing_workload(tmp_path / "workloads")
-    code, _, err = isobench(
-        capsys,
-        "--workloads-dir",
-        str(tmp_path / "workloads"),
-        "--cache-dir",
-        str(cache_dir),
-        "--results-dir",
-        str(tmp_path / "results"),
-        "run",
-        "--size",
-        size,
-        "-n",
-        "1",
-        "--warmup",
-        "0",
-        *extra,
+    files = {"main.c": FAILING_C, "main.rs": FAILING_RUST, "expected.stdout": ""}
+    write_workload(tmp_path / "workloads", "failing", FAILING_MANIFEST, files)
+    outcome = run_isobench(
+        capsys, tmp_path / "workloads", cache_dir, tmp_path / "results", "-s", size, *options
     )
-    assert code == 1
-    assert "failing" in err
-    (path,) = (tmp_path / "results").glob("*.jsonl")
-    samples = read_results(path).samples
+    assert outcome.code == 1
+    assert "samples not ok in workloads: failing" in outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
     assert {s.variant for s in samples} == set(VARIANTS)
     assert {s.status for s in samples} == {status}, [s.detail for s in samples]
 
@@ -280,7 +252,7 @@ def test_failures_get_their_status_in_every_variant(
 TOUCH_C = r"""
 #include <stdio.h>
 #include <stdlib.h>
-/* Allocates N MiB and writes every page, then reads them all back so nothing is optimised away. */
+/* Allocates N MiB and writes every page, then reads them back so nothing is optimised away. */
 int main(int argc, char **argv) {
     size_t bytes = (size_t)atoi(argv[1]) << 20;
     unsigned char *buffer = malloc(bytes);
@@ -311,31 +283,15 @@ expected_stdout = "expected.stdout"
 args = ["{mib}"]
 expected_stdout = "expected.stdout"
 """
-    write_workload(
-        tmp_path / "workloads",
-        "touch",
-        manifest,
-        {"main.c": TOUCH_C, "expected.stdout": f"{expected}\n"},
+    files = {"main.c": TOUCH_C, "expected.stdout": f"{expected}\n"}
+    write_workload(tmp_path / "workloads", "touch", manifest, files)
+    outcome = run_isobench(
+        capsys, tmp_path / "workloads", cache_dir, tmp_path / "results", "-s", "tiny"
     )
-    code, _, err = isobench(
-        capsys,
-        "--workloads-dir",
-        str(tmp_path / "workloads"),
-        "--cache-dir",
-        str(cache_dir),
-        "--results-dir",
-        str(tmp_path / "results"),
-        "run",
-        "--size",
-        "tiny",
-        "-n",
-        "1",
-        "--warmup",
-        "0",
-    )
-    assert code == 0, err
-    (path,) = (tmp_path / "results").glob("*.jsonl")
-    for sample in read_results(path).samples:
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    assert {s.variant for s in outcome.results.samples} == set(VARIANTS)
+    for sample in outcome.results.samples:
         assert sample.peak_memory_bytes is not None
         # The buffer, plus what the variant adds (runc init for docker: ~4 MiB), no more.
         assert mib * MiB <= sample.peak_memory_bytes <= (mib + 16) * MiB, sample
@@ -346,17 +302,10 @@ def test_a_source_that_does_not_compile_is_a_user_error(
 ) -> None:
     shutil.copytree(WORKLOADS / "noop", tmp_path / "noop")
     (tmp_path / "noop" / "main.c").write_text("int main(void) { return }\n")
-    code, _, err = isobench(
+    outcome = isobench(
         capsys,
-        "--workloads-dir",
-        str(tmp_path),
-        "--cache-dir",
-        str(cache_dir),
-        "build",
-        "-l",
-        "c",
-        "--variant",
-        "native",
+        *("--workloads-dir", str(tmp_path), "--cache-dir", str(cache_dir)),
+        *("build", "-l", "c", "--variant", "native"),
     )
-    assert code == 2
-    assert f"{tmp_path / 'noop'}: c native build failed" in err
+    assert outcome.code == 2
+    assert f"{tmp_path / 'noop'}: c native build failed" in outcome.err

@@ -145,12 +145,9 @@ class DockerTarget:
             self.api.remove_container(container, force=True)
 
     def run(self, invocation: Invocation) -> Execution:
-        in_cgroup = invocation.cgroup is not None and self.cgroups_usable
+        cgroup = invocation.cgroup if self.cgroups_usable else None
         host_config = self.api.create_host_config(
-            network_mode="none",
-            cgroup_parent=invocation.cgroup.docker_parent
-            if in_cgroup and invocation.cgroup
-            else None,
+            network_mode="none", cgroup_parent=cgroup.docker_parent if cgroup else None
         )
         tag = invocation.artifact.extra["tag"]
         phases: dict[str, int] = {}
@@ -193,7 +190,7 @@ class DockerTarget:
             exit_code=None if crash else code,
             crash="" if timed_out else crash,
             timed_out=timed_out,
-            in_cgroup=in_cgroup,
+            in_cgroup=cgroup is not None,
         )
 
     def versions(self) -> dict[str, str]:

@@ -102,7 +102,7 @@ class NativeTarget:
         report = parse_report(completed.stdout)
         signal_number = report["signal"]
         return Execution(
-            wall_ns=report["wall_ns"],
+            wall_ns=None if report["timed_out"] else report["wall_ns"],
             phases_ns={"spawn_to_exit": report["wall_ns"]},
             exit_code=None if signal_number else report["exit_code"],
             crash=f"signal {signal_number}" if signal_number and not report["timed_out"] else "",
