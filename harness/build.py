@@ -7,16 +7,29 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
-from harness.targets import Target
 from harness.toolchains import Binary, Compiler, find_compiler
 from harness.workloads import Language, Workload, sha256_file
 
 # (workload, language, variant) -> the artifact that variant runs
 ArtifactKey = tuple[str, str, str]
 StepReport = Callable[[Artifact, bool], None]  # (artifact, had to be built)
+
+
+class Packager(Protocol):
+    """What a build needs of a variant (every Target is one): which compiled binary it takes,
+    and how it turns that into the artifact it runs."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def binary(self) -> Binary: ...
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]: ...
 
 
 @dataclass(slots=True)
@@ -73,7 +86,7 @@ def compile_binary(
 def build(
     workloads: Iterable[Workload],
     languages: Sequence[Language],
-    targets: Sequence[Target],
+    targets: Sequence[Packager],
     cache: BuildCache,
     on_step: StepReport,
 ) -> BuildOutcome:

@@ -1,0 +1,51 @@
+"""The one-way flow: workloads -> build -> targets/measure -> results <- stats <- cli.
+
+Read from the source with `ast`, so a new import against the flow fails here, by name.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+HARNESS = Path(__file__).resolve().parent.parent / "harness"
+
+# module -> harness modules it must never import
+FORBIDDEN = {
+    "workloads": {"build", "targets", "measure", "results", "stats", "cli"},
+    "build": {"targets", "measure", "results", "stats", "cli"},
+    "targets": {"build", "measure", "results", "stats", "cli"},
+    "measure": {"build", "stats", "cli"},
+    "results": {"workloads", "build", "targets", "measure", "stats", "cli"},
+    "stats": {"build", "targets", "measure", "cli"},
+}
+
+
+def harness_imports(path: Path) -> set[str]:
+    """First component under `harness.` of every module `path` imports."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "harness" and len(parts) > 1:
+                imported.add(parts[1])
+    return imported
+
+
+def sources_of(module: str) -> list[Path]:
+    package = HARNESS / module
+    return sorted(package.glob("*.py")) if package.is_dir() else [HARNESS / f"{module}.py"]
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN))
+def test_imports_follow_the_one_way_flow(module: str) -> None:
+    for path in sources_of(module):
+        against_the_flow = harness_imports(path) & FORBIDDEN[module]
+        assert not against_the_flow, f"{path.name} imports {sorted(against_the_flow)}"
