@@ -48,12 +48,12 @@ class BuildOutcome:
 def compile_binary(
     workload: Workload, language: Language, binary: Binary, compiler: Compiler, cache: BuildCache
 ) -> tuple[Artifact, bool]:
-    sources = workload.sources[language]
+    # Compilers run inside the workload folder on relative paths: rustc embeds the source path
+    # it was given (panic locations), and the bytes must not depend on where the checkout is.
+    sources = tuple(path.relative_to(workload.directory) for path in workload.sources[language])
     output_name = f"{workload.name}.wasm" if binary is Binary.WASM else workload.name
     recipe = {
-        "sources": {
-            str(path.relative_to(workload.directory)): sha256_file(path) for path in sources
-        },
+        "sources": {str(path): sha256_file(workload.directory / path) for path in sources},
         "compiler": compiler.version,
         "flags": list(compiler.flags(binary)),
     }
@@ -64,7 +64,9 @@ def compile_binary(
         return cached, False
     output = cache.fresh_directory(kind, ident) / output_name
     argv = compiler.argv(binary, sources, output)
-    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        argv, cwd=workload.directory, capture_output=True, text=True, check=False
+    )
     if completed.returncode != 0:
         message = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
         raise IsobenchError(
@@ -78,7 +80,7 @@ def compile_binary(
         path=str(output),
         sha256=sha256_file(output),
         size_bytes=output.stat().st_size,
-        recipe={**recipe, "argv": argv},
+        recipe={**recipe, "argv": argv, "cwd": str(workload.directory)},
     )
     return cache.store(artifact), True
 

@@ -77,3 +77,19 @@ def test_a_different_compiler_version_is_a_different_artifact(tmp_path: Path) ->
     second, built = compile_binary(workload, Language.C, Binary.WASM, other, cache)
     assert built
     assert first.id != second.id
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("binary", list(Binary))
+def test_the_same_sources_give_the_same_bytes_wherever_the_checkout_is(
+    tmp_path: Path, language: Language, binary: Binary
+) -> None:
+    compiler = find_compiler(language)
+    artifacts = []
+    for checkout in ("one", "elsewhere/two"):
+        shutil.copytree(WORKLOADS / "fannkuch-redux", tmp_path / checkout / "fannkuch-redux")
+        workload = load_workload(tmp_path / checkout / "fannkuch-redux")
+        cache = BuildCache(tmp_path / checkout / "cache")
+        artifacts.append(compile_binary(workload, language, binary, compiler, cache)[0])
+    assert artifacts[0].id == artifacts[1].id
+    assert artifacts[0].sha256 == artifacts[1].sha256

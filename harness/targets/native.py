@@ -30,8 +30,8 @@ def build_launcher(compiler: Compiler, cache: BuildCache) -> tuple[Artifact, boo
     source_path = directory / "launcher.c"
     source_path.write_bytes(source)
     output = directory / "isobench-launch"
-    argv = [compiler.executable, *flags, str(source_path), "-o", str(output)]
-    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    argv = [compiler.executable, *flags, source_path.name, "-o", str(output)]
+    completed = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise IsobenchError(f"could not compile the native launcher: {completed.stderr.strip()}")
     artifact = Artifact(
