@@ -14,6 +14,12 @@ from harness.errors import IsobenchError
 from harness.toolchains import Binary, Compiler, find_compiler
 from harness.workloads import Language, Workload, sha256_file
 
+# Part of every compiled artifact's id. Bump it when *how* a binary is compiled changes in a way
+# the flags do not show, so that no cached artifact built the old way is reused:
+#   1 - first version
+#   2 - compilers run inside the workload folder on relative paths (rustc embeds the path)
+COMPILE_PROCEDURE = 2
+
 # (workload, language, variant) -> the artifact that variant runs
 ArtifactKey = tuple[str, str, str]
 StepReport = Callable[[Artifact, bool], None]  # (artifact, had to be built)
@@ -56,6 +62,7 @@ def compile_binary(
         "sources": {str(path): sha256_file(workload.directory / path) for path in sources},
         "compiler": compiler.version,
         "flags": list(compiler.flags(binary)),
+        "procedure": COMPILE_PROCEDURE,
     }
     kind = binary.value
     ident = artifact_id(kind, recipe)

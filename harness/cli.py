@@ -257,9 +257,10 @@ def build_verb(
                 description=f"{artifact.workload} {artifact.language} {artifact.kind}",
             )
             if was_built:
+                label = f"{artifact.workload} ({artifact.language})"
                 progress.console.print(
-                    f"  built  {artifact.kind:<13} {artifact.workload} ({artifact.language}) "
-                    f"{artifact.size_bytes:>10,} B  {artifact.id[:12]}"
+                    f"  built  {artifact.kind:<13} {label:<28} {artifact.size_bytes:>12,} B  "
+                    f"id {artifact.id[:12]}"
                 )
 
         outcome = build(workloads, languages, list(targets.values()), cache, on_step)

@@ -16,7 +16,7 @@ HARNESS = Path(__file__).resolve().parent.parent / "harness"
 FORBIDDEN = {
     "workloads": {"build", "targets", "measure", "results", "stats", "cli"},
     "build": {"targets", "measure", "results", "stats", "cli"},
-    "targets": {"build", "measure", "results", "stats", "cli"},
+    "targets": {"measure", "results", "stats", "cli"},
     "measure": {"build", "stats", "cli"},
     "results": {"workloads", "build", "targets", "measure", "stats", "cli"},
     "stats": {"build", "targets", "measure", "cli"},

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
+from harness.build import COMPILE_PROCEDURE
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
 from harness.targets.base import Execution, Invocation
@@ -21,7 +22,12 @@ def build_launcher(compiler: Compiler, cache: BuildCache) -> tuple[Artifact, boo
     """Compile `launcher.c` (content-addressed like every artifact)."""
     source = resources.files("harness").joinpath("launcher.c").read_bytes()
     flags = [*C_FLAGS, *LAUNCHER_FLAGS]
-    recipe = {"source_sha256": sha256_bytes(source), "compiler": compiler.version, "flags": flags}
+    recipe = {
+        "source_sha256": sha256_bytes(source),
+        "compiler": compiler.version,
+        "flags": flags,
+        "procedure": COMPILE_PROCEDURE,
+    }
     ident = artifact_id("launcher", recipe)
     cached = cache.lookup("launcher", ident)
     if cached is not None:
