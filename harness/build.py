@@ -1,17 +1,32 @@
-"""`isobench build`: compile each workload x language for native and wasm32-wasi, then let each
-variant package what it runs (the executable itself, a FROM-scratch image, an AOT module).
-Every step is content-addressed: with nothing changed, a build compiles nothing."""
+"""`isobench build`: compile each workload x language x profile for native and wasm32-wasi, then
+let each variant package what it runs (the executable itself, a FROM-scratch image, an AOT
+module). Every step is content-addressed: with nothing changed, a build compiles nothing."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
-from harness.toolchains import Binary, Compiler, find_compiler
+from harness.toolchains import (
+    CARGO,
+    RUSTC,
+    Binary,
+    Compiler,
+    Profile,
+    cargo_arguments,
+    cargo_home_config,
+    cargo_version,
+    debian_crates,
+    find_compiler,
+)
 from harness.workloads import Language, Workload, sha256_file
 
 # Part of every compiled artifact's id. Bump it when *how* a binary is compiled changes in a way
@@ -20,8 +35,8 @@ from harness.workloads import Language, Workload, sha256_file
 #   2 - compilers run inside the workload folder on relative paths (rustc embeds the path)
 COMPILE_PROCEDURE = 2
 
-# (workload, language, variant) -> the artifact that variant runs
-ArtifactKey = tuple[str, str, str]
+# (workload, language, variant, profile) -> the artifact that variant runs
+ArtifactKey = tuple[str, str, str, str]
 StepReport = Callable[[Artifact, bool], None]  # (artifact, had to be built)
 
 
@@ -51,50 +66,132 @@ class BuildOutcome:
         return [*self.built, *self.cached]
 
 
+def _failure(workload: Workload, language: Language, kind: str, stderr: str) -> IsobenchError:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()] or ["(no message)"]
+    first_error = next((line for line in lines if "error" in line.lower()), lines[0])
+    return IsobenchError(
+        f"{workload.directory}: {language.value} {kind} build failed: {first_error}"
+    )
+
+
 def compile_binary(
-    workload: Workload, language: Language, binary: Binary, compiler: Compiler, cache: BuildCache
+    workload: Workload,
+    language: Language,
+    *,
+    binary: Binary,
+    profile: Profile,
+    compiler: Compiler,
+    cache: BuildCache,
 ) -> tuple[Artifact, bool]:
+    sources = workload.sources[language]
     # Compilers run inside the workload folder on relative paths: rustc embeds the source path
     # it was given (panic locations), and the bytes must not depend on where the checkout is.
-    sources = tuple(path.relative_to(workload.directory) for path in workload.sources[language])
-    output_name = f"{workload.name}.wasm" if binary is Binary.WASM else workload.name
-    recipe = {
-        "sources": {str(path): sha256_file(workload.directory / path) for path in sources},
+    recipe: dict[str, Any] = {
+        "sources": {
+            str(path.relative_to(workload.directory)): sha256_file(path)
+            for path in sources.inputs()
+        },
         "compiler": compiler.version,
-        "flags": list(compiler.flags(binary)),
+        "profile": profile.value,
         "procedure": COMPILE_PROCEDURE,
     }
+    if sources.cargo_package is not None:
+        arguments, rustflags = cargo_arguments(binary, profile)
+        recipe |= {"cargo": cargo_version(), "cargo_arguments": arguments,
+                   "rustflags": rustflags, "debian_crates": debian_crates()}  # fmt: skip
+    else:
+        recipe["flags"] = list(compiler.flags(binary, profile))
     kind = binary.value
     ident = artifact_id(kind, recipe)
     cached = cache.lookup(kind, ident)
     if cached is not None:
         return cached, False
-    output = cache.fresh_directory(kind, ident) / output_name
-    argv = compiler.argv(binary, sources, output)
-    completed = subprocess.run(
-        argv, cwd=workload.directory, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        message = (completed.stderr.strip().splitlines() or ["(no message)"])[0]
-        raise IsobenchError(
-            f"{workload.directory}: {language.value} {kind} build failed: {message}"
+
+    directory = cache.fresh_directory(kind, ident)
+    output = directory / (f"{workload.name}.wasm" if binary is Binary.WASM else workload.name)
+    if sources.cargo_package is not None:
+        command = _cargo_build(
+            workload,
+            sources.cargo_package,
+            binary=binary,
+            profile=profile,
+            directory=directory,
+            output=output,
         )
+    else:
+        argv = compiler.argv(binary, profile, sources, workload.directory, output)
+        completed = subprocess.run(
+            argv, cwd=workload.directory, capture_output=True, text=True, check=False
+        )
+        if completed.returncode != 0:
+            raise _failure(workload, language, kind, completed.stderr)
+        command = {"argv": argv, "cwd": str(workload.directory)}
     artifact = Artifact(
         id=ident,
         kind=kind,
         workload=workload.name,
         language=language.value,
+        profile=profile.value,
         path=str(output),
         sha256=sha256_file(output),
         size_bytes=output.stat().st_size,
-        recipe={**recipe, "argv": argv, "cwd": str(workload.directory)},
+        recipe={**recipe, **command},
     )
     return cache.store(artifact), True
 
 
+def _cargo_build(
+    workload: Workload,
+    package: Path,
+    *,
+    binary: Binary,
+    profile: Profile,
+    directory: Path,
+    output: Path,
+) -> dict[str, Any]:
+    """Build a Cargo package offline, in a copy (cargo writes Cargo.lock and target/ beside the
+    manifest: the workload folder stays untouched), with crates from Debian's registry."""
+    copy = directory / "package"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("target"))
+    cargo_home = directory / "cargo-home"
+    cargo_home.mkdir()
+    (cargo_home / "config.toml").write_text(cargo_home_config())
+    arguments, rustflags = cargo_arguments(binary, profile)
+    environment = {
+        **os.environ,
+        "CARGO_HOME": str(cargo_home),
+        "CARGO_TARGET_DIR": str(directory / "target"),
+        "RUSTC": RUSTC,
+        "RUSTFLAGS": " ".join(rustflags),
+        # Debian's cargo and rustc first: a rustup toolchain on PATH has no wasm32-wasi std.
+        "PATH": f"/usr/bin:{os.environ.get('PATH', '')}",
+    }
+    argv = [CARGO, *arguments]
+    completed = subprocess.run(
+        argv, cwd=copy, env=environment, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise _failure(workload, Language.RUST, binary.value, completed.stderr)
+    executables = [
+        message["executable"]
+        for message in map(json.loads, completed.stdout.splitlines())
+        if message.get("reason") == "compiler-artifact" and message.get("executable")
+    ]
+    if len(executables) != 1:
+        raise IsobenchError(
+            f"{package}: a Cargo workload must build exactly one binary, it built "
+            f"{len(executables)}"
+        )
+    shutil.copyfile(executables[0], output)
+    output.chmod(0o755)
+    return {"argv": argv, "rustflags_env": environment["RUSTFLAGS"], "cwd": "<copy of package>"}
+
+
 def build(
     workloads: Iterable[Workload],
+    *,
     languages: Sequence[Language],
+    profiles: Sequence[Profile],
     targets: Sequence[Packager],
     cache: BuildCache,
     on_step: StepReport,
@@ -108,18 +205,25 @@ def build(
                 continue
             if language not in compilers:
                 compilers[language] = find_compiler(language)
-            binaries: dict[Binary, Artifact] = {}
-            for binary in sorted(binaries_needed):
-                artifact, was_built = compile_binary(
-                    workload, language, binary, compilers[language], cache
-                )
-                binaries[binary] = artifact
-                outcome.record(artifact, was_built)
-                on_step(artifact, was_built)
-            for target in targets:
-                artifact, was_built = target.package(binaries[target.binary], cache)
-                outcome.artifacts[(workload.name, language.value, target.name)] = artifact
-                if artifact.kind != binaries[target.binary].kind:  # a new artifact, not the binary
+            for profile in profiles:
+                binaries: dict[Binary, Artifact] = {}
+                for binary in sorted(binaries_needed):
+                    artifact, was_built = compile_binary(
+                        workload,
+                        language,
+                        binary=binary,
+                        profile=profile,
+                        compiler=compilers[language],
+                        cache=cache,
+                    )
+                    binaries[binary] = artifact
                     outcome.record(artifact, was_built)
                     on_step(artifact, was_built)
+                for target in targets:
+                    artifact, was_built = target.package(binaries[target.binary], cache)
+                    key = (workload.name, language.value, target.name, profile.value)
+                    outcome.artifacts[key] = artifact
+                    if artifact.kind != binaries[target.binary].kind:  # new, not the binary
+                        outcome.record(artifact, was_built)
+                        on_step(artifact, was_built)
     return outcome

@@ -32,6 +32,7 @@ class Artifact:
     kind: str  # native | wasm | cwasm | docker-image | launcher
     workload: str  # "" for harness-internal artifacts (the launcher)
     language: str
+    profile: str  # build profile (portable, simd); "" where it does not apply
     path: str  # the file; for an image, the file it was made from
     sha256: str  # of the file at `path`
     size_bytes: int  # of the artifact itself (for an image: the image size)

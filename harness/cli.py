@@ -36,8 +36,9 @@ from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
 from harness.stats import CONFIDENCE, Summary, summarize
+from harness.suites import SUITES_FILE, load_suite
 from harness.targets import TARGETS, Target
-from harness.toolchains import Check, compiler_checks, find_compiler
+from harness.toolchains import Check, Profile, compiler_checks, find_compiler
 from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
@@ -82,7 +83,20 @@ def make_parser() -> argparse.ArgumentParser:
         dest="workloads",
         default=[],
         metavar="NAME",
-        help="a workload to include (repeatable; default: all)",
+        help="a workload to include (repeatable; default: the suite's)",
+    )
+    selection.add_argument(
+        "--suite",
+        default=None,
+        help="a suite from workloads/suites.toml (run: default; build: every workload)",
+    )
+    selection.add_argument(
+        "--profile",
+        action="append",
+        dest="profiles",
+        default=[],
+        choices=[profile.value for profile in Profile],
+        help="a build profile (repeatable; default: portable)",
     )
     selection.add_argument(
         "-l",
@@ -105,7 +119,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     measuring = argparse.ArgumentParser(add_help=False, parents=[selection])
     measuring.add_argument(
-        "-s", "--size", default="default", help="the workloads' size to run (default: %(default)s)"
+        "-s",
+        "--size",
+        action="append",
+        dest="sizes",
+        default=[],
+        help="a size to run (repeatable; default: the suite's, else default)",
     )
     measuring.add_argument(
         "-n",
@@ -171,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verb == "doctor":
             return doctor(console)
         if args.verb == "build":
-            workloads = select(args.workloads_dir, args.workloads)
+            workloads, _ = selection(args, measuring=False)
             with opened_targets(args, BuildCache(args.cache_dir)) as targets:
                 build_verb(args, console, targets, workloads)
             return 0
@@ -239,6 +258,24 @@ def opened_targets(args: argparse.Namespace, cache: BuildCache) -> Iterator[dict
             target.close()
 
 
+def selection(args: argparse.Namespace, *, measuring: bool) -> tuple[list[Workload], list[str]]:
+    """The workloads and sizes asked for: -w and -s win over the suite; `run` defaults to the
+    `default` suite when there is a suites file, `build` to every workload."""
+    sizes = list(dict.fromkeys(getattr(args, "sizes", []) or []))
+    has_suites = (args.workloads_dir / SUITES_FILE).is_file()
+    suite_name = args.suite or ("default" if measuring and has_suites else None)
+    if args.workloads or suite_name is None:
+        workloads = select(args.workloads_dir, args.workloads)
+        sizes = sizes or ["default"]
+    else:
+        suite = load_suite(args.workloads_dir, suite_name)
+        workloads, sizes = list(suite.workloads), sizes or list(suite.sizes)
+    for workload in workloads:
+        for size in sizes:
+            workload.size(size)  # an unknown size is a user error before anything runs
+    return workloads, sizes
+
+
 def build_verb(
     args: argparse.Namespace,
     console: Console,
@@ -246,6 +283,7 @@ def build_verb(
     workloads: list[Workload],
 ) -> BuildOutcome:
     languages = [Language(value) for value in dict.fromkeys(args.languages)] or list(Language)
+    profiles = [Profile(value) for value in dict.fromkeys(args.profiles)] or [Profile.PORTABLE]
     cache = BuildCache(args.cache_dir)
     with progress_bar(console, "build") as progress:
         task = progress.add_task("", total=None)
@@ -263,7 +301,14 @@ def build_verb(
                     f"id {artifact.id[:12]}"
                 )
 
-        outcome = build(workloads, languages, list(targets.values()), cache, on_step)
+        outcome = build(
+            workloads,
+            languages=languages,
+            profiles=profiles,
+            targets=list(targets.values()),
+            cache=cache,
+            on_step=on_step,
+        )
     if outcome.built:
         console.print(
             f"build: {len(outcome.built)} artifacts built, {len(outcome.cached)} already up to date"
@@ -280,16 +325,15 @@ def build_verb(
 
 
 def run_verb(args: argparse.Namespace, console: Console) -> int:
-    workloads = select(args.workloads_dir, args.workloads)
-    for workload in workloads:
-        workload.size(args.size)  # an unknown size is a user error before anything runs
+    workloads, sizes = selection(args, measuring=True)
     cache = BuildCache(args.cache_dir)
     with opened_targets(args, cache) as targets:
         outcome = build_verb(args, console, targets, workloads)
         cells = [
-            Cell(workload, Language(language), variant, workload.size(args.size), artifact)
+            Cell(workload, Language(language), variant, workload.size(size), profile, artifact)
             for workload in workloads
-            for (name, language, variant), artifact in outcome.artifacts.items()
+            for size in sizes
+            for (name, language, variant, profile), artifact in outcome.artifacts.items()
             if name == workload.name
         ]
         seed = args.seed if args.seed is not None else uuid.uuid4().int % 2**32
@@ -300,7 +344,14 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
                 "[yellow]warning:[/] no memory cgroup (needs root): "
                 "peak memory will not be recorded"
             )
-        header = results_header(args, plan, targets, cgroups, outcome.all_artifacts())
+        header = results_header(
+            args,
+            plan=plan,
+            sizes=sizes,
+            targets=targets,
+            cgroups=cgroups,
+            artifacts=outcome.all_artifacts(),
+        )
         path = args.results_dir / f"{header['run_id']}.jsonl"
         with (
             ResultsWriter(path, header) as writer,
@@ -359,7 +410,9 @@ def measure_with_progress(
 
 def results_header(
     args: argparse.Namespace,
+    *,
     plan: Plan,
+    sizes: list[str],
     targets: dict[str, Target],
     cgroups: MemoryCgroups | None,
     artifacts: list[Artifact],
@@ -379,7 +432,10 @@ def results_header(
         "host": host,
         "tools": {"compilers": compilers, "engines": engines},
         "plan": {
-            "size": args.size,
+            "suite": args.suite,
+            "workloads": sorted({cell.workload.name for cell in plan.cells}),
+            "sizes": sizes,
+            "profiles": sorted({cell.profile for cell in plan.cells}),
             "repetitions": plan.repetitions,
             "warmup": plan.warmup,
             "seed": plan.seed,

@@ -7,7 +7,7 @@
  * posix_spawn -> wait4 with CLOCK_MONOTONIC around nothing else: the harness's own overhead
  * stays outside the timed region instead of being subtracted afterwards.
  *
- * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDOUT_PATH STDERR_PATH PROGRAM [ARGS...]
+ * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR PROGRAM [ARGS...]
  * prints one line: wall_ns=N exit_code=N signal=N timed_out=0|1 maxrss_kb=N
  * exits 0 when it measured (whatever the program did), 125 when it could not.
  */
@@ -42,8 +42,9 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 6) {
-        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDOUT STDERR PROGRAM [ARGS...]\n");
+    if (argc < 7) {
+        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR "
+                        "PROGRAM [ARGS...]\n");
         return 125;
     }
     const char *cgroup_procs = argv[1];
@@ -57,9 +58,9 @@ int main(int argc, char **argv) {
 
     /* Open everything before the clock starts: creating a file inside the child cost
      * 200-400 us here, which would be billed to the program. The child only dup2()s. */
-    int stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int stdout_fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int stderr_fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int stdin_fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    int stdout_fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int stderr_fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (stdin_fd < 0 || stdout_fd < 0 || stderr_fd < 0) return fail("open stdio files");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -76,10 +77,10 @@ int main(int argc, char **argv) {
     pid_t child;
     setitimer(ITIMER_REAL, &timer, NULL);
     long long start = now_ns();
-    int spawn_error = posix_spawn(&child, argv[5], &actions, NULL, &argv[5], environ);
+    int spawn_error = posix_spawn(&child, argv[6], &actions, NULL, &argv[6], environ);
     if (spawn_error != 0) {
         errno = spawn_error;
-        return fail(argv[5]);
+        return fail(argv[6]);
     }
     int status = 0;
     struct rusage usage;

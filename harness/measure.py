@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import platform
 import random
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +31,15 @@ class Cell:
     language: Language
     variant: str
     size: Size
+    profile: str
     artifact: Artifact
 
     @property
     def label(self) -> str:
-        return f"{self.workload.name} ({self.language.value}, {self.variant}, {self.size.name})"
+        return (
+            f"{self.workload.name} ({self.language.value}, {self.variant}, {self.size.name}, "
+            f"{self.profile})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +64,7 @@ class Plan:
         return len(self.cells) * (self.warmup + self.repetitions)
 
 
-def judge(
-    execution: Execution, stdout: bytes, stderr: bytes, expected_sha256: str
-) -> tuple[Status, str]:
+def judge(execution: Execution, stdout: bytes, stderr: bytes, expected: Size) -> tuple[Status, str]:
     """The sample's status and, when it is not ok, why."""
     stderr_text = stderr.decode(errors="replace").strip()[-STDERR_EXCERPT_CHARS:]
     if execution.error:
@@ -70,9 +73,13 @@ def judge(
         return Status.TIMEOUT, "killed at the timeout"
     if execution.crash:
         return Status.CRASHED, f"{execution.crash}; stderr: {stderr_text!r}"
-    if execution.exit_code != 0:
-        return Status.NONZERO_EXIT, f"exit code {execution.exit_code}; stderr: {stderr_text!r}"
+    if execution.exit_code != expected.expected_exit_code:
+        return Status.WRONG_EXIT_CODE, (
+            f"exit code {execution.exit_code}, expected {expected.expected_exit_code}; "
+            f"stderr: {stderr_text!r}"
+        )
     actual = sha256_bytes(stdout)
+    expected_sha256 = expected.expected_stdout_sha256
     if actual != expected_sha256:
         first_line = stdout.decode(errors="replace").split("\n", 1)[0][:80]
         return Status.WRONG_OUTPUT, (
@@ -95,10 +102,22 @@ def take_sample(
     stdout_path, stderr_path = scratch / "stdout", scratch / "stderr"
     for path in (stdout_path, stderr_path):
         path.unlink(missing_ok=True)
+    output_dir = scratch / "output"
+    shutil.rmtree(output_dir, ignore_errors=True)
+    if cell.size.needs_output_dir:
+        output_dir.mkdir()
     cgroup = cgroups.new_sample() if cgroups else None
     try:
         invocation = Invocation(
-            cell.artifact, cell.size.args, stdout_path, stderr_path, timeout_s, cgroup
+            artifact=cell.artifact,
+            args=cell.size.args,
+            stdout_path=stdout_path,
+            stderr_path=stderr_path,
+            timeout_s=timeout_s,
+            cgroup=cgroup,
+            stdin_path=cell.size.stdin,
+            input_dir=cell.size.input_dir,
+            output_dir=output_dir if cell.size.needs_output_dir else None,
         )
         try:
             execution = target.run(invocation)
@@ -110,12 +129,13 @@ def take_sample(
             cgroup.remove()
     stdout = stdout_path.read_bytes() if stdout_path.exists() else b""
     stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
-    status, detail = judge(execution, stdout, stderr, cell.size.expected_stdout_sha256)
+    status, detail = judge(execution, stdout, stderr, cell.size)
     return Sample(
         workload=cell.workload.name,
         language=cell.language.value,
         variant=cell.variant,
         size=cell.size.name,
+        profile=cell.profile,
         arch=platform.machine(),
         round=round_index,
         warmup=warmup,
@@ -123,6 +143,7 @@ def take_sample(
         wall_ns=execution.wall_ns,
         phases_ns=execution.phases_ns,
         peak_memory_bytes=peak,
+        linear_memory_bytes=execution.linear_memory_bytes,
         exit_code=execution.exit_code,
         stdout_sha256=sha256_bytes(stdout),
         detail=detail,

@@ -7,6 +7,9 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
   1 - first version: header {schema_version, run_id, host, tools, variants, artifacts, plan};
       sample {workload, language, variant, size, arch, round, warmup, status, wall_ns,
       phases_ns, peak_memory_bytes, exit_code, stdout_sha256, detail, artifact_id}.
+  2 - sample gains `profile` (build profile) and `linear_memory_bytes` (wasm); status
+      "nonzero-exit" becomes "wrong-exit-code" (a size may expect a non-zero exit code).
+      Version 1 files are read as profile "portable".
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from typing import IO, Any
 
 from harness.errors import IsobenchError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class Status(StrEnum):
     OK = "ok"  # exited 0 and printed exactly the expected output: the only timings kept
     WRONG_OUTPUT = "wrong-output"
-    NONZERO_EXIT = "nonzero-exit"
+    WRONG_EXIT_CODE = "wrong-exit-code"  # not the exit code the size expects
     CRASHED = "crashed"  # killed by a signal, or a wasm trap
     TIMEOUT = "timeout"
     ERROR = "error"  # the harness could not take the sample
@@ -37,6 +41,7 @@ class Sample:
     language: str
     variant: str
     size: str
+    profile: str  # build profile: portable or simd
     arch: str
     round: int  # position of the round in the run; variants are shuffled within a round
     warmup: bool  # warm-up samples are kept as raw data but left out of statistics
@@ -44,6 +49,7 @@ class Sample:
     wall_ns: int | None  # what it spans depends on the variant: see header `variants`
     phases_ns: dict[str, int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None  # None when no memory cgroup was available
+    linear_memory_bytes: int | None = None  # wasm only: the instance's memory at exit
     exit_code: int | None = None
     stdout_sha256: str = ""
     detail: str = ""  # why the status is not ok
@@ -53,9 +59,13 @@ class Sample:
         return {"kind": "sample", **asdict(self)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Sample:
+    def from_json(cls, data: dict[str, Any], schema_version: int = SCHEMA_VERSION) -> Sample:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
+        if schema_version == 1:
+            values.setdefault("profile", "portable")
+            if values["status"] == "nonzero-exit":
+                values["status"] = Status.WRONG_EXIT_CODE.value
         values["status"] = Status(values["status"])
         return cls(**values)
 
@@ -106,10 +116,11 @@ def read_results(path: Path) -> Results:
     header = _parse_line(path, 1, lines[0])
     if header.get("kind") != "header":
         raise IsobenchError(f"{path}: line 1: field 'kind': expected 'header'")
-    if header.get("schema_version") != SCHEMA_VERSION:
+    version = header.get("schema_version")
+    if version not in READABLE_VERSIONS:
         raise IsobenchError(
-            f"{path}: line 1: field 'schema_version': {header.get('schema_version')!r} is not "
-            f"the version this isobench reads ({SCHEMA_VERSION})"
+            f"{path}: line 1: field 'schema_version': {version!r} is not a version this "
+            f"isobench reads ({', '.join(map(str, READABLE_VERSIONS))})"
         )
     samples, truncated = [], False
     for number, line in enumerate(lines[1:], start=2):
@@ -122,7 +133,7 @@ def read_results(path: Path) -> Results:
             raise
         if row.get("kind") == "sample":
             try:
-                samples.append(Sample.from_json(row))
+                samples.append(Sample.from_json(row, version))
             except (KeyError, TypeError, ValueError) as error:
                 raise IsobenchError(f"{path}: line {number}: bad sample: {error}") from None
     return Results(path, header, samples, truncated)

@@ -44,23 +44,25 @@ class Summary:
     language: str
     variant: str
     size: str
+    profile: str
     samples_ok: int
     samples_total: int  # non-warm-up samples of every status
     median_wall_ns: float | None
     wall_ci_ns: tuple[float, float] | None
-    ratio_to_native: float | None  # median / native median of the same workload, language, size
+    # median / the native median of the same workload, language, size and profile
+    ratio_to_native: float | None
     median_peak_memory_bytes: float | None
     failures: dict[str, int]  # status -> count, for every status but ok
 
 
 def summarize(samples: Iterable[Sample]) -> list[Summary]:
-    groups: dict[tuple[str, str, str, str], list[Sample]] = {}
+    groups: dict[tuple[str, str, str, str, str], list[Sample]] = {}
     for sample in samples:
         if not sample.warmup:
-            key = (sample.workload, sample.language, sample.variant, sample.size)
+            key = (sample.workload, sample.language, sample.variant, sample.size, sample.profile)
             groups.setdefault(key, []).append(sample)
 
-    medians: dict[tuple[str, str, str, str], float] = {}
+    medians: dict[tuple[str, str, str, str, str], float] = {}
     for key, group in groups.items():
         walls = [s.wall_ns for s in group if s.status is Status.OK and s.wall_ns is not None]
         if walls:
@@ -68,11 +70,11 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
 
     rows = []
     for key, group in groups.items():
-        workload, language, variant, size = key
+        workload, language, variant, size, profile = key
         ok = [s for s in group if s.status is Status.OK]
         walls = [s.wall_ns for s in ok if s.wall_ns is not None]
         peaks = [s.peak_memory_bytes for s in ok if s.peak_memory_bytes is not None]
-        baseline = medians.get((workload, language, BASELINE_VARIANT, size))
+        baseline = medians.get((workload, language, BASELINE_VARIANT, size, profile))
         median = medians.get(key)
         failures: dict[str, int] = {}
         for sample in group:
@@ -84,6 +86,7 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 language=language,
                 variant=variant,
                 size=size,
+                profile=profile,
                 samples_ok=len(ok),
                 samples_total=len(group),
                 median_wall_ns=median,
@@ -93,7 +96,10 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 failures=failures,
             )
         )
-    return sorted(rows, key=lambda r: (r.workload, r.language, r.size, _variant_order(r.variant)))
+    return sorted(
+        rows,
+        key=lambda r: (r.workload, r.language, r.size, r.profile, _variant_order(r.variant)),
+    )
 
 
 def _variant_order(variant: str) -> tuple[int, str]:

@@ -1,35 +1,36 @@
 """Compilers: where they are, their versions, the exact flags isobench uses.
 
 One LLVM (14) for every target: clang builds C for native and wasm32-wasi, Debian's rustc 1.63
-(called by path, never a rustup toolchain that lacks the wasm std) builds Rust for both.
-Every flag lives here so that it is recorded with each artifact and hashed into its id.
+(called by path, never a rustup toolchain that lacks the wasm std) builds Rust for both, and
+Debian's cargo drives it for workloads that are Cargo packages. Every flag lives here so that it
+is recorded with each artifact and hashed into its id.
 """
 
 from __future__ import annotations
 
+import platform
 import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from harness.errors import IsobenchError
-from harness.workloads import Language
+from harness.workloads import Language, Sources
 
 CLANG = "clang"
 RUSTC = "/usr/bin/rustc"  # Debian's: the one with libstd for wasm32-wasi
+CARGO = "/usr/bin/cargo"  # Debian's, which pairs with that rustc
 WASI_SYSROOT = "/usr"  # Debian's wasi-libc lives in /usr/{include,lib}/wasm32-wasi
+DEBIAN_CRATES = Path("/usr/share/cargo/registry")  # librust-*-dev packages put sources here
 
-C_FLAGS = ("-O2", "-s")
+# -ffp-contract=off: clang would fuse a*b+c into one FMA wherever the target has FMA (every
+# aarch64, x86-64 with -mfma); Rust never fuses, and C and Rust must compute the same numbers.
+C_FLAGS = ("-O2", "-s", "-ffp-contract=off")
+RUST_OPT_LEVEL, RUST_CODEGEN_UNITS, RUST_STRIP = "2", "1", "symbols"
 RUST_FLAGS = (
-    "--edition",
-    "2021",
-    "-C",
-    "opt-level=2",
-    "-C",
-    "codegen-units=1",
-    "-C",
-    "strip=symbols",
-)
+    "--edition", "2021", "-C", f"opt-level={RUST_OPT_LEVEL}",
+    "-C", f"codegen-units={RUST_CODEGEN_UNITS}", "-C", f"strip={RUST_STRIP}",
+)  # fmt: skip
 
 
 class Binary(StrEnum):
@@ -37,6 +38,13 @@ class Binary(StrEnum):
 
     NATIVE = "native"  # a static executable for this host
     WASM = "wasm"  # a wasm32-wasi module
+
+
+class Profile(StrEnum):
+    """Build profiles: what a user can compare to see what SIMD changes on each side."""
+
+    PORTABLE = "portable"  # baseline ISA natively; wasm32-wasi without the simd128 proposal
+    SIMD = "simd"  # + the host's common vector extension natively; wasm with simd128
 
 
 TARGET_FLAGS: dict[tuple[Language, Binary], tuple[str, ...]] = {
@@ -47,12 +55,56 @@ TARGET_FLAGS: dict[tuple[Language, Binary], tuple[str, ...]] = {
     (Language.RUST, Binary.WASM): ("--target", "wasm32-wasi"),
 }
 
+# The vector extension the simd profile adds, per host architecture. aarch64 has NEON in its
+# baseline: there the simd profile changes only the wasm side.
+NATIVE_SIMD_FEATURE = {"x86_64": "avx2", "aarch64": ""}
+RUST_TRIPLES = {
+    Binary.WASM: "wasm32-wasi",
+    "x86_64": "x86_64-unknown-linux-gnu",
+    "aarch64": "aarch64-unknown-linux-gnu",
+}
+
+
+def host_arch() -> str:
+    return platform.machine()
+
+
+def host_has_feature(feature: str) -> bool:
+    """Whether this CPU reports `feature` (e.g. avx2) in /proc/cpuinfo."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(
+        feature in line.split(":", 1)[1].split()
+        for line in cpuinfo.splitlines()
+        if line.startswith(("flags", "Features")) and ":" in line
+    )
+
+
+def profile_flags(language: Language, binary: Binary, profile: Profile) -> tuple[str, ...]:
+    if profile is Profile.PORTABLE:
+        return ()
+    if binary is Binary.WASM:
+        return ("-msimd128",) if language is Language.C else ("-C", "target-feature=+simd128")
+    arch = host_arch()
+    if arch not in NATIVE_SIMD_FEATURE:
+        raise IsobenchError(f"the simd profile knows no vector extension for {arch}")
+    feature = NATIVE_SIMD_FEATURE[arch]
+    if not feature:
+        return ()
+    if not host_has_feature(feature):
+        raise IsobenchError(f"the simd profile needs {feature}, which this CPU does not report")
+    return (f"-m{feature}",) if language is Language.C else ("-C", f"target-feature=+{feature}")
+
+
 # How to get each missing piece on Debian/Ubuntu, as root.
 INSTALL = {
     "clang": "apt-get install -y clang lld libc6-dev",
     "wasi-libc": "apt-get install -y wasi-libc libclang-rt-14-dev-wasm32 lld",
     "rustc": "apt-get install -y rustc",
     "rust-wasm32-wasi": "apt-get install -y libstd-rust-dev-wasm32",
+    "cargo": "apt-get install -y cargo",
 }
 
 
@@ -62,14 +114,36 @@ class Compiler:
     executable: str
     version: str  # the compiler's own version line, hashed into every artifact id
 
-    def flags(self, binary: Binary) -> tuple[str, ...]:
+    def flags(self, binary: Binary, profile: Profile) -> tuple[str, ...]:
         common = C_FLAGS if self.language is Language.C else RUST_FLAGS
-        return (*common, *TARGET_FLAGS[(self.language, binary)])
+        return (
+            *common,
+            *TARGET_FLAGS[(self.language, binary)],
+            *profile_flags(self.language, binary, profile),
+        )
 
-    def argv(self, binary: Binary, sources: tuple[Path, ...], output: Path) -> list[str]:
-        # rustc follows `mod` declarations from the crate root, the first source; clang takes all.
-        inputs = sources if self.language is Language.C else sources[:1]
-        return [self.executable, *self.flags(binary), *map(str, inputs), "-o", str(output)]
+    def argv(
+        self,
+        binary: Binary,
+        profile: Profile,
+        sources: Sources,
+        relative_to: Path,
+        output: Path,
+    ) -> list[str]:
+        """The command, with source paths relative to `relative_to` (the compiler's cwd)."""
+        files = [str(path.relative_to(relative_to)) for path in sources.files]
+        if self.language is Language.RUST:
+            # rustc follows `mod` declarations from the crate root, the first file.
+            return [self.executable, *self.flags(binary, profile), files[0], "-o", str(output)]
+        return [
+            self.executable,
+            *self.flags(binary, profile),
+            *(f"-I{path.relative_to(relative_to)}" for path in sources.include_dirs),
+            *(f"-D{define}" for define in sources.defines),
+            *files,
+            "-o",
+            str(output),
+        ]
 
 
 def _version_line(argv: list[str]) -> str | None:
@@ -93,6 +167,13 @@ def find_compiler(language: Language) -> Compiler:
     if version is None:
         raise IsobenchError(f"{RUSTC} not found: {INSTALL['rustc']}")
     return Compiler(language, RUSTC, version)
+
+
+def cargo_version() -> str:
+    version = _version_line([CARGO, "--version"])
+    if version is None:
+        raise IsobenchError(f"{CARGO} not found (needed for Cargo workloads): {INSTALL['cargo']}")
+    return version
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,4 +226,42 @@ def compiler_checks() -> list[Check]:
             INSTALL["rust-wasm32-wasi"],
         )
     )
+    cargo = _version_line([CARGO, "--version"])
+    checks.append(
+        Check(f"cargo ({CARGO})", cargo is not None, cargo or "missing", INSTALL["cargo"])
+    )
+    avx2 = host_has_feature("avx2") if host_arch() == "x86_64" else None
+    if avx2 is not None:
+        checks.append(
+            Check("AVX2 (simd profile)", avx2, "reported by the CPU" if avx2 else "not reported",
+                  "the simd profile needs an AVX2 CPU; portable works anywhere")
+        )  # fmt: skip
     return checks
+
+
+def cargo_arguments(binary: Binary, profile: Profile) -> tuple[list[str], list[str]]:
+    """`cargo build` arguments and RUSTFLAGS: the same optimisation settings as a single-file
+    Rust workload (cargo's release profile is overridden to match RUST_FLAGS)."""
+    triple = RUST_TRIPLES[Binary.WASM] if binary is Binary.WASM else RUST_TRIPLES[host_arch()]
+    arguments = [
+        "build", "--release", "--offline", "--target", triple,
+        "--config", f"profile.release.opt-level={RUST_OPT_LEVEL}",
+        "--config", f"profile.release.codegen-units={RUST_CODEGEN_UNITS}",
+        "--config", f'profile.release.strip="{RUST_STRIP}"',
+        "--message-format=json-render-diagnostics",
+    ]  # fmt: skip
+    static = ["-C", "target-feature=+crt-static"] if binary is Binary.NATIVE else []
+    return arguments, [*static, *profile_flags(Language.RUST, binary, profile)]
+
+
+def cargo_home_config() -> str:
+    """Cargo configuration that resolves crates from Debian's packaged sources, offline."""
+    return (
+        '[source.crates-io]\nreplace-with = "debian"\n\n'
+        f'[source.debian]\ndirectory = "{DEBIAN_CRATES}"\n'
+    )
+
+
+def debian_crates() -> list[str]:
+    """The crate versions Debian has installed: what an offline resolution can pick from."""
+    return sorted(p.name for p in DEBIAN_CRATES.iterdir()) if DEBIAN_CRATES.is_dir() else []

@@ -1,16 +1,31 @@
 """Workloads are data: `workloads/<name>/workload.toml`, sources per language, expected output.
 
-Manifest fields (all paths relative to the workload folder):
+Manifest fields (all paths relative to the workload folder, which they may not leave):
 
     name = "fannkuch-redux"          # must equal the folder name
     description = "one line"
     stresses = "what it exercises"   # optional
-    [sources]
-    c = "main.c"                     # a file or a list of files; the first is compiled
+
+    [sources]                        # short form: a file, or a list whose first file is the main
+    c = "main.c"
     rust = "main.rs"
+
+    [sources.c]                      # long form, C: several files, include folders, defines
+    files = ["main.c", "util.c"]
+    include_dirs = ["include"]
+    defines = ["TABLE_BITS=12"]
+    [sources.rust]                   # long form, Rust: files (the first is the crate root) ...
+    files = ["main.rs"]
+    cargo = "rust"                   # ... or a Cargo package folder (then no `files`)
+
     [sizes.<size>]                   # at least `tiny` and `default`
-    args = ["10"]
+    args = ["10", "{input}", "{output}"]  # {input}/{output}: the input and output folders
+    stdin = "fixtures/request.http"  # optional: the program's stdin (default: empty)
+    input_dir = "fixtures/files"     # optional: read-only folder, its path given as {input}
     expected_stdout = "expected/default.stdout"   # or: expected_sha256 = "<64 hex>"
+    expected_exit_code = 0           # optional, default 0
+
+`{output}` in the args asks for a fresh, empty, writable folder per sample.
 """
 
 from __future__ import annotations
@@ -27,8 +42,11 @@ from harness.errors import IsobenchError
 
 MANIFEST_NAME = "workload.toml"
 REQUIRED_SIZES = ("tiny", "default")
+INPUT_PLACEHOLDER = "{input}"
+OUTPUT_PLACEHOLDER = "{output}"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+_DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=\S*)?")
 
 
 class Language(StrEnum):
@@ -37,11 +55,46 @@ class Language(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Sources:
+    """One language's sources. Paths are absolute."""
+
+    files: tuple[Path, ...]  # C: every file compiled; Rust: the first is the crate root
+    include_dirs: tuple[Path, ...] = ()  # C only
+    defines: tuple[str, ...] = ()  # C only: NAME or NAME=VALUE
+    cargo_package: Path | None = None  # Rust only: a folder holding Cargo.toml
+
+    def inputs(self) -> list[Path]:
+        """Every file whose bytes can change the build: hashed into the artifact id."""
+        found = set(self.files)
+        if self.files:
+            # Headers beside C sources; for Rust, the files `mod` declarations may pull in.
+            pattern = {".c": "*.h", ".rs": "*.rs"}.get(self.files[0].suffix)
+            if pattern:
+                found.update(self.files[0].parent.rglob(pattern))
+        for directory in self.include_dirs:
+            found.update(p for p in directory.rglob("*") if p.is_file())
+        if self.cargo_package is not None:
+            found.update(
+                p
+                for p in self.cargo_package.rglob("*")
+                if p.is_file() and "target" not in p.relative_to(self.cargo_package).parts
+            )
+        return sorted(found)
+
+
+@dataclass(frozen=True, slots=True)
 class Size:
     name: str
     args: tuple[str, ...]
     expected_stdout_sha256: str
     expected_stdout_path: Path | None  # None when the manifest gives the sha256 directly
+    expected_exit_code: int = 0
+    stdin: Path | None = None
+    input_dir: Path | None = None
+
+    @property
+    def needs_output_dir(self) -> bool:
+        return any(OUTPUT_PLACEHOLDER in arg for arg in self.args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +103,7 @@ class Workload:
     description: str
     stresses: str
     directory: Path
-    sources: dict[Language, tuple[Path, ...]]
+    sources: dict[Language, Sources]
     sizes: dict[str, Size]
 
     def size(self, name: str) -> Size:
@@ -100,6 +153,14 @@ class _Fields:
             raise self.fail(field, "missing")
         return value
 
+    def string_list(self, field: str, *, allow_empty: bool = True) -> list[str]:
+        value = self.table.get(field, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(field, "must be a list of strings")
+        if not value and not allow_empty:
+            raise self.fail(field, "must not be empty")
+        return value
+
     def sub_table(self, field: str) -> _Fields:
         value = self.table.get(field)
         if value is None:
@@ -108,13 +169,28 @@ class _Fields:
             raise self.fail(field, f"must be a table, got {type(value).__name__}")
         return _Fields(self.manifest, value, f"{self.prefix}{field}.")
 
-    def existing_file(self, field: str, relative: str) -> Path:
+    def reject_unknown(self, known: set[str]) -> None:
+        for field in self.table:
+            if field not in known:
+                raise self.fail(field, f"unknown field (known: {', '.join(sorted(known))})")
+
+    def _inside(self, field: str, relative: str) -> Path:
         directory = self.manifest.parent
         path = (directory / relative).resolve()
         if not path.is_relative_to(directory.resolve()):
             raise self.fail(field, f"{relative!r} points outside the workload folder")
+        return path
+
+    def existing_file(self, field: str, relative: str) -> Path:
+        path = self._inside(field, relative)
         if not path.is_file():
             raise self.fail(field, f"file {relative!r} does not exist")
+        return path
+
+    def existing_dir(self, field: str, relative: str) -> Path:
+        path = self._inside(field, relative)
+        if not path.is_dir():
+            raise self.fail(field, f"folder {relative!r} does not exist")
         return path
 
 
@@ -128,50 +204,101 @@ def load_workload(directory: Path) -> Workload:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise IsobenchError(f"{manifest}: not valid TOML: {error}") from None
     fields = _Fields(manifest, table)
+    fields.reject_unknown({"name", "description", "stresses", "sources", "sizes"})
 
     name = fields.string("name")
     if not _NAME.fullmatch(name):
         raise fields.fail("name", f"{name!r} must be lowercase letters, digits and '-'")
     if name != directory.name:
         raise fields.fail("name", f"{name!r} must equal the folder name {directory.name!r}")
-    description = fields.string("description")
-    stresses = fields.optional_string("stresses") or ""
-
     return Workload(
         name=name,
-        description=description,
-        stresses=stresses,
+        description=fields.string("description"),
+        stresses=fields.optional_string("stresses") or "",
         directory=directory,
         sources=_load_sources(fields.sub_table("sources")),
         sizes=_load_sizes(fields.sub_table("sizes")),
     )
 
 
-def _load_sources(fields: _Fields) -> dict[Language, tuple[Path, ...]]:
-    sources: dict[Language, tuple[Path, ...]] = {}
+def _load_sources(fields: _Fields) -> dict[Language, Sources]:
+    sources: dict[Language, Sources] = {}
     for key, value in fields.table.items():
         try:
             language = Language(key)
         except ValueError:
             known = ", ".join(language.value for language in Language)
             raise fields.fail(key, f"unknown language (known: {known})") from None
+        if isinstance(value, dict):
+            sources[language] = _long_form(fields.sub_table(key), language)
+            continue
         files = [value] if isinstance(value, str) else value
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise fields.fail(key, "must be a file name or a non-empty list of file names")
-        sources[language] = tuple(fields.existing_file(key, f) for f in files)
+            raise fields.fail(key, "must be a file name, a non-empty list of them, or a table")
+        sources[language] = Sources(tuple(fields.existing_file(key, f) for f in files))
     if not sources:
         raise fields.fail("", "declares no language")
     return sources
+
+
+def _long_form(fields: _Fields, language: Language) -> Sources:
+    if language is Language.RUST:
+        fields.reject_unknown({"files", "cargo"})
+        cargo = fields.optional_string("cargo")
+        files = fields.string_list("files")
+        if (cargo is None) == (not files):
+            raise fields.fail("files", "give exactly one of files, cargo")
+        if cargo is not None:
+            package = fields.existing_dir("cargo", cargo)
+            if not (package / "Cargo.toml").is_file():
+                raise fields.fail("cargo", f"{cargo!r} holds no Cargo.toml")
+            return Sources((), cargo_package=package)
+        return Sources(tuple(fields.existing_file("files", f) for f in files))
+    fields.reject_unknown({"files", "include_dirs", "defines"})
+    files = fields.string_list("files", allow_empty=False)
+    defines = fields.string_list("defines")
+    for define in defines:
+        if not _DEFINE.fullmatch(define):
+            raise fields.fail("defines", f"{define!r} is not NAME or NAME=VALUE")
+    return Sources(
+        files=tuple(fields.existing_file("files", f) for f in files),
+        include_dirs=tuple(
+            fields.existing_dir("include_dirs", d) for d in fields.string_list("include_dirs")
+        ),
+        defines=tuple(defines),
+    )
 
 
 def _load_sizes(fields: _Fields) -> dict[str, Size]:
     sizes: dict[str, Size] = {}
     for size_name in fields.table:
         size_fields = fields.sub_table(size_name)
-        args = size_fields.table.get("args")
-        if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args):
-            raise size_fields.fail("args", "must be a list of strings (may be empty)")
-        sizes[size_name] = Size(size_name, tuple(args), *_expected_output(size_fields))
+        size_fields.reject_unknown(
+            {"args", "stdin", "input_dir", "expected_stdout", "expected_sha256",
+             "expected_exit_code"}
+        )  # fmt: skip
+        if "args" not in size_fields.table:
+            raise size_fields.fail("args", "missing (an empty list is fine)")
+        args = size_fields.string_list("args")
+        stdin = size_fields.optional_string("stdin")
+        input_dir = size_fields.optional_string("input_dir")
+        input_path = size_fields.existing_dir("input_dir", input_dir) if input_dir else None
+        if input_path is None and any(INPUT_PLACEHOLDER in arg for arg in args):
+            raise size_fields.fail("args", f"uses {INPUT_PLACEHOLDER} but there is no input_dir")
+        exit_code = size_fields.table.get("expected_exit_code", 0)
+        valid = isinstance(exit_code, int) and not isinstance(exit_code, bool)
+        if not valid or not 0 <= exit_code < 126:
+            raise size_fields.fail("expected_exit_code", "must be an integer in 0..125")
+        digest, expected_path = _expected_output(size_fields)
+        sizes[size_name] = Size(
+            name=size_name,
+            args=tuple(args),
+            expected_stdout_sha256=digest,
+            expected_stdout_path=expected_path,
+            expected_exit_code=exit_code,
+            stdin=size_fields.existing_file("stdin", stdin) if stdin else None,
+            input_dir=input_path,
+        )
     for required in REQUIRED_SIZES:
         if required not in sizes:
             raise fields.fail(required, "missing size (every workload needs tiny and default)")

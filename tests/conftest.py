@@ -38,9 +38,10 @@ def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
         kind="native",
         workload=workload,
         language="c",
+        profile="portable",
         path="/nonexistent",
         sha256="",
         size_bytes=0,
         recipe={},
     )
-    return Cell(loaded, Language.C, variant, loaded.size("tiny"), artifact)
+    return Cell(loaded, Language.C, variant, loaded.size("tiny"), "portable", artifact)

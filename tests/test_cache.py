@@ -7,9 +7,23 @@ import pytest
 
 from harness.build import compile_binary
 from harness.cache import Artifact, BuildCache, artifact_id
-from harness.toolchains import Binary, Compiler, find_compiler
-from harness.workloads import Language, load_workload
+from harness.toolchains import Binary, Compiler, Profile, find_compiler
+from harness.workloads import Language, Workload, load_workload
 from tests.conftest import WORKLOADS
+
+
+def compile_portable(
+    workload: Workload, language: Language, binary: Binary, compiler: Compiler, cache: BuildCache
+) -> tuple[Artifact, bool]:
+    return compile_binary(
+        workload,
+        language,
+        binary=binary,
+        profile=Profile.PORTABLE,
+        compiler=compiler,
+        cache=cache,
+    )
+
 
 RECIPE = {"sources": {"main.c": "ab"}, "compiler": "clang 14", "flags": ["-O2"]}
 
@@ -40,7 +54,9 @@ def test_a_record_is_found_only_when_its_file_exists(tmp_path: Path) -> None:
     cache = BuildCache(tmp_path)
     directory = cache.fresh_directory("native", "abc")
     (directory / "app").write_bytes(b"x")
-    artifact = Artifact("abc", "native", "w", "c", str(directory / "app"), "s", 1, RECIPE)
+    artifact = Artifact(
+        "abc", "native", "w", "c", "portable", str(directory / "app"), "s", 1, RECIPE
+    )
     cache.store(artifact)
     assert cache.lookup("native", "abc") == artifact
     (directory / "app").unlink()
@@ -53,18 +69,18 @@ def test_a_real_compile_is_cached_until_a_source_byte_changes(tmp_path: Path) ->
     clang = find_compiler(Language.C)
     workload = load_workload(tmp_path / "noop")
 
-    first, built = compile_binary(workload, Language.C, Binary.WASM, clang, cache)
+    first, built = compile_portable(workload, Language.C, Binary.WASM, clang, cache)
     assert built
-    again, built_again = compile_binary(workload, Language.C, Binary.WASM, clang, cache)
+    again, built_again = compile_portable(workload, Language.C, Binary.WASM, clang, cache)
     assert (again, built_again) == (first, False)
 
     (tmp_path / "noop" / "main.c").write_text("int main(void) { return 0; }\n/* changed */\n")
-    changed, built_changed = compile_binary(
+    changed, built_changed = compile_portable(
         load_workload(tmp_path / "noop"), Language.C, Binary.WASM, clang, cache
     )
     assert built_changed
     assert changed.id != first.id
-    assert changed.recipe["flags"] == list(clang.flags(Binary.WASM))
+    assert changed.recipe["flags"] == list(clang.flags(Binary.WASM, Profile.PORTABLE))
     assert changed.recipe["compiler"].startswith("Debian clang version 14")
 
 
@@ -73,8 +89,8 @@ def test_a_different_compiler_version_is_a_different_artifact(tmp_path: Path) ->
     workload = load_workload(WORKLOADS / "noop")
     real = find_compiler(Language.C)
     other = Compiler(Language.C, real.executable, real.version + " (patched)")
-    first, _ = compile_binary(workload, Language.C, Binary.WASM, real, cache)
-    second, built = compile_binary(workload, Language.C, Binary.WASM, other, cache)
+    first, _ = compile_portable(workload, Language.C, Binary.WASM, real, cache)
+    second, built = compile_portable(workload, Language.C, Binary.WASM, other, cache)
     assert built
     assert first.id != second.id
 
@@ -90,6 +106,6 @@ def test_the_same_sources_give_the_same_bytes_wherever_the_checkout_is(
         shutil.copytree(WORKLOADS / "fannkuch-redux", tmp_path / checkout / "fannkuch-redux")
         workload = load_workload(tmp_path / checkout / "fannkuch-redux")
         cache = BuildCache(tmp_path / checkout / "cache")
-        artifacts.append(compile_binary(workload, language, binary, compiler, cache)[0])
+        artifacts.append(compile_portable(workload, language, binary, compiler, cache)[0])
     assert artifacts[0].id == artifacts[1].id
     assert artifacts[0].sha256 == artifacts[1].sha256

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
@@ -13,20 +14,45 @@ from tests.fakes import FakeTarget, ok
 EXPECTED = b"228\nPfannkuchen(7) = 16\n"  # fannkuch-redux, size tiny
 
 
-def test_judge_keeps_only_exact_output_with_exit_zero() -> None:
-    digest = sha256_bytes(EXPECTED)
-    assert judge(ok(5), EXPECTED, b"", digest) == (Status.OK, "")
-    status, detail = judge(ok(5), b"229\n", b"", digest)
+def test_judge_keeps_only_exact_output_with_the_expected_exit_code() -> None:
+    size = fake_cell().size  # fannkuch-redux tiny: expects exit code 0
+    assert judge(ok(5), EXPECTED, b"", size) == (Status.OK, "")
+    status, detail = judge(ok(5), b"229\n", b"", size)
     assert status is Status.WRONG_OUTPUT
     assert "'229'" in detail
-    assert judge(Execution(5, exit_code=3), EXPECTED, b"boom", digest)[0] is Status.NONZERO_EXIT
-    assert "boom" in judge(Execution(5, exit_code=3), EXPECTED, b"boom", digest)[1]
-    assert judge(Execution(5, crash="signal 11"), b"", b"", digest)[0] is Status.CRASHED
-    assert judge(Execution(None, timed_out=True), b"", b"", digest)[0] is Status.TIMEOUT
-    assert judge(Execution(None, error="no engine"), b"", b"", digest) == (
-        Status.ERROR,
-        "no engine",
+    status, detail = judge(Execution(5, exit_code=3), EXPECTED, b"boom", size)
+    assert status is Status.WRONG_EXIT_CODE
+    assert "exit code 3, expected 0" in detail
+    assert "boom" in detail
+    assert judge(Execution(5, crash="signal 11"), b"", b"", size)[0] is Status.CRASHED
+    assert judge(Execution(None, timed_out=True), b"", b"", size)[0] is Status.TIMEOUT
+    assert judge(Execution(None, error="no engine"), b"", b"", size) == (Status.ERROR, "no engine")
+
+
+def test_a_size_may_expect_a_non_zero_exit_code() -> None:
+    size = dataclasses.replace(fake_cell().size, expected_exit_code=3)
+    assert judge(Execution(5, exit_code=3), EXPECTED, b"", size) == (Status.OK, "")
+    assert judge(ok(5), EXPECTED, b"", size)[0] is Status.WRONG_EXIT_CODE
+
+
+def test_placeholders_become_host_or_guest_folders(tmp_path: Path) -> None:
+    cell = fake_cell()
+    invocation = Invocation(
+        artifact=cell.artifact,
+        args=("-i", "{input}/a.txt", "--out={output}"),
+        stdout_path=tmp_path / "o",
+        stderr_path=tmp_path / "e",
+        timeout_s=1,
+        cgroup=None,
+        input_dir=tmp_path / "in",
+        output_dir=tmp_path / "out",
     )
+    assert invocation.resolved_args(guest_paths=True) == ["-i", "/input/a.txt", "--out=/output"]
+    assert invocation.resolved_args(guest_paths=False) == [
+        "-i",
+        f"{tmp_path}/in/a.txt",
+        f"--out={tmp_path}/out",
+    ]
 
 
 def test_every_round_holds_every_cell_once_in_a_seeded_order() -> None:

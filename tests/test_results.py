@@ -13,6 +13,7 @@ SAMPLE = Sample(
     language="c",
     variant="native",
     size="tiny",
+    profile="portable",
     arch="x86_64",
     round=0,
     warmup=False,

@@ -12,6 +12,7 @@ BASE = Sample(
     language="c",
     variant="native",
     size="tiny",
+    profile="portable",
     arch="x86_64",
     round=1,
     warmup=False,

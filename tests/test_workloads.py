@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import IsobenchError
-from harness.workloads import Language, discover, load_workload, select, sha256_bytes
+from harness.workloads import Language, Sources, discover, load_workload, select, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
 GOOD = """
@@ -38,7 +38,7 @@ def test_the_projects_workloads_load_with_both_languages() -> None:
 
 def test_a_good_manifest_loads(tmp_path: Path) -> None:
     workload = load_workload(write_workload(tmp_path, "demo", GOOD, FILES))
-    assert workload.sources[Language.RUST] == (tmp_path / "demo" / "main.rs",)
+    assert workload.sources[Language.RUST] == Sources((tmp_path / "demo" / "main.rs",))
     assert workload.size("tiny").args == ("1",)
     assert workload.size("tiny").expected_stdout_sha256 == sha256_bytes(b"1\n")
     assert workload.size("default").expected_stdout_sha256 == sha256_bytes(b"42\n")
@@ -80,7 +80,11 @@ def test_a_good_manifest_loads(tmp_path: Path) -> None:
             "'sizes.default.expected_stdout'",
             "exactly one",
         ),
-        (lambda m: m.replace("[sources]", "sources = 1\n[other]"), "'sources'", "must be a table"),
+        (
+            lambda m: m.replace('[sources]\nc = "main.c"\nrust = ["main.rs"]', "sources = 1"),
+            "'sources'",
+            "must be a table",
+        ),
     ],
 )
 def test_a_malformed_manifest_names_file_and_field(tmp_path: Path, edit, field, problem) -> None:
@@ -109,3 +113,88 @@ def test_unknown_size_lists_the_known_ones() -> None:
     workload = load_workload(WORKLOADS / "noop")
     with pytest.raises(IsobenchError, match=r"no size 'huge' \(it has: tiny, default\)"):
         workload.size("huge")
+
+
+LONG_FORM = """
+name = "demo"
+description = "several C files, a Cargo package, stdin and folders"
+[sources.c]
+files = ["src/main.c", "src/util.c"]
+include_dirs = ["include"]
+defines = ["TABLE_BITS=12", "FAST"]
+[sources.rust]
+cargo = "rust"
+[sizes.tiny]
+args = ["{input}", "{output}"]
+stdin = "fixtures/request.txt"
+input_dir = "fixtures/files"
+expected_stdout = "expected/tiny.stdout"
+expected_exit_code = 3
+[sizes.default]
+args = []
+expected_stdout = "expected/tiny.stdout"
+"""
+LONG_FORM_FILES = {
+    "src/main.c": "int main(void){return 0;}",
+    "src/util.c": "",
+    "include/util.h": "",
+    "rust/Cargo.toml": "[package]\nname = 'demo'\nversion = '0.1.0'\n",
+    "rust/src/main.rs": "fn main(){}",
+    "fixtures/request.txt": "hello",
+    "fixtures/files/a.txt": "a",
+    "expected/tiny.stdout": "",
+}
+
+
+def test_the_long_form_declares_files_folders_defines_stdin_and_exit_code(
+    tmp_path: Path,
+) -> None:
+    root = write_workload(tmp_path, "demo", LONG_FORM, LONG_FORM_FILES)
+    workload = load_workload(root)
+    c = workload.sources[Language.C]
+    assert c.files == (root / "src/main.c", root / "src/util.c")
+    assert c.include_dirs == (root / "include",)
+    assert c.defines == ("TABLE_BITS=12", "FAST")
+    assert root / "include/util.h" in c.inputs()
+    rust = workload.sources[Language.RUST]
+    assert rust.cargo_package == root / "rust"
+    assert root / "rust/src/main.rs" in rust.inputs()
+    tiny = workload.size("tiny")
+    assert tiny.stdin == root / "fixtures/request.txt"
+    assert tiny.input_dir == root / "fixtures/files"
+    assert tiny.needs_output_dir
+    assert tiny.expected_exit_code == 3
+    assert not workload.size("default").needs_output_dir
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (lambda m: m.replace('cargo = "rust"', 'cargo = "src"'), "'sources.rust.cargo'",
+         "holds no Cargo.toml"),
+        (lambda m: m.replace('cargo = "rust"', 'cargo = "rust"\nfiles = ["src/main.c"]'),
+         "'sources.rust.files'", "exactly one of files, cargo"),
+        (lambda m: m.replace('defines = ["TABLE_BITS=12", "FAST"]', 'defines = ["A B"]'),
+         "'sources.c.defines'", "NAME or NAME=VALUE"),
+        (lambda m: m.replace('include_dirs = ["include"]', 'include_dirs = ["nope"]'),
+         "'sources.c.include_dirs'", "does not exist"),
+        (lambda m: m.replace("expected_exit_code = 3", "expected_exit_code = 300"),
+         "'sizes.tiny.expected_exit_code'", "0..125"),
+        (lambda m: m.replace('input_dir = "fixtures/files"\n', ""), "'sizes.tiny.args'",
+         "no input_dir"),
+        (lambda m: m.replace('stdin = "fixtures/request.txt"', 'stdin = "nope"'),
+         "'sizes.tiny.stdin'", "does not exist"),
+        (lambda m: m.replace("expected_exit_code = 3", "expected_exit = 3"),
+         "'sizes.tiny.expected_exit'", "unknown field"),
+        (lambda m: m.replace("[sources.c]", "[sources.c]\nflags = []"), "'sources.c.flags'",
+         "unknown field"),
+    ],
+)  # fmt: skip
+def test_a_malformed_long_form_names_file_and_field(tmp_path: Path, edit, field, problem) -> None:
+    directory = write_workload(tmp_path, "demo", edit(LONG_FORM), LONG_FORM_FILES)
+    with pytest.raises(IsobenchError) as caught:
+        load_workload(directory)
+    message = str(caught.value)
+    assert str(directory / "workload.toml") in message
+    assert field in message
+    assert problem in message

@@ -15,6 +15,11 @@ from typing import ClassVar, Protocol
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import SampleCgroup
 from harness.toolchains import Binary, Check
+from harness.workloads import INPUT_PLACEHOLDER, OUTPUT_PLACEHOLDER
+
+# Where a container or a wasm instance sees the sample's input and output folders.
+GUEST_INPUT_DIR = "/input"
+GUEST_OUTPUT_DIR = "/output"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,19 @@ class Invocation:
     stderr_path: Path
     timeout_s: float
     cgroup: SampleCgroup | None  # place the instance here, so its peak memory can be read
+    stdin_path: Path | None = None  # the instance's stdin; empty when None
+    input_dir: Path | None = None  # read-only for the instance
+    output_dir: Path | None = None  # fresh and writable
+
+    def resolved_args(self, *, guest_paths: bool) -> list[str]:
+        """The args with {input} and {output} replaced by the host folders, or by where a
+        container or wasm instance sees them (`guest_paths`)."""
+        input_path = GUEST_INPUT_DIR if guest_paths else str(self.input_dir)
+        output_path = GUEST_OUTPUT_DIR if guest_paths else str(self.output_dir)
+        return [
+            arg.replace(INPUT_PLACEHOLDER, input_path).replace(OUTPUT_PLACEHOLDER, output_path)
+            for arg in self.args
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +57,7 @@ class Execution:
     crash: str = ""  # a signal or trap; empty when the instance exited on its own
     timed_out: bool = False
     in_cgroup: bool = False  # True only if the instance really ran inside `Invocation.cgroup`
+    linear_memory_bytes: int | None = None  # wasm only: the instance's linear memory at exit
     error: str = ""  # the harness could not take the sample (not the workload's fault)
 
 

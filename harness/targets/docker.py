@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import socket
 import tarfile
 import time
 from pathlib import Path
@@ -14,8 +15,15 @@ import docker.errors
 import requests
 
 from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cgroups import SampleCgroup
 from harness.errors import IsobenchError
-from harness.targets.base import Execution, Invocation, probe_failure
+from harness.targets.base import (
+    GUEST_INPUT_DIR,
+    GUEST_OUTPUT_DIR,
+    Execution,
+    Invocation,
+    probe_failure,
+)
 from harness.toolchains import Binary, Check
 
 DOCKERFILE = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
@@ -31,6 +39,14 @@ def connect() -> Any:
     except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
         raise IsobenchError(f"Docker Engine not reachable ({error}): {INSTALL}") from None
     return client
+
+
+def _send_and_close(stream: Any, data: bytes) -> None:
+    """Write a container's whole stdin through its attach socket, then close it (end of file)."""
+    raw = stream._sock  # docker-py's attach socket wraps the connected socket
+    raw.sendall(data)
+    raw.shutdown(socket.SHUT_WR)
+    stream.close()
 
 
 def _context_tar(executable: bytes) -> io.BytesIO:
@@ -52,10 +68,10 @@ class DockerTarget:
     binary: ClassVar[Binary] = Binary.NATIVE
     wall_scope: ClassVar[str] = (
         "create + start + wait of a container from a present FROM-scratch image, network none, "
-        "each an Engine API call through docker-py timed with perf_counter_ns; remove is timed "
-        "as its own phase and is not in wall_ns"
+        "each an Engine API call through docker-py timed with perf_counter_ns (+ attach, when "
+        "the workload reads stdin); remove is timed as its own phase and is not in wall_ns"
     )
-    phases: ClassVar[tuple[str, ...]] = ("create", "start", "wait", "remove")
+    phases: ClassVar[tuple[str, ...]] = ("create", "attach", "start", "wait", "remove")
     memory_scope: ClassVar[str] = (
         "the container's cgroup (runc init and the program), from create to exit"
     )
@@ -87,7 +103,9 @@ class DockerTarget:
     def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
         recipe = {"executable_sha256": binary.sha256, "dockerfile": DOCKERFILE}
         ident = artifact_id("docker-image", recipe)
-        tag = f"{IMAGE_REPOSITORY}/{binary.workload}-{binary.language}:{ident[:16]}"
+        tag = (
+            f"{IMAGE_REPOSITORY}/{binary.workload}-{binary.language}-{binary.profile}:{ident[:16]}"
+        )
         cached = cache.lookup("docker-image", ident)
         if cached is not None and self._image_exists(tag):
             return cached, False
@@ -116,6 +134,7 @@ class DockerTarget:
             kind="docker-image",
             workload=binary.workload,
             language=binary.language,
+            profile=binary.profile,
             path=binary.path,
             sha256=binary.sha256,
             size_bytes=int(image["Size"]),
@@ -144,25 +163,47 @@ class DockerTarget:
         finally:
             self.api.remove_container(container, force=True)
 
+    def _host_config(self, invocation: Invocation, cgroup: SampleCgroup | None) -> Any:
+        binds = {}
+        if invocation.input_dir is not None:
+            binds[str(invocation.input_dir)] = {"bind": GUEST_INPUT_DIR, "mode": "ro"}
+        if invocation.output_dir is not None:
+            binds[str(invocation.output_dir)] = {"bind": GUEST_OUTPUT_DIR, "mode": "rw"}
+        return self.api.create_host_config(
+            network_mode="none",
+            cgroup_parent=cgroup.docker_parent if cgroup else None,
+            binds=binds or None,
+        )
+
     def run(self, invocation: Invocation) -> Execution:
         cgroup = invocation.cgroup if self.cgroups_usable else None
-        host_config = self.api.create_host_config(
-            network_mode="none", cgroup_parent=cgroup.docker_parent if cgroup else None
-        )
+        host_config = self._host_config(invocation, cgroup)
+        stdin = invocation.stdin_path.read_bytes() if invocation.stdin_path else None
         tag = invocation.artifact.extra["tag"]
         phases: dict[str, int] = {}
         timed_out = False
         start = time.perf_counter_ns()
         container = self.api.create_container(
             tag,
-            command=list(invocation.args),
+            command=invocation.resolved_args(guest_paths=True),
             host_config=host_config,
             labels={LABEL: "sample"},
+            # docker-py then sets StdinOnce: stdin closes when our attachment does.
+            stdin_open=stdin is not None,
         )["Id"]
-        created = time.perf_counter_ns()
+        phases["create"] = time.perf_counter_ns() - start
         try:
+            stream = None
+            if stdin is not None:
+                before_attach = time.perf_counter_ns()
+                stream = self.api.attach_socket(container, params={"stdin": 1, "stream": 1})
+                phases["attach"] = time.perf_counter_ns() - before_attach
+            before_start = time.perf_counter_ns()
             self.api.start(container)
-            started = time.perf_counter_ns()
+            phases["start"] = time.perf_counter_ns() - before_start
+            before_wait = time.perf_counter_ns()
+            if stream is not None:
+                _send_and_close(stream, stdin or b"")
             try:
                 status = self.api.wait(container, timeout=invocation.timeout_s)
             except requests.exceptions.RequestException:
@@ -170,11 +211,7 @@ class DockerTarget:
                 self.api.kill(container)
                 status = self.api.wait(container)
             exited = time.perf_counter_ns()
-            phases = {
-                "create": created - start,
-                "start": started - created,
-                "wait": exited - started,
-            }
+            phases["wait"] = exited - before_wait
             invocation.stdout_path.write_bytes(self.api.logs(container, stdout=True, stderr=False))
             invocation.stderr_path.write_bytes(self.api.logs(container, stdout=False, stderr=True))
         finally:

@@ -45,6 +45,7 @@ def build_launcher(compiler: Compiler, cache: BuildCache) -> tuple[Artifact, boo
         kind="launcher",
         workload="",
         language=Language.C.value,
+        profile="",
         path=str(output),
         sha256=sha256_file(output),
         size_bytes=output.stat().st_size,
@@ -90,10 +91,11 @@ class NativeTarget:
             str(self.launcher),
             cgroup,
             str(round(invocation.timeout_s * 1000)),
+            str(invocation.stdin_path or "/dev/null"),
             str(invocation.stdout_path),
             str(invocation.stderr_path),
             invocation.artifact.path,
-            *invocation.args,
+            *invocation.resolved_args(guest_paths=False),
         ]
         # The launcher enforces the timeout itself; this one only guards against the launcher.
         completed = subprocess.run(

@@ -89,6 +89,7 @@ class WasmtimeTarget:
             kind="cwasm",
             workload=binary.workload,
             language=binary.language,
+            profile=binary.profile,
             path=str(output),
             sha256=sha256_file(output),
             size_bytes=output.stat().st_size,
@@ -99,9 +100,12 @@ class WasmtimeTarget:
     def run(self, invocation: Invocation) -> Execution:
         request = {
             "module": invocation.artifact.path,
-            "argv": [invocation.artifact.workload, *invocation.args],
+            "argv": [invocation.artifact.workload, *invocation.resolved_args(guest_paths=True)],
+            "stdin": str(invocation.stdin_path or "/dev/null"),
             "stdout": str(invocation.stdout_path),
             "stderr": str(invocation.stderr_path),
+            "input_dir": str(invocation.input_dir) if invocation.input_dir else None,
+            "output_dir": str(invocation.output_dir) if invocation.output_dir else None,
             "cgroup_procs": str(invocation.cgroup.procs_path) if invocation.cgroup else None,
             "timeout_s": invocation.timeout_s,
             "engine_settings": ENGINE_SETTINGS,
@@ -127,6 +131,7 @@ class WasmtimeTarget:
             exit_code=None if reply["trap"] else reply["exit_code"],
             crash=f"trap: {reply['trap']}" if reply["trap"] else "",
             in_cgroup=invocation.cgroup is not None,
+            linear_memory_bytes=reply["linear_memory_bytes"],
         )
 
     def versions(self) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """Takes one wasm sample in a fresh process; run as a script, it imports only wasmtime.
 
-Request (argv[1], JSON): module, argv, stdout, stderr, cgroup_procs (or null), timeout_s,
-engine_settings. Reply (one JSON line on stdout): phases in ns, exit_code, trap.
+Request (argv[1], JSON): module, argv, stdin, stdout, stderr (paths), input_dir and output_dir
+(host folders preopened as /input read-only and /output, or null), cgroup_procs (or null),
+timeout_s, engine_settings. Reply (one JSON line on stdout): phases in ns, exit_code, trap,
+linear_memory_bytes.
 
 Python start-up, `import wasmtime` (~50 ms) and Engine creation happen before the clock starts:
 they are the runtime's fixed cost, shared by every instance of a real host process. The
@@ -29,8 +31,13 @@ def main() -> int:
     linker.define_wasi()
     wasi = wasmtime.WasiConfig()
     wasi.argv = request["argv"]
+    wasi.stdin_file = request["stdin"]
     wasi.stdout_file = request["stdout"]
     wasi.stderr_file = request["stderr"]
+    if request["input_dir"]:
+        wasi.preopen_dir(request["input_dir"], "/input", fs_mutable=False)
+    if request["output_dir"]:
+        wasi.preopen_dir(request["output_dir"], "/output")
     if request["cgroup_procs"]:
         Path(request["cgroup_procs"]).write_text(f"{os.getpid()}\n")
     # A wasm call cannot be interrupted by a Python signal handler: let SIGALRM end the process,
@@ -55,6 +62,8 @@ def main() -> int:
         exit_code, trap = -1, str(error).strip().splitlines()[0]
     finished = time.perf_counter_ns()
     signal.setitimer(signal.ITIMER_REAL, 0)
+    memory = instance.exports(store).get("memory")
+    linear_memory_bytes = memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
 
     reply = {
         "phases_ns": {
@@ -64,6 +73,7 @@ def main() -> int:
         },
         "exit_code": exit_code,
         "trap": trap,
+        "linear_memory_bytes": linear_memory_bytes,
     }
     sys.stdout.write(json.dumps(reply) + "\n")
     return 0
