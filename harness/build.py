@@ -67,8 +67,15 @@ class BuildOutcome:
 
 
 def _failure(workload: Workload, language: Language, kind: str, stderr: str) -> IsobenchError:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()] or ["(no message)"]
-    first_error = next((line for line in lines if "error" in line.lower()), lines[0])
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()] or ["(no message)"]
+    # The first line that names a cause: "linker command failed" only says that one did.
+    causes = [
+        line
+        for line in lines
+        if ("error" in line.lower() or "undefined reference" in line)
+        and "linker command failed" not in line
+    ]
+    first_error = (causes or lines)[0]
     return IsobenchError(
         f"{workload.directory}: {language.value} {kind} build failed: {first_error}"
     )
@@ -100,7 +107,7 @@ def compile_binary(
         recipe |= {"cargo": cargo_version(), "cargo_arguments": arguments,
                    "rustflags": rustflags, "debian_crates": debian_crates()}  # fmt: skip
     else:
-        recipe["flags"] = list(compiler.flags(binary, profile))
+        recipe["flags"] = [*compiler.flags(binary, profile), *compiler.libraries()]
     kind = binary.value
     ident = artifact_id(kind, recipe)
     cached = cache.lookup(kind, ident)

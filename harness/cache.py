@@ -57,10 +57,9 @@ class BuildCache:
     def lookup(self, kind: str, ident: str) -> Artifact | None:
         record = self.directory(kind, ident) / RECORD_NAME
         try:
-            data = json.loads(record.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-        artifact = Artifact.from_json(data)
+            artifact = Artifact.from_json(json.loads(record.read_text(encoding="utf-8")))
+        except (FileNotFoundError, json.JSONDecodeError, TypeError):
+            return None  # absent, half-written, or written by an older isobench: rebuild
         if artifact.path and not Path(artifact.path).exists():
             return None
         return artifact

@@ -259,17 +259,20 @@ def opened_targets(args: argparse.Namespace, cache: BuildCache) -> Iterator[dict
 
 
 def selection(args: argparse.Namespace, *, measuring: bool) -> tuple[list[Workload], list[str]]:
-    """The workloads and sizes asked for: -w and -s win over the suite; `run` defaults to the
-    `default` suite when there is a suites file, `build` to every workload."""
+    """The workloads and sizes asked for. A suite (named, or `default` for run when there is a
+    suites file) gives both; -w narrows the workloads and -s replaces the sizes. Without a
+    suite: every workload, at the default size."""
     sizes = list(dict.fromkeys(getattr(args, "sizes", []) or []))
     has_suites = (args.workloads_dir / SUITES_FILE).is_file()
     suite_name = args.suite or ("default" if measuring and has_suites else None)
-    if args.workloads or suite_name is None:
-        workloads = select(args.workloads_dir, args.workloads)
-        sizes = sizes or ["default"]
+    if suite_name is None:
+        workloads, sizes = select(args.workloads_dir, args.workloads), sizes or ["default"]
     else:
         suite = load_suite(args.workloads_dir, suite_name)
-        workloads, sizes = list(suite.workloads), sizes or list(suite.sizes)
+        workloads = (
+            select(args.workloads_dir, args.workloads) if args.workloads else [*suite.workloads]
+        )
+        sizes = sizes or list(suite.sizes)
     for workload in workloads:
         for size in sizes:
             workload.size(size)  # an unknown size is a user error before anything runs

@@ -26,6 +26,8 @@ DEBIAN_CRATES = Path("/usr/share/cargo/registry")  # librust-*-dev packages put 
 # -ffp-contract=off: clang would fuse a*b+c into one FMA wherever the target has FMA (every
 # aarch64, x86-64 with -mfma); Rust never fuses, and C and Rust must compute the same numbers.
 C_FLAGS = ("-O2", "-s", "-ffp-contract=off")
+# After the sources: static glibc keeps the math functions in libm (wasi-libc has a stub libm).
+C_LIBRARIES = ("-lm",)
 RUST_OPT_LEVEL, RUST_CODEGEN_UNITS, RUST_STRIP = "2", "1", "symbols"
 RUST_FLAGS = (
     "--edition", "2021", "-C", f"opt-level={RUST_OPT_LEVEL}",
@@ -122,6 +124,10 @@ class Compiler:
             *profile_flags(self.language, binary, profile),
         )
 
+    def libraries(self) -> tuple[str, ...]:
+        """Link inputs that go after the sources (part of the artifact id, like the flags)."""
+        return C_LIBRARIES if self.language is Language.C else ()
+
     def argv(
         self,
         binary: Binary,
@@ -141,6 +147,7 @@ class Compiler:
             *(f"-I{path.relative_to(relative_to)}" for path in sources.include_dirs),
             *(f"-D{define}" for define in sources.defines),
             *files,
+            *self.libraries(),
             "-o",
             str(output),
         ]

@@ -80,7 +80,7 @@ def test_a_real_compile_is_cached_until_a_source_byte_changes(tmp_path: Path) ->
     )
     assert built_changed
     assert changed.id != first.id
-    assert changed.recipe["flags"] == list(clang.flags(Binary.WASM, Profile.PORTABLE))
+    assert changed.recipe["flags"] == [*clang.flags(Binary.WASM, Profile.PORTABLE), "-lm"]
     assert changed.recipe["compiler"].startswith("Debian clang version 14")
 
 
@@ -109,3 +109,10 @@ def test_the_same_sources_give_the_same_bytes_wherever_the_checkout_is(
         artifacts.append(compile_portable(workload, language, binary, compiler, cache)[0])
     assert artifacts[0].id == artifacts[1].id
     assert artifacts[0].sha256 == artifacts[1].sha256
+
+
+def test_a_record_in_an_older_format_is_a_miss_not_a_crash(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    directory = cache.fresh_directory("native", "abc")
+    (directory / "artifact.json").write_text('{"id": "abc", "kind": "native"}')
+    assert cache.lookup("native", "abc") is None

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import shutil
+import statistics
 import tarfile
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import pytest
 from harness.cache import RECORD_NAME
 from harness.cli import main
 from harness.results import Results, Status, read_results
+from harness.toolchains import host_has_feature
 from harness.workloads import sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
@@ -29,6 +31,7 @@ pytestmark = pytest.mark.integration
 VARIANTS = ("native", "docker", "wasmtime")
 MiB = 2**20
 Built = dict[tuple[str, str, str], dict[str, Any]]  # (workload, language, kind) -> record
+ALL_WORKLOADS = sorted(path.parent.name for path in WORKLOADS.glob("*/workload.toml"))
 
 
 @dataclass(frozen=True)
@@ -77,19 +80,20 @@ def built(cache_dir: Path) -> Built:
 
 
 def test_every_workload_is_built_three_ways_in_both_languages(built: Built) -> None:
-    for workload in ("noop", "fannkuch-redux"):
+    for workload in ALL_WORKLOADS:
         for language in ("c", "rust"):
             kinds = {kind for (w, lang, kind) in built if (w, lang) == (workload, language)}
-            assert kinds == {"native", "wasm", "cwasm", "docker-image"}
+            assert kinds == {"native", "wasm", "cwasm", "docker-image"}, workload
             wasm = Path(built[(workload, language, "wasm")]["path"])
             assert wasm.read_bytes()[:4] == b"\0asm"
-            flags = built[(workload, language, "native")]["recipe"]["flags"]
+            native = built[(workload, language, "native")]["recipe"]
+            flags = native.get("flags") or native["rustflags"]
             assert "-static" in flags or "target-feature=+crt-static" in flags
 
 
 def test_the_docker_image_holds_the_very_same_executable(built: Built) -> None:
     client = docker.from_env()
-    for workload in ("noop", "fannkuch-redux"):
+    for workload in ALL_WORKLOADS:
         for language in ("c", "rust"):
             native = built[(workload, language, "native")]
             image = built[(workload, language, "docker-image")]
@@ -115,21 +119,40 @@ def test_a_second_build_compiles_nothing(
         capsys, "--workloads-dir", str(WORKLOADS), "--cache-dir", str(cache_dir), "build"
     )
     assert outcome.code == 0
-    assert "nothing to compile, all 16 artifacts up to date" in outcome.out
+    artifacts = len(ALL_WORKLOADS) * 2 * 4  # languages x (native, wasm, cwasm, docker-image)
+    assert f"nothing to compile, all {artifacts} artifacts up to date" in outcome.out
     assert {p: p.stat().st_mtime_ns for p in cache_dir.rglob("*") if p.is_file()} == before
 
 
-def test_a_run_checks_and_records_every_variant(
+def test_every_workload_at_tiny_is_right_in_every_variant_and_language(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path, "--suite", "quick")
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
+    assert {(s.workload, s.language, s.variant) for s in samples} == {
+        (w, lang, v) for w in ALL_WORKLOADS for lang in ("c", "rust") for v in VARIANTS
+    }
+    assert {s.status for s in samples} == {Status.OK}  # each output is its expected output
+    for workload in ALL_WORKLOADS:
+        digests = {s.stdout_sha256 for s in samples if s.workload == workload}
+        assert len(digests) == 1, f"{workload}: C and Rust, or variants, printed different bytes"
+
+
+def test_a_run_records_header_phases_warmups_and_memory(
     built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outcome = run_isobench(
-        capsys, WORKLOADS, cache_dir, tmp_path, "-s", "tiny", "-n", "2", "--warmup", "1",
-        "--seed", "3",
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "noop", "-w", "fannkuch-redux",
+        "-s", "tiny", "-n", "2", "--warmup", "1", "--seed", "3",
     )  # fmt: skip
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     header = outcome.results.header
+    assert header["schema_version"] == 2
     assert header["plan"]["seed"] == 3
+    assert header["plan"]["sizes"] == ["tiny"]
     assert header["host"]["arch"]
     assert header["host"]["logical_cores"] >= 1
     assert header["tools"]["compilers"]["c"].startswith("Debian clang version 14")
@@ -148,15 +171,64 @@ def test_a_run_checks_and_records_every_variant(
     }
     for sample in samples:
         assert sample.stdout_sha256 == expected[sample.workload]
+        assert sample.profile == "portable"
         assert sample.wall_ns is not None
         assert sample.wall_ns > 0
-        # Every declared phase but docker's stdin attach (neither workload reads stdin).
-        declared = set(header["variants"][sample.variant]["phases"]) - {"attach"}
-        assert set(sample.phases_ns) == declared
+        assert set(sample.phases_ns) == set(header["variants"][sample.variant]["phases"])
         assert sample.peak_memory_bytes is not None
         assert 0 < sample.peak_memory_bytes < 64 * MiB
+        assert (sample.linear_memory_bytes is not None) == (sample.variant == "wasmtime")
     assert [s.warmup for s in samples[:12]] == [True] * 12
     assert "× native" in outcome.out
+
+
+def test_memtouch_calibrates_memory_in_every_variant(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """64 MiB touched reads as 64 MiB above the variant's noop floor (within 10%) natively and
+    in Docker; the wasm instance's linear memory reaches at least 64 MiB."""
+    floors = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "noop", "-w", "noop",
+                          "-s", "tiny", "-n", "3")  # fmt: skip
+    touched = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "touch", "-w", "memtouch",
+                           "-s", "calibrate", "-n", "3")  # fmt: skip
+    assert floors.results is not None
+    assert touched.results is not None
+    assert touched.code == 0, touched.err
+
+    def median_peak(results: Results, language: str, variant: str) -> float:
+        peaks = [s.peak_memory_bytes for s in results.samples
+                 if (s.language, s.variant) == (language, variant)]  # fmt: skip
+        assert all(peak is not None for peak in peaks)
+        return statistics.median(peak for peak in peaks if peak is not None)
+
+    for language in ("c", "rust"):
+        for variant in ("native", "docker"):
+            above_floor = median_peak(touched.results, language, variant) - median_peak(
+                floors.results, language, variant
+            )
+            assert abs(above_floor - 64 * MiB) <= 0.1 * 64 * MiB, (language, variant, above_floor)
+        linear = [s.linear_memory_bytes for s in touched.results.samples
+                  if (s.language, s.variant) == (language, "wasmtime")]  # fmt: skip
+        assert all(size is not None and size >= 64 * MiB for size in linear), linear
+
+
+def test_webhook_rejects_a_tampered_signature_and_malformed_json_with_distinct_codes(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "webhook",
+        "-s", "tampered", "-s", "malformed", "-s", "ping", "-s", "pull-request",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
+    assert len(samples) == 4 * 2 * 3
+    assert {s.status for s in samples} == {Status.OK}  # ok: the expected exit code and stdout
+    codes = {
+        size: {s.exit_code for s in samples if s.size == size}
+        for size in ("tampered", "malformed", "ping")
+    }
+    assert codes == {"tampered": {3}, "malformed": {4}, "ping": {0}}
 
 
 def test_a_wrong_expected_output_fails_every_variant_and_names_the_workload(
@@ -251,52 +323,93 @@ def test_failures_get_their_status_in_every_variant(
     assert {s.status for s in samples} == {status}, [s.detail for s in samples]
 
 
-TOUCH_C = r"""
-#include <stdio.h>
-#include <stdlib.h>
-/* Allocates N MiB and writes every page, then reads them back so nothing is optimised away. */
-int main(int argc, char **argv) {
-    size_t bytes = (size_t)atoi(argv[1]) << 20;
-    unsigned char *buffer = malloc(bytes);
-    if (!buffer) return 1;
-    for (size_t i = 0; i < bytes; i += 4096) buffer[i] = (unsigned char)(i >> 12);
-    unsigned long sum = 0;
-    for (size_t i = 0; i < bytes; i += 4096) sum += buffer[i];
-    printf("%lu\n", sum);
-    return 0;
-}
-"""
-
-
-def test_peak_memory_is_measured_per_instance_in_every_variant(
-    cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    mib = 64
-    expected = sum((i >> 12) & 0xFF for i in range(0, mib << 20, 4096))
-    manifest = f"""
-name = "touch"
-description = "allocates and touches {mib} MiB"
+CARGO_MANIFEST = """
+name = "fnv-hash"
+description = "FNV-1a of a word: C by hand, Rust through the fnv crate from Debian's registry"
 [sources]
 c = "main.c"
+[sources.rust]
+cargo = "rust"
 [sizes.tiny]
-args = ["{mib}"]
+args = ["isobench"]
 expected_stdout = "expected.stdout"
 [sizes.default]
-args = ["{mib}"]
+args = ["isobench"]
 expected_stdout = "expected.stdout"
 """
-    files = {"main.c": TOUCH_C, "expected.stdout": f"{expected}\n"}
-    write_workload(tmp_path / "workloads", "touch", manifest, files)
-    outcome = run_isobench(
-        capsys, tmp_path / "workloads", cache_dir, tmp_path / "results", "-s", "tiny"
-    )
+CARGO_FILES = {
+    "main.c": r"""
+#include <stdint.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char *c = argv[1]; *c; c++) hash = (hash ^ (unsigned char)*c) * 0x100000001b3ULL;
+    printf("%016llx\n", (unsigned long long)hash);
+    return 0;
+}
+""",
+    "rust/Cargo.toml": """
+[package]
+name = "fnv-hash"
+version = "0.1.0"
+edition = "2021"
+[dependencies]
+fnv = "1"
+""",
+    "rust/src/main.rs": """
+use std::hash::Hasher;
+fn main() {
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(std::env::args().nth(1).unwrap().as_bytes());
+    println!("{:016x}", hasher.finish());
+}
+""",
+}
+
+
+def test_a_cargo_package_with_a_debian_packaged_dependency_builds_and_runs_everywhere(
+    cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = 0xCBF29CE484222325
+    for byte in b"isobench":
+        expected = ((expected ^ byte) * 0x100000001B3) & (2**64 - 1)
+    files = {**CARGO_FILES, "expected.stdout": f"{expected:016x}\n"}
+    write_workload(tmp_path / "workloads", "fnv-hash", CARGO_MANIFEST, files)
+    outcome = run_isobench(capsys, tmp_path / "workloads", cache_dir, tmp_path / "results",
+                           "-s", "tiny")  # fmt: skip
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
-    assert {s.variant for s in outcome.results.samples} == set(VARIANTS)
-    for sample in outcome.results.samples:
-        assert sample.peak_memory_bytes is not None
-        # The buffer, plus what the variant adds (runc init for docker: ~4 MiB), no more.
-        assert mib * MiB <= sample.peak_memory_bytes <= (mib + 16) * MiB, sample
+    samples = outcome.results.samples
+    assert {(s.language, s.variant) for s in samples} == {
+        (language, variant) for language in ("c", "rust") for variant in VARIANTS
+    }
+    assert {s.status for s in samples} == {Status.OK}
+    assert not (tmp_path / "workloads" / "fnv-hash" / "rust" / "Cargo.lock").exists()
+    assert not (tmp_path / "workloads" / "fnv-hash" / "rust" / "target").exists()
+
+
+@pytest.mark.skipif(not host_has_feature("avx2"), reason="the simd profile needs AVX2 here")
+def test_the_simd_profile_builds_with_vector_flags_and_computes_the_same(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "matmul", "-s", "tiny",
+        "--profile", "portable", "--profile", "simd",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
+    assert {(s.profile, s.variant) for s in samples} == {
+        (profile, variant) for profile in ("portable", "simd") for variant in VARIANTS
+    }
+    assert {s.status for s in samples} == {Status.OK}
+    simd_flags = [
+        " ".join(a["recipe"]["flags"]) for a in outcome.results.header["artifacts"]
+        if a["profile"] == "simd" and a["kind"] in ("native", "wasm")
+    ]  # fmt: skip
+    assert any("-mavx2" in flags for flags in simd_flags)
+    assert any("-msimd128" in flags for flags in simd_flags)
+    assert any("+simd128" in flags for flags in simd_flags)
 
 
 def test_a_source_that_does_not_compile_is_a_user_error(

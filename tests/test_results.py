@@ -82,3 +82,18 @@ def test_a_corrupt_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
     path.write_text("\n".join([content[0], "garbage", content[1]]) + "\n")
     with pytest.raises(IsobenchError, match="line 2: not JSON"):
         read_results(path)
+
+
+def test_a_version_1_file_is_read_with_its_meaning_kept(tmp_path: Path) -> None:
+    path = tmp_path / "v1.jsonl"
+    old_sample = {
+        k: v for k, v in SAMPLE.to_json().items() if k not in {"profile", "linear_memory_bytes"}
+    }
+    rows = [
+        {"kind": "header", "schema_version": 1, "run_id": "old"},
+        {**old_sample, "status": "nonzero-exit"},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    (sample,) = read_results(path).samples
+    assert sample.profile == "portable"
+    assert sample.status is Status.WRONG_EXIT_CODE

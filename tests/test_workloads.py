@@ -111,7 +111,7 @@ def test_select_unknown_workload_lists_the_known_ones() -> None:
 
 def test_unknown_size_lists_the_known_ones() -> None:
     workload = load_workload(WORKLOADS / "noop")
-    with pytest.raises(IsobenchError, match=r"no size 'huge' \(it has: tiny, default\)"):
+    with pytest.raises(IsobenchError, match=r"no size 'huge' \(it has: tiny, default, large\)"):
         workload.size("huge")
 
 

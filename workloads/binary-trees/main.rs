@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some(Ok(depth)) if args.len() == 2 && depth <= 30 => depth,
         _ => {
             eprintln!("usage: binary-trees MAX_DEPTH   (0..30)");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let min_depth = 4;

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         Ok(n) if (3..=MAX_N).contains(&n) => n,
         _ => {
             eprintln!("fannkuch-redux: N must be an integer in 3..{}, got '{}'", MAX_N, args[1]);
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let (checksum, max_flips) = fannkuch(n);

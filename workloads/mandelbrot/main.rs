@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Some(Ok(n)) if args.len() == 2 && n >= 1 => n,
         _ => {
             eprintln!("usage: mandelbrot N");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let row_bytes = (n + 7) / 8;

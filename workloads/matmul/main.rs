@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Some(Ok(n)) if args.len() == 2 && (1..=8192).contains(&n) => n,
         _ => {
             eprintln!("usage: matmul N   (1..8192)");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let mut rng = SplitMix64(42);

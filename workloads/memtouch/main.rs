@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Some(Ok(mib)) if args.len() == 2 && (1..=3072).contains(&mib) => mib,
         _ => {
             eprintln!("usage: memtouch MIB   (1..3072)");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let bytes = mib << 20;

@@ -121,7 +121,7 @@ fn main() -> ExitCode {
         Some(Ok(steps)) if args.len() == 2 => steps,
         _ => {
             eprintln!("usage: nbody STEPS");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let mut bodies = initial_system();

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Some(Ok(n)) if args.len() == 2 && n >= 1 => n,
         _ => {
             eprintln!("usage: spectral-norm N");
-            return ExitCode::from(2);
+            std::process::exit(2); // not ExitCode: on wasm32-wasi it keeps only zero/non-zero
         }
     };
     let mut u = vec![1.0; n];
