@@ -502,28 +502,24 @@ def _ms(value_ns: float) -> str:
 
 
 def print_summary(console: Console, rows: list[Summary]) -> None:
+    profiles = sorted({row.profile for row in rows})
+    show_profile = len(profiles) > 1  # one profile: named in the title instead
     table = Table(
-        title=f"wall time per sample: median and {CONFIDENCE:.0%} CI (ms); "
-        "ratio = median / native median, same run"
+        title=f"wall time per sample: median and {CONFIDENCE:.0%} CI (ms); ratio = median / "
+        f"native median, same run; profile {', '.join(profiles) if profiles else '-'}"
     )
-    for column, justify in (
-        ("workload", "left"),
-        ("lang", "left"),
-        ("size", "left"),
-        ("variant", "left"),
-        ("ok/n", "right"),
-        ("median ms", "right"),
-        ("95% CI ms", "right"),
-        ("× native", "right"),
-        ("peak MiB", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant"]
+    for column in columns:
+        table.add_column(column)
+    for column in ("ok/n", "median ms", "95% CI ms", "× native", "peak MiB"):
+        table.add_column(column, justify="right")
     for row in rows:
         ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "n<6"
         table.add_row(
             row.workload,
             row.language,
             row.size,
+            *([row.profile] if show_profile else []),
             row.variant,
             f"{row.samples_ok}/{row.samples_total}",
             _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
