@@ -35,7 +35,7 @@ from harness.errors import IsobenchError
 from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
-from harness.stats import CONFIDENCE, Summary, summarize
+from harness.stats import CONFIDENCE, OUTLIER_MADS, Summary, summarize
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import TARGETS, Target
 from harness.toolchains import Check, Profile, compiler_checks, find_compiler
@@ -43,7 +43,7 @@ from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
-PIPE_WIDTH = 120
+PIPE_WIDTH = 132
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -498,23 +498,32 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
 
 
 def _ms(value_ns: float) -> str:
-    return f"{value_ns / 1e6:.3f}"
+    """Milliseconds to four significant figures (0.853, 12.34, 612.0, 5621)."""
+    ms = value_ns / 1e6
+    decimals = 3 if ms < 10 else 2 if ms < 100 else 1 if ms < 1000 else 0
+    return f"{ms:.{decimals}f}"
+
+
+def _ratio_ci(row: Summary) -> str:
+    return f"{row.ratio_ci[0]:.2f}–{row.ratio_ci[1]:.2f}" if row.ratio_ci else ""
 
 
 def print_summary(console: Console, rows: list[Summary]) -> None:
     profiles = sorted({row.profile for row in rows})
     show_profile = len(profiles) > 1  # one profile: named in the title instead
     table = Table(
-        title=f"wall time per sample: median and {CONFIDENCE:.0%} CI (ms); ratio = median / "
-        f"native median, same run; profile {', '.join(profiles) if profiles else '-'}"
+        title=f"wall time per sample (ms): median, {CONFIDENCE:.0%} bootstrap CI",
+        caption=f"× native: this median / the native median of the same run, with its "
+        f"{CONFIDENCE:.0%} CI; CV: coefficient of variation; profile "
+        f"{', '.join(profiles) if profiles else '-'}",
     )
     columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant"]
     for column in columns:
         table.add_column(column)
-    for column in ("ok/n", "median ms", "95% CI ms", "× native", "peak MiB"):
+    for column in ("ok/n", "median", "95% CI", "× native", "95% CI", "CV", "peak MiB"):
         table.add_column(column, justify="right")
     for row in rows:
-        ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "n<6"
+        ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "—"
         table.add_row(
             row.workload,
             row.language,
@@ -525,11 +534,27 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
             _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
             ci if row.median_wall_ns is not None else "—",
             f"{row.ratio_to_native:.2f}" if row.ratio_to_native is not None else "—",
+            _ratio_ci(row),
+            f"{row.cv:.0%}" if row.cv is not None else "—",
             f"{row.median_peak_memory_bytes / 2**20:.1f}"
             if row.median_peak_memory_bytes is not None
             else "—",
         )
     console.print(table)
+    for row in rows:
+        cell = f"{row.workload} ({row.language}, {row.variant}, {row.size}, {row.profile})"
+        if row.noisy and row.cv is not None:
+            console.print(
+                f"[yellow]NOISY[/] {cell}: CV {row.cv:.0%}; close other work, or raise "
+                "--repetitions",
+                highlight=False,
+            )
+        if row.outliers:
+            console.print(
+                f"[yellow]OUTLIERS[/] {cell}: {row.outliers} of {row.samples_ok} samples beyond "
+                f"{OUTLIER_MADS:g} MADs (kept in the results; the median resists them)",
+                highlight=False,
+            )
 
 
 if __name__ == "__main__":

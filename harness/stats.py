@@ -1,13 +1,14 @@
-"""Statistics derived from raw samples: medians, confidence intervals, ratios to native.
+"""Statistics derived from raw samples: medians with confidence intervals, ratios to native with
+theirs, outliers, noise, and a significance test against native.
 
-Only `ok`, non-warm-up samples count. The confidence interval of a median is distribution-free
-(order statistics of the binomial(n, 1/2)), so it needs no resampling and no random numbers:
-the same samples always give the same interval. It exists from n = 6 on at 95%.
+Only `ok`, non-warm-up samples count. Every resampling uses `random.Random(BOOTSTRAP_SEED)`, so
+the same samples always give the same summary: summaries are recomputed, never stored.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,26 +17,102 @@ from harness.results import Sample, Status
 
 CONFIDENCE = 0.95
 BASELINE_VARIANT = "native"
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20_240_601
+NOISY_CV = 0.10  # coefficient of variation above which a cell is flagged
+OUTLIER_MADS = 3.0  # |x - median| > 3 scaled MADs is an outlier
+MAD_SCALE = 1.4826  # makes the MAD estimate the standard deviation for normal data
 
 
-def median_interval(
-    values: Sequence[float], confidence: float = CONFIDENCE
-) -> tuple[float, float] | None:
-    """A `confidence` interval for the median, or None when n is too small to have one."""
-    ordered = sorted(values)
-    n = len(ordered)
-    # Largest k with P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2; the interval is
-    # [x_(k), x_(n+1-k)] in 1-based order statistics.
+def _percentile(ordered: Sequence[float], fraction: float) -> float:
+    """Linear interpolation between order statistics (numpy's default), `ordered` sorted."""
+    position = fraction * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _interval(estimates: list[float], confidence: float) -> tuple[float, float]:
+    estimates.sort()
     tail = (1 - confidence) / 2
-    cumulative, k = 0.0, 0
-    for j in range(n + 1):
-        cumulative += math.comb(n, j) / 2**n
-        if cumulative > tail:
-            k = j
-            break
-    if k == 0:
+    return _percentile(estimates, tail), _percentile(estimates, 1 - tail)
+
+
+def bootstrap_median_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the median; None below two values."""
+    if len(values) < 2:
         return None
-    return ordered[k - 1], ordered[n - k]
+    rng = random.Random(BOOTSTRAP_SEED)
+    n = len(values)
+    medians = [statistics.median(rng.choices(values, k=n)) for _ in range(resamples)]
+    return _interval(medians, confidence)
+
+
+def bootstrap_ratio_ci(
+    numerator: Sequence[float],
+    denominator: Sequence[float],
+    confidence: float = CONFIDENCE,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float] | None:
+    """Interval of median(numerator) / median(denominator), resampling both independently."""
+    if len(numerator) < 2 or len(denominator) < 2:
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    ratios = []
+    for _ in range(resamples):
+        top = statistics.median(rng.choices(numerator, k=len(numerator)))
+        bottom = statistics.median(rng.choices(denominator, k=len(denominator)))
+        if bottom > 0:
+            ratios.append(top / bottom)
+    return _interval(ratios, confidence) if ratios else None
+
+
+def mad_outliers(values: Sequence[float]) -> int:
+    """How many values lie more than OUTLIER_MADS scaled MADs from the median."""
+    if len(values) < 3:
+        return 0
+    median = statistics.median(values)
+    mad = statistics.median(abs(x - median) for x in values) * MAD_SCALE
+    if mad == 0:
+        return sum(x != median for x in values)
+    return sum(abs(x - median) > OUTLIER_MADS * mad for x in values)
+
+
+def coefficient_of_variation(values: Sequence[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    return statistics.stdev(values) / mean if mean else None
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float] | None:
+    """Two-sided Mann-Whitney U test: (U of `a`, p-value), by the normal approximation with
+    tie and continuity corrections (fair from about 8 values a side). None without data."""
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return None
+    pooled = sorted([(x, 0) for x in a] + [(x, 1) for x in b])
+    rank_sum_a = 0.0
+    tie_term = 0.0
+    i = 0
+    while i < len(pooled):
+        j = i
+        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
+            j += 1
+        average_rank = (i + 1 + j) / 2  # ranks i+1 .. j share their mean
+        rank_sum_a += average_rank * sum(1 for _, group in pooled[i:j] if group == 0)
+        tie_term += (j - i) ** 3 - (j - i)
+        i = j
+    u = rank_sum_a - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    mean = n1 * n2 / 2
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
+    if variance <= 0:
+        return u, 1.0
+    z = max(abs(u - mean) - 0.5, 0.0) / math.sqrt(variance)
+    return u, math.erfc(z / math.sqrt(2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,33 +126,48 @@ class Summary:
     samples_total: int  # non-warm-up samples of every status
     median_wall_ns: float | None
     wall_ci_ns: tuple[float, float] | None
-    # median / the native median of the same workload, language, size and profile
+    # median / the native median of the same workload, language, size and profile, same run
     ratio_to_native: float | None
+    ratio_ci: tuple[float, float] | None
+    p_vs_native: float | None  # Mann-Whitney U, two-sided; None for native itself
+    outliers: int  # MAD outliers among the ok samples (kept: raw samples are the truth)
+    cv: float | None  # coefficient of variation of the ok wall times
     median_peak_memory_bytes: float | None
     failures: dict[str, int]  # status -> count, for every status but ok
 
+    @property
+    def noisy(self) -> bool:
+        return self.cv is not None and self.cv > NOISY_CV
+
+
+Key = tuple[str, str, str, str, str]  # workload, language, variant, size, profile
+
+
+def _ok_walls(group: Iterable[Sample]) -> list[float]:
+    return [s.wall_ns for s in group if s.status is Status.OK and s.wall_ns is not None]
+
 
 def summarize(samples: Iterable[Sample]) -> list[Summary]:
-    groups: dict[tuple[str, str, str, str, str], list[Sample]] = {}
+    groups: dict[Key, list[Sample]] = {}
     for sample in samples:
         if not sample.warmup:
             key = (sample.workload, sample.language, sample.variant, sample.size, sample.profile)
             groups.setdefault(key, []).append(sample)
 
-    medians: dict[tuple[str, str, str, str, str], float] = {}
-    for key, group in groups.items():
-        walls = [s.wall_ns for s in group if s.status is Status.OK and s.wall_ns is not None]
-        if walls:
-            medians[key] = statistics.median(walls)
-
     rows = []
     for key, group in groups.items():
         workload, language, variant, size, profile = key
-        ok = [s for s in group if s.status is Status.OK]
-        walls = [s.wall_ns for s in ok if s.wall_ns is not None]
-        peaks = [s.peak_memory_bytes for s in ok if s.peak_memory_bytes is not None]
-        baseline = medians.get((workload, language, BASELINE_VARIANT, size, profile))
-        median = medians.get(key)
+        walls = _ok_walls(group)
+        baseline = _ok_walls(groups.get((workload, language, BASELINE_VARIANT, size, profile), []))
+        median = statistics.median(walls) if walls else None
+        baseline_median = statistics.median(baseline) if baseline else None
+        is_baseline = variant == BASELINE_VARIANT
+        peaks = [
+            s.peak_memory_bytes
+            for s in group
+            if s.status is Status.OK and s.peak_memory_bytes is not None
+        ]
+        test = None if is_baseline else mann_whitney_u(walls, baseline)
         failures: dict[str, int] = {}
         for sample in group:
             if sample.status is not Status.OK:
@@ -87,11 +179,17 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 variant=variant,
                 size=size,
                 profile=profile,
-                samples_ok=len(ok),
+                samples_ok=len(walls),
                 samples_total=len(group),
                 median_wall_ns=median,
-                wall_ci_ns=median_interval(walls) if walls else None,
-                ratio_to_native=median / baseline if median is not None and baseline else None,
+                wall_ci_ns=bootstrap_median_ci(walls),
+                ratio_to_native=median / baseline_median
+                if median is not None and baseline_median
+                else None,
+                ratio_ci=None if is_baseline else bootstrap_ratio_ci(walls, baseline),
+                p_vs_native=test[1] if test else None,
+                outliers=mad_outliers(walls),
+                cv=coefficient_of_variation(walls),
                 median_peak_memory_bytes=statistics.median(peaks) if peaks else None,
                 failures=failures,
             )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import psutil
 import pytest
 
 from harness.cache import RECORD_NAME
@@ -186,11 +187,16 @@ def test_memtouch_calibrates_memory_in_every_variant(
     built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """64 MiB touched reads as 64 MiB above the variant's noop floor (within 10%) natively and
-    in Docker; the wasm instance's linear memory reaches at least 64 MiB."""
+    in Docker; the wasm instance's linear memory reaches at least 64 MiB. All of it while the
+    measuring process itself holds 256 MiB, which a method that reads the spawner's own peak
+    (ru_maxrss after exec) would report as the instance's."""
+    ballast = b"\x01" * (256 * MiB)  # bytes written, so resident, not merely reserved
+    assert psutil.Process().memory_info().rss > 200 * MiB
     floors = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "noop", "-w", "noop",
                           "-s", "tiny", "-n", "3")  # fmt: skip
     touched = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "touch", "-w", "memtouch",
                            "-s", "calibrate", "-n", "3")  # fmt: skip
+    assert len(ballast) == 256 * MiB  # held until both runs are done
     assert floors.results is not None
     assert touched.results is not None
     assert touched.code == 0, touched.err

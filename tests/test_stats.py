@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import statistics
 
 import pytest
 
 from harness.results import Sample, Status
-from harness.stats import median_interval, summarize
+from harness.stats import (
+    bootstrap_median_ci,
+    bootstrap_ratio_ci,
+    coefficient_of_variation,
+    mad_outliers,
+    mann_whitney_u,
+    summarize,
+)
 
 BASE = Sample(
     workload="w",
@@ -28,16 +37,46 @@ def samples(variant: str, walls: list[int], **changes: object) -> list[Sample]:
     ]
 
 
-def test_median_interval_needs_six_values_at_95_percent() -> None:
-    assert median_interval([1, 2, 3, 4, 5]) is None
-    assert median_interval([6, 1, 5, 2, 4, 3]) == (1, 6)
+def test_bootstrap_intervals_are_reproducible_and_hold_the_median() -> None:
+    values = [101.0, 99, 103, 98, 100, 97, 102, 150, 100, 99]
+    interval = bootstrap_median_ci(values)
+    assert interval == bootstrap_median_ci(values)  # seeded: the same samples, the same CI
+    assert interval is not None
+    assert interval[0] <= statistics.median(values) <= interval[1]
+    assert interval[1] < 150  # the median's interval is not dragged by one outlier
+    assert bootstrap_median_ci([5.0, 5, 5, 5]) == (5.0, 5.0)
+    assert bootstrap_median_ci([5.0]) is None
 
 
-def test_median_interval_uses_binomial_order_statistics() -> None:
-    # n = 10: P(Bin(10, 1/2) <= 1) = 11/1024 <= 0.025 < P(<= 2) = 56/1024, so k = 2.
-    assert median_interval(list(range(1, 11))) == (2, 9)
-    # n = 20: P(<= 5) = 0.0207 <= 0.025 < P(<= 6) = 0.0577, so k = 6.
-    assert median_interval(list(range(1, 21))) == (6, 15)
+def test_ratio_interval_of_exactly_doubled_constant_samples_is_exactly_two() -> None:
+    assert bootstrap_ratio_ci([20.0] * 5, [10.0] * 5) == (2.0, 2.0)
+    spread = bootstrap_ratio_ci([19.0, 20, 21, 20, 22, 18], [10.0, 9, 11, 10, 10, 10])
+    assert spread is not None
+    assert spread[0] < 2.0 < spread[1]
+    assert bootstrap_ratio_ci([1.0], [1.0, 2.0]) is None
+
+
+def test_mad_outliers_by_hand() -> None:
+    # median 10; |deviations| 0 0 1 1 0 40, their median 0.5, scaled 0.7413: only 50 is past 3.
+    assert mad_outliers([10, 10, 11, 9, 10, 50]) == 1
+    assert mad_outliers([10, 11, 12]) == 0
+
+
+def test_coefficient_of_variation_by_hand() -> None:
+    assert coefficient_of_variation([9, 10, 11]) == pytest.approx(0.1)
+    assert coefficient_of_variation([7]) is None
+
+
+def test_mann_whitney_u_by_hand() -> None:
+    # U = 0, mean 4.5, variance 3*3/12*7 = 5.25, z = (4.5 - 0.5)/sqrt(5.25) = 1.7457
+    u, p = mann_whitney_u([1, 2, 3], [4, 5, 6])  # type: ignore[misc]
+    assert u == 0
+    assert p == pytest.approx(math.erfc(4 / math.sqrt(5.25) / math.sqrt(2)))
+    assert p == pytest.approx(0.080856, abs=1e-6)
+    # Ties share their mean rank; identical samples are no evidence of a difference.
+    u, p = mann_whitney_u([1, 1, 2], [1, 2, 2])  # type: ignore[misc]
+    assert u == 3.0  # ranks: 1s -> 2, 2s -> 5; a's rank sum 9, minus 3*4/2
+    assert mann_whitney_u([5, 5, 5], [5, 5, 5]) == (4.5, 1.0)
 
 
 def test_ratio_is_to_the_native_median_of_the_same_run() -> None:
@@ -70,3 +109,20 @@ def test_no_ratio_without_an_ok_native_baseline() -> None:
 def test_peak_memory_median_skips_samples_without_a_figure() -> None:
     rows = summarize([dataclasses.replace(BASE, peak_memory_bytes=m) for m in (None, 10, 30)])
     assert rows[0].median_peak_memory_bytes == 20
+
+
+def test_summary_carries_ratio_interval_noise_and_significance() -> None:
+    native = [100, 102, 98, 101, 99, 100, 103, 97]
+    slow = [150, 153, 147, 151, 149, 150, 154, 146]
+    rows = {r.variant: r for r in summarize(samples("native", native) + samples("wasm", slow))}
+    wasm = rows["wasm"]
+    assert wasm.ratio_to_native == pytest.approx(1.5)
+    assert wasm.ratio_ci is not None
+    assert wasm.ratio_ci[0] < 1.5 < wasm.ratio_ci[1]
+    assert wasm.p_vs_native is not None
+    assert wasm.p_vs_native < 0.001
+    assert rows["native"].p_vs_native is None
+    assert rows["native"].ratio_ci is None
+    assert not wasm.noisy
+    noisy = summarize(samples("native", [100, 200, 100, 300, 150]))[0]
+    assert noisy.noisy
