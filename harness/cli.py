@@ -38,6 +38,7 @@ from harness.results import ResultsWriter, Sample, Status, latest_results, read_
 from harness.stats import CONFIDENCE, OUTLIER_MADS, Summary, summarize
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import TARGETS, Target
+from harness.targets.base import COLD, WARM
 from harness.toolchains import Check, Profile, compiler_checks, find_compiler
 from harness.workloads import Language, Workload, select
 
@@ -125,6 +126,15 @@ def make_parser() -> argparse.ArgumentParser:
         dest="sizes",
         default=[],
         help="a size to run (repeatable; default: the suite's, else default)",
+    )
+    measuring.add_argument(
+        "--state",
+        action="append",
+        dest="states",
+        default=[],
+        choices=[COLD, WARM],
+        help="startup states to measure, where a variant has them (repeatable; default both: "
+        "wasmtime cold compiles the .wasm, docker cold creates the container inside the clock)",
     )
     measuring.add_argument(
         "-n",
@@ -332,13 +342,19 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
     cache = BuildCache(args.cache_dir)
     with opened_targets(args, cache) as targets:
         outcome = build_verb(args, console, targets, workloads)
+        states = args.states or [COLD, WARM]
         cells = [
-            Cell(workload, Language(language), variant, workload.size(size), profile, artifact)
+            Cell(
+                workload, Language(language), variant, workload.size(size), profile, state,
+                artifact,
+            )
             for workload in workloads
             for size in sizes
             for (name, language, variant, profile), artifact in outcome.artifacts.items()
             if name == workload.name
-        ]
+            for state in targets[variant].states
+            if state in states
+        ]  # fmt: skip
         seed = args.seed if args.seed is not None else uuid.uuid4().int % 2**32
         plan = Plan(cells, args.repetitions, args.warmup, seed, args.timeout)
         cgroups = MemoryCgroups.detect()
@@ -439,6 +455,7 @@ def results_header(
             "workloads": sorted({cell.workload.name for cell in plan.cells}),
             "sizes": sizes,
             "profiles": sorted({cell.profile for cell in plan.cells}),
+            "states": sorted({cell.state for cell in plan.cells}),
             "repetitions": plan.repetitions,
             "warmup": plan.warmup,
             "seed": plan.seed,
@@ -448,7 +465,7 @@ def results_header(
         "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
         "variants": {
             name: {
-                "wall_scope": target.wall_scope,
+                "states": target.states,  # state -> what wall_ns spans in it
                 "phases": list(target.phases),
                 "memory_scope": target.memory_scope,
             }
@@ -460,19 +477,20 @@ def results_header(
 
 def report_failures(samples: list[Sample]) -> int:
     """Names every cell with samples that were not ok, with one example of why."""
-    failing: dict[tuple[str, str, str, str], list[Sample]] = {}
+    failing: dict[tuple[str, str, str, str, str], list[Sample]] = {}
     for sample in samples:
         if sample.status is not Status.OK:
-            cell = (sample.workload, sample.language, sample.variant, sample.size)
+            cell = (sample.workload, sample.language, sample.variant, sample.state, sample.size)
             failing.setdefault(cell, []).append(sample)
     if not failing:
         return 0
     err = Console(stderr=True, highlight=False)
-    for (workload, language, variant, size), bad in failing.items():
+    for (workload, language, variant, state, size), bad in failing.items():
         counts = Counter(sample.status.value for sample in bad)
         statuses = ", ".join(f"{count} {status}" for status, count in counts.items())
         err.print(
-            f"isobench: {workload} ({language}, {variant}, {size}): {statuses}: {bad[0].detail}",
+            f"isobench: {workload} ({language}, {variant} {state}, {size}): {statuses}: "
+            f"{bad[0].detail}",
             markup=False,
             soft_wrap=True,
         )
@@ -513,11 +531,12 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
     show_profile = len(profiles) > 1  # one profile: named in the title instead
     table = Table(
         title=f"wall time per sample (ms): median, {CONFIDENCE:.0%} bootstrap CI",
-        caption=f"× native: this median / the native median of the same run, with its "
+        caption=f"× native: this median / the native warm median of the same run, with its "
         f"{CONFIDENCE:.0%} CI; CV: coefficient of variation; profile "
         f"{', '.join(profiles) if profiles else '-'}",
     )
-    columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant"]
+    columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant",
+               "state"]  # fmt: skip
     for column in columns:
         table.add_column(column)
     for column in ("ok/n", "median", "95% CI", "× native", "95% CI", "CV", "peak MiB"):
@@ -530,6 +549,7 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
             row.size,
             *([row.profile] if show_profile else []),
             row.variant,
+            row.state,
             f"{row.samples_ok}/{row.samples_total}",
             _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
             ci if row.median_wall_ns is not None else "—",
@@ -542,7 +562,9 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
         )
     console.print(table)
     for row in rows:
-        cell = f"{row.workload} ({row.language}, {row.variant}, {row.size}, {row.profile})"
+        cell = (
+            f"{row.workload} ({row.language}, {row.variant} {row.state}, {row.size}, {row.profile})"
+        )
         if row.noisy and row.cv is not None:
             console.print(
                 f"[yellow]NOISY[/] {cell}: CV {row.cv:.0%}; close other work, or raise "

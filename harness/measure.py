@@ -32,13 +32,14 @@ class Cell:
     variant: str
     size: Size
     profile: str
+    state: str
     artifact: Artifact
 
     @property
     def label(self) -> str:
         return (
-            f"{self.workload.name} ({self.language.value}, {self.variant}, {self.size.name}, "
-            f"{self.profile})"
+            f"{self.workload.name} ({self.language.value}, {self.variant} {self.state}, "
+            f"{self.size.name}, {self.profile})"
         )
 
 
@@ -115,6 +116,7 @@ def take_sample(
             stderr_path=stderr_path,
             timeout_s=timeout_s,
             cgroup=cgroup,
+            state=cell.state,
             stdin_path=cell.size.stdin,
             input_dir=cell.size.input_dir,
             output_dir=output_dir if cell.size.needs_output_dir else None,
@@ -136,6 +138,7 @@ def take_sample(
         variant=cell.variant,
         size=cell.size.name,
         profile=cell.profile,
+        state=cell.state,
         arch=platform.machine(),
         round=round_index,
         warmup=warmup,

@@ -10,6 +10,9 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
   2 - sample gains `profile` (build profile) and `linear_memory_bytes` (wasm); status
       "nonzero-exit" becomes "wrong-exit-code" (a size may expect a non-zero exit code).
       Version 1 files are read as profile "portable".
+  3 - sample gains `state` ("cold" or "warm", as the header's variants describe them).
+      Older files are read as state "warm" for native and wasmtime (AOT), "cold" for docker
+      (created inside the timed region).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import IO, Any
 
 from harness.errors import IsobenchError
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
+_STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 
 class Status(StrEnum):
@@ -42,6 +46,7 @@ class Sample:
     variant: str
     size: str
     profile: str  # build profile: portable or simd
+    state: str  # cold or warm: what the header's variants say each means
     arch: str
     round: int  # position of the round in the run; variants are shuffled within a round
     warmup: bool  # warm-up samples are kept as raw data but left out of statistics
@@ -62,6 +67,8 @@ class Sample:
     def from_json(cls, data: dict[str, Any], schema_version: int = SCHEMA_VERSION) -> Sample:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
+        if schema_version < 3:
+            values.setdefault("state", _STATE_BEFORE_3.get(values["variant"], "warm"))
         if schema_version == 1:
             values.setdefault("profile", "portable")
             if values["status"] == "nonzero-exit":

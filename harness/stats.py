@@ -17,6 +17,7 @@ from harness.results import Sample, Status
 
 CONFIDENCE = 0.95
 BASELINE_VARIANT = "native"
+BASELINE_STATE = "warm"
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
 NOISY_CV = 0.10  # coefficient of variation above which a cell is flagged
@@ -122,11 +123,12 @@ class Summary:
     variant: str
     size: str
     profile: str
+    state: str
     samples_ok: int
     samples_total: int  # non-warm-up samples of every status
     median_wall_ns: float | None
     wall_ci_ns: tuple[float, float] | None
-    # median / the native median of the same workload, language, size and profile, same run
+    # median / the native (warm) median of the same workload, language, size, profile, run
     ratio_to_native: float | None
     ratio_ci: tuple[float, float] | None
     p_vs_native: float | None  # Mann-Whitney U, two-sided; None for native itself
@@ -140,7 +142,7 @@ class Summary:
         return self.cv is not None and self.cv > NOISY_CV
 
 
-Key = tuple[str, str, str, str, str]  # workload, language, variant, size, profile
+Key = tuple[str, str, str, str, str, str]  # workload, language, variant, size, profile, state
 
 
 def _ok_walls(group: Iterable[Sample]) -> list[float]:
@@ -151,17 +153,25 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
     groups: dict[Key, list[Sample]] = {}
     for sample in samples:
         if not sample.warmup:
-            key = (sample.workload, sample.language, sample.variant, sample.size, sample.profile)
+            key = (
+                sample.workload,
+                sample.language,
+                sample.variant,
+                sample.size,
+                sample.profile,
+                sample.state,
+            )
             groups.setdefault(key, []).append(sample)
 
     rows = []
     for key, group in groups.items():
-        workload, language, variant, size, profile = key
+        workload, language, variant, size, profile, state = key
         walls = _ok_walls(group)
-        baseline = _ok_walls(groups.get((workload, language, BASELINE_VARIANT, size, profile), []))
+        baseline_key = (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
+        baseline = _ok_walls(groups.get(baseline_key, []))
         median = statistics.median(walls) if walls else None
         baseline_median = statistics.median(baseline) if baseline else None
-        is_baseline = variant == BASELINE_VARIANT
+        is_baseline = key == baseline_key
         peaks = [
             s.peak_memory_bytes
             for s in group
@@ -179,6 +189,7 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 variant=variant,
                 size=size,
                 profile=profile,
+                state=state,
                 samples_ok=len(walls),
                 samples_total=len(group),
                 median_wall_ns=median,
@@ -196,7 +207,14 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
         )
     return sorted(
         rows,
-        key=lambda r: (r.workload, r.language, r.size, r.profile, _variant_order(r.variant)),
+        key=lambda r: (
+            r.workload,
+            r.language,
+            r.size,
+            r.profile,
+            _variant_order(r.variant),
+            r.state,
+        ),
     )
 
 

@@ -44,4 +44,4 @@ def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
         size_bytes=0,
         recipe={},
     )
-    return Cell(loaded, Language.C, variant, loaded.size("tiny"), "portable", artifact)
+    return Cell(loaded, Language.C, variant, loaded.size("tiny"), "portable", "warm", artifact)

@@ -15,7 +15,7 @@ class FakeTarget:
 
     name: ClassVar[str] = "fake"
     binary: ClassVar[Binary] = Binary.NATIVE
-    wall_scope: ClassVar[str] = "scripted"
+    states: ClassVar[dict[str, str]] = {"warm": "scripted"}
     phases: ClassVar[tuple[str, ...]] = ("all",)
     memory_scope: ClassVar[str] = "none"
 

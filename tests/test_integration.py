@@ -23,7 +23,7 @@ import pytest
 
 from harness.cache import RECORD_NAME
 from harness.cli import main
-from harness.results import Results, Status, read_results
+from harness.results import SCHEMA_VERSION, Results, Sample, Status, read_results
 from harness.toolchains import host_has_feature
 from harness.workloads import sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
@@ -41,6 +41,14 @@ class Outcome:
     out: str
     err: str
     results: Results | None  # the run's results file, when one was written
+
+
+def in_clock_phases(sample: Sample) -> dict[str, int]:
+    """The phases that happen inside the sample's wall time, by variant and state."""
+    outside = {"remove"} | ({"create", "attach"} if sample.state == "warm" else set())
+    if sample.variant != "docker":
+        outside = set()
+    return {name: ns for name, ns in sample.phases_ns.items() if name not in outside}
 
 
 def isobench(capsys: pytest.CaptureFixture[str], *argv: str) -> Outcome:
@@ -151,7 +159,7 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     header = outcome.results.header
-    assert header["schema_version"] == 2
+    assert header["schema_version"] == SCHEMA_VERSION
     assert header["plan"]["seed"] == 3
     assert header["plan"]["sizes"] == ["tiny"]
     assert header["host"]["arch"]
@@ -164,8 +172,14 @@ def test_a_run_records_header_phases_warmups_and_memory(
     )
 
     samples = outcome.results.samples
-    assert len(samples) == 2 * 2 * 3 * 3  # workloads x languages x variants x rounds
-    assert Counter(s.status for s in samples) == {Status.OK: 36}
+    # cells: native warm, docker cold and warm, wasmtime cold and warm
+    assert {(s.variant, s.state) for s in samples} == {
+        ("native", "warm"), ("docker", "cold"), ("docker", "warm"),
+        ("wasmtime", "cold"), ("wasmtime", "warm"),
+    }  # fmt: skip
+    assert len(samples) == 2 * 2 * 5 * 3  # workloads x languages x cells x rounds
+    assert Counter(s.status for s in samples) == {Status.OK: 60}
+    assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
     expected = {
         "noop": sha256_bytes(b""),
         "fannkuch-redux": sha256_bytes(b"228\nPfannkuchen(7) = 16\n"),
@@ -175,11 +189,18 @@ def test_a_run_records_header_phases_warmups_and_memory(
         assert sample.profile == "portable"
         assert sample.wall_ns is not None
         assert sample.wall_ns > 0
-        assert set(sample.phases_ns) == set(header["variants"][sample.variant]["phases"])
+        assert set(sample.phases_ns) <= set(header["variants"][sample.variant]["phases"])
+        assert sample.wall_ns >= sum(in_clock_phases(sample).values()) > 0
         assert sample.peak_memory_bytes is not None
         assert 0 < sample.peak_memory_bytes < 64 * MiB
         assert (sample.linear_memory_bytes is not None) == (sample.variant == "wasmtime")
-    assert [s.warmup for s in samples[:12]] == [True] * 12
+    assert [s.warmup for s in samples[:20]] == [True] * 20
+    for sample in samples:
+        if sample.variant == "docker" and sample.state == "warm":  # created ahead: not in wall
+            assert sample.wall_ns < sum(sample.phases_ns[p] for p in ("create", "start", "wait"))
+        if sample.variant == "wasmtime":
+            assert ("compile" in sample.phases_ns) == (sample.state == "cold")
+            assert ("load" in sample.phases_ns) == (sample.state == "warm")
     assert "× native" in outcome.out
 
 
@@ -228,7 +249,7 @@ def test_webhook_rejects_a_tampered_signature_and_malformed_json_with_distinct_c
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples
-    assert len(samples) == 4 * 2 * 3
+    assert len(samples) == 4 * 2 * 5  # sizes x languages x (variant, state) cells
     assert {s.status for s in samples} == {Status.OK}  # ok: the expected exit code and stdout
     codes = {
         size: {s.exit_code for s in samples if s.size == size}
@@ -249,7 +270,7 @@ def test_a_wrong_expected_output_fails_every_variant_and_names_the_workload(
         capsys, workloads_copy, cache_dir, tmp_path, "-w", "fannkuch-redux", "-s", "tiny"
     )
     assert outcome.code == 1
-    assert "isobench: fannkuch-redux (c, native, tiny): 1 wrong-output" in outcome.err
+    assert "isobench: fannkuch-redux (c, native warm, tiny): 1 wrong-output" in outcome.err
     assert "samples not ok in workloads: fannkuch-redux" in outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples

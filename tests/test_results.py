@@ -14,6 +14,7 @@ SAMPLE = Sample(
     variant="native",
     size="tiny",
     profile="portable",
+    state="warm",
     arch="x86_64",
     round=0,
     warmup=False,
@@ -87,7 +88,9 @@ def test_a_corrupt_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
 def test_a_version_1_file_is_read_with_its_meaning_kept(tmp_path: Path) -> None:
     path = tmp_path / "v1.jsonl"
     old_sample = {
-        k: v for k, v in SAMPLE.to_json().items() if k not in {"profile", "linear_memory_bytes"}
+        k: v
+        for k, v in SAMPLE.to_json().items()
+        if k not in {"profile", "linear_memory_bytes", "state"}
     }
     rows = [
         {"kind": "header", "schema_version": 1, "run_id": "old"},
@@ -96,4 +99,5 @@ def test_a_version_1_file_is_read_with_its_meaning_kept(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     (sample,) = read_results(path).samples
     assert sample.profile == "portable"
+    assert sample.state == "warm"  # native samples before schema 3 were warm
     assert sample.status is Status.WRONG_EXIT_CODE

@@ -22,6 +22,7 @@ BASE = Sample(
     variant="native",
     size="tiny",
     profile="portable",
+    state="warm",
     arch="x86_64",
     round=1,
     warmup=False,
@@ -126,3 +127,18 @@ def test_summary_carries_ratio_interval_noise_and_significance() -> None:
     assert not wasm.noisy
     noisy = summarize(samples("native", [100, 200, 100, 300, 150]))[0]
     assert noisy.noisy
+
+
+def test_every_state_is_compared_with_native_warm() -> None:
+    rows = summarize(
+        samples("native", [100, 100, 100])
+        + samples("docker", [400, 400, 400], state="cold")
+        + samples("docker", [300, 300, 300], state="warm")
+    )
+    ratios = {(r.variant, r.state): r.ratio_to_native for r in rows}
+    assert ratios == {("native", "warm"): 1.0, ("docker", "cold"): 4.0, ("docker", "warm"): 3.0}
+    assert [(r.variant, r.state) for r in rows] == [
+        ("native", "warm"),
+        ("docker", "cold"),
+        ("docker", "warm"),
+    ]

@@ -17,6 +17,10 @@ from harness.cgroups import SampleCgroup
 from harness.toolchains import Binary, Check
 from harness.workloads import INPUT_PLACEHOLDER, OUTPUT_PLACEHOLDER
 
+# The states a sample can be taken in; each target says which it supports and what they mean.
+COLD = "cold"
+WARM = "warm"
+
 # Where a container or a wasm instance sees the sample's input and output folders.
 GUEST_INPUT_DIR = "/input"
 GUEST_OUTPUT_DIR = "/output"
@@ -32,6 +36,7 @@ class Invocation:
     stderr_path: Path
     timeout_s: float
     cgroup: SampleCgroup | None  # place the instance here, so its peak memory can be read
+    state: str = WARM  # one of the target's `states`
     stdin_path: Path | None = None  # the instance's stdin; empty when None
     input_dir: Path | None = None  # read-only for the instance
     output_dir: Path | None = None  # fresh and writable
@@ -51,7 +56,7 @@ class Invocation:
 class Execution:
     """What a target observed; the measure loop turns it into a Sample with a status."""
 
-    wall_ns: int | None  # the target's `wall_scope`; None when nothing ran
+    wall_ns: int | None  # what the target's `states[state]` says; None when nothing ran
     phases_ns: dict[str, int] = field(default_factory=dict)
     exit_code: int | None = None
     crash: str = ""  # a signal or trap; empty when the instance exited on its own
@@ -64,7 +69,8 @@ class Execution:
 class Target(Protocol):
     name: ClassVar[str]  # the variant name written in every sample
     binary: ClassVar[Binary]  # which compiled binary `package` takes
-    wall_scope: ClassVar[str]  # what `wall_ns` spans, in words, written in the results header
+    # state -> what `wall_ns` spans in that state, in words, written in the results header
+    states: ClassVar[dict[str, str]]
     phases: ClassVar[tuple[str, ...]]  # the phases recorded in `phases_ns`, in order
     memory_scope: ClassVar[str]  # what the sample's memory cgroup holds while it runs
 

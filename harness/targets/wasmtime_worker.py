@@ -1,7 +1,8 @@
 """Takes one wasm sample in a fresh process; run as a script, it imports only wasmtime.
 
-Request (argv[1], JSON): module, argv, stdin, stdout, stderr (paths), input_dir and output_dir
-(host folders preopened as /input read-only and /output, or null), cgroup_procs (or null),
+Request (argv[1], JSON): compile (true: `module` is a .wasm to compile, the cold state; false:
+an AOT artifact to deserialize), module, argv, stdin, stdout, stderr (paths), input_dir and
+output_dir (host folders preopened as /input read-only and /output, or null), cgroup_procs,
 timeout_s, engine_settings. Reply (one JSON line on stdout): phases in ns, exit_code, trap,
 linear_memory_bytes.
 
@@ -47,7 +48,10 @@ def main() -> int:
 
     exit_code, trap = 0, ""
     start = time.perf_counter_ns()
-    module = wasmtime.Module.deserialize_file(engine, request["module"])
+    if request["compile"]:
+        module = wasmtime.Module.from_file(engine, request["module"])
+    else:
+        module = wasmtime.Module.deserialize_file(engine, request["module"])
     loaded = time.perf_counter_ns()
     store = wasmtime.Store(engine)
     store.set_wasi(wasi)
@@ -67,7 +71,7 @@ def main() -> int:
 
     reply = {
         "phases_ns": {
-            "load": loaded - start,
+            "compile" if request["compile"] else "load": loaded - start,
             "instantiate": instantiated - loaded,
             "run": finished - instantiated,
         },
