@@ -34,3 +34,11 @@ def bench(session: nox.Session) -> None:
     """The default suite on this host, 20 measured rounds: prints the summary, writes results/."""
     session.install("-e", ".")
     session.run("isobench", "run", "--repetitions", "20", *session.posargs)
+
+
+@nox.session
+def overhead(session: nox.Session) -> None:
+    """isobench's measuring overhead against hyperfine (native) and the Docker CLI (docker), on
+    the same noop executable, interleaved; fails when a target is missed. Needs hyperfine."""
+    session.install("-e", ".")
+    session.run("python", "-m", "harness.overhead", *session.posargs)
