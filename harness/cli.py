@@ -44,7 +44,7 @@ from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
-PIPE_WIDTH = 132
+PIPE_WIDTH = 150
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -522,8 +522,12 @@ def _ms(value_ns: float) -> str:
     return f"{ms:.{decimals}f}"
 
 
-def _ratio_ci(row: Summary) -> str:
-    return f"{row.ratio_ci[0]:.2f}–{row.ratio_ci[1]:.2f}" if row.ratio_ci else ""
+def _ratio_with_ci(ratio: float | None, interval: tuple[float, float] | None) -> str:
+    if ratio is None:
+        return "—"
+    if interval is None:
+        return f"{ratio:.2f}"
+    return f"{ratio:.2f} ({interval[0]:.2f}–{interval[1]:.2f})"
 
 
 def print_summary(console: Console, rows: list[Summary]) -> None:
@@ -531,15 +535,16 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
     show_profile = len(profiles) > 1  # one profile: named in the title instead
     table = Table(
         title=f"wall time per sample (ms): median, {CONFIDENCE:.0%} bootstrap CI",
-        caption=f"× native: this median / the native warm median of the same run, with its "
-        f"{CONFIDENCE:.0%} CI; CV: coefficient of variation; profile "
+        caption=f"× native: this median / the native warm median of the same run "
+        f"({CONFIDENCE:.0%} CI); net: the same with each side's noop median subtracted, compute "
+        "time apart from startup; CV: coefficient of variation; profile "
         f"{', '.join(profiles) if profiles else '-'}",
     )
     columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant",
                "state"]  # fmt: skip
     for column in columns:
         table.add_column(column)
-    for column in ("ok/n", "median", "95% CI", "× native", "95% CI", "CV", "peak MiB"):
+    for column in ("ok/n", "median", "95% CI", "× native", "net × native", "CV", "peak MiB"):
         table.add_column(column, justify="right")
     for row in rows:
         ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "—"
@@ -553,8 +558,8 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
             f"{row.samples_ok}/{row.samples_total}",
             _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
             ci if row.median_wall_ns is not None else "—",
-            f"{row.ratio_to_native:.2f}" if row.ratio_to_native is not None else "—",
-            _ratio_ci(row),
+            _ratio_with_ci(row.ratio_to_native, row.ratio_ci),
+            _ratio_with_ci(row.net_ratio, row.net_ratio_ci),
             f"{row.cv:.0%}" if row.cv is not None else "—",
             f"{row.median_peak_memory_bytes / 2**20:.1f}"
             if row.median_peak_memory_bytes is not None

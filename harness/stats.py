@@ -18,6 +18,7 @@ from harness.results import Sample, Status
 CONFIDENCE = 0.95
 BASELINE_VARIANT = "native"
 BASELINE_STATE = "warm"
+FLOOR_WORKLOAD = "noop"  # each variant's startup floor, subtracted for net (compute) ratios
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
 NOISY_CV = 0.10  # coefficient of variation above which a cell is flagged
@@ -67,6 +68,31 @@ def bootstrap_ratio_ci(
         bottom = statistics.median(rng.choices(denominator, k=len(denominator)))
         if bottom > 0:
             ratios.append(top / bottom)
+    return _interval(ratios, confidence) if ratios else None
+
+
+def bootstrap_net_ratio_ci(
+    walls: Sequence[float],
+    floor: Sequence[float],
+    baseline: Sequence[float],
+    baseline_floor: Sequence[float],
+    *,
+    confidence: float = CONFIDENCE,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float] | None:
+    """Interval of (median(walls) - median(floor)) / (median(baseline) - median(baseline_floor)):
+    the ratio of times net of startup, resampling all four sides independently."""
+    sides = (walls, floor, baseline, baseline_floor)
+    if any(len(side) < 2 for side in sides):
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    ratios = []
+    for _ in range(resamples):
+        top, top_floor, bottom, bottom_floor = (
+            statistics.median(rng.choices(side, k=len(side))) for side in sides
+        )
+        if bottom - bottom_floor > 0:
+            ratios.append((top - top_floor) / (bottom - bottom_floor))
     return _interval(ratios, confidence) if ratios else None
 
 
@@ -131,6 +157,10 @@ class Summary:
     # median / the native (warm) median of the same workload, language, size, profile, run
     ratio_to_native: float | None
     ratio_ci: tuple[float, float] | None
+    # The same ratio with each side's noop median (same variant, state, language, profile)
+    # subtracted first: compute time apart from startup. None without noop in the run.
+    net_ratio: float | None
+    net_ratio_ci: tuple[float, float] | None
     p_vs_native: float | None  # Mann-Whitney U, two-sided; None for native itself
     outliers: int  # MAD outliers among the ok samples (kept: raw samples are the truth)
     cv: float | None  # coefficient of variation of the ok wall times
@@ -168,10 +198,14 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
         workload, language, variant, size, profile, state = key
         walls = _ok_walls(group)
         baseline_key = (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
+        is_baseline = key == baseline_key
         baseline = _ok_walls(groups.get(baseline_key, []))
         median = statistics.median(walls) if walls else None
         baseline_median = statistics.median(baseline) if baseline else None
-        is_baseline = key == baseline_key
+        # Net of startup: each side's noop floor subtracted (not for noop itself).
+        floor = _floor(groups, language, variant, profile, state)
+        baseline_floor = _floor(groups, language, BASELINE_VARIANT, profile, BASELINE_STATE)
+        has_net = workload != FLOOR_WORKLOAD
         peaks = [
             s.peak_memory_bytes
             for s in group
@@ -198,6 +232,10 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 if median is not None and baseline_median
                 else None,
                 ratio_ci=None if is_baseline else bootstrap_ratio_ci(walls, baseline),
+                net_ratio=_net_ratio(walls, floor, baseline, baseline_floor) if has_net else None,
+                net_ratio_ci=bootstrap_net_ratio_ci(walls, floor, baseline, baseline_floor)
+                if has_net and not is_baseline
+                else None,
                 p_vs_native=test[1] if test else None,
                 outliers=mad_outliers(walls),
                 cv=coefficient_of_variation(walls),
@@ -216,6 +254,31 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
             r.state,
         ),
     )
+
+
+def _floor(groups: dict[Key, list[Sample]], language: str, variant: str, profile: str,
+           state: str) -> list[float]:  # fmt: skip
+    """The ok wall times of noop in this language, variant, profile and state (any size: noop
+    does the same at every size)."""
+    walls: list[float] = []
+    for (workload, lang, var, _, prof, st), group in groups.items():
+        if (workload, lang, var, prof, st) == (FLOOR_WORKLOAD, language, variant, profile, state):
+            walls.extend(_ok_walls(group))
+    return walls
+
+
+def _net_ratio(
+    walls: Sequence[float],
+    floor: Sequence[float],
+    baseline: Sequence[float],
+    baseline_floor: Sequence[float],
+) -> float | None:
+    if not (walls and floor and baseline and baseline_floor):
+        return None
+    denominator = statistics.median(baseline) - statistics.median(baseline_floor)
+    if denominator <= 0:
+        return None
+    return (statistics.median(walls) - statistics.median(floor)) / denominator
 
 
 def _variant_order(variant: str) -> tuple[int, str]:

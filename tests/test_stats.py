@@ -142,3 +142,26 @@ def test_every_state_is_compared_with_native_warm() -> None:
         ("docker", "cold"),
         ("docker", "warm"),
     ]
+
+
+def test_net_ratio_subtracts_each_sides_noop_floor() -> None:
+    # native: noop 1, work 101 -> net 100; docker: noop 300, work 450 -> net 150: 1.5x net,
+    # though 450 / 101 = 4.46x gross.
+    rows = summarize(
+        samples("native", [1, 1, 1], workload="noop")
+        + samples("docker", [300, 300, 300], workload="noop", state="cold")
+        + samples("native", [101, 101, 101])
+        + samples("docker", [450, 450, 450], state="cold")
+    )
+    by_cell = {(r.workload, r.variant): r for r in rows}
+    docker = by_cell[("w", "docker")]
+    assert docker.ratio_to_native == pytest.approx(450 / 101)
+    assert docker.net_ratio == pytest.approx(1.5)
+    assert docker.net_ratio_ci == (pytest.approx(1.5), pytest.approx(1.5))
+    assert by_cell[("w", "native")].net_ratio == 1.0
+    assert by_cell[("noop", "docker")].net_ratio is None  # the floor has no net time
+
+
+def test_no_net_ratio_without_noop_in_the_run() -> None:
+    rows = summarize(samples("native", [100, 100]) + samples("docker", [400, 400]))
+    assert all(r.net_ratio is None and r.net_ratio_ci is None for r in rows)
