@@ -141,13 +141,27 @@ def make_parser() -> argparse.ArgumentParser:
         "--repetitions",
         type=_positive_int,
         default=10,
-        help="measured samples per cell (default: %(default)s)",
+        help="the minimum count of measured samples per cell (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--min-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also measure each cell until its samples add up to this much wall time "
+        "(default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--max-repetitions",
+        type=_positive_int,
+        default=1000,
+        help="the most measured samples per cell, whatever --min-time asks (default: %(default)s)",
     )
     measuring.add_argument(
         "--warmup",
         type=_non_negative_int,
         default=1,
-        help="warm-up rounds, recorded, not summarized (default: %(default)s)",
+        help="warm-up rounds, checked but not recorded (default: %(default)s)",
     )
     measuring.add_argument(
         "--seed",
@@ -356,7 +370,15 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             if state in states
         ]  # fmt: skip
         seed = args.seed if args.seed is not None else uuid.uuid4().int % 2**32
-        plan = Plan(cells, args.repetitions, args.warmup, seed, args.timeout)
+        plan = Plan(
+            cells,
+            args.repetitions,
+            args.warmup,
+            seed,
+            args.timeout,
+            min_time_s=args.min_time,
+            max_repetitions=max(args.max_repetitions, args.repetitions),
+        )
         cgroups = MemoryCgroups.detect()
         if cgroups is None:
             console.print(
@@ -417,7 +439,7 @@ def measure_with_progress(
     scratch: Path,
 ) -> list[Sample]:
     with progress_bar(console, "run") as progress:
-        task = progress.add_task("", total=plan.total)
+        task = progress.add_task("", total=plan.expected_total)
 
         def on_sample(cell: Cell, sample: Sample) -> None:
             progress.update(task, advance=1, description=cell.label)
@@ -457,10 +479,13 @@ def results_header(
             "profiles": sorted({cell.profile for cell in plan.cells}),
             "states": sorted({cell.state for cell in plan.cells}),
             "repetitions": plan.repetitions,
+            "min_time_s": plan.min_time_s,
+            "max_repetitions": plan.max_repetitions,
             "warmup": plan.warmup,
             "seed": plan.seed,
             "timeout_s": plan.timeout_s,
-            "order": "every cell once per round, rounds shuffled with random.Random(seed)",
+            "order": "warm-up rounds (not recorded), then rounds over the cells still short of "
+            "their count or time, each shuffled with random.Random(seed)",
         },
         "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
         "variants": {

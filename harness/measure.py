@@ -46,23 +46,30 @@ class Cell:
 @dataclass(frozen=True, slots=True)
 class Plan:
     cells: Sequence[Cell]
-    repetitions: int  # measured rounds
-    warmup: int  # rounds taken first and kept out of the statistics
+    repetitions: int  # the minimum count of measured samples per cell
+    warmup: int  # rounds taken first, checked, and not recorded
     seed: int
     timeout_s: float
+    min_time_s: float = 0.0  # the minimum measured wall time per cell, summed over its samples
+    max_repetitions: int = 1000  # the most measured samples per cell, whatever min_time_s says
 
-    def rounds(self) -> Iterator[tuple[int, bool, Cell]]:
-        """(round, is warm-up, cell): every cell once per round, in a seeded random order."""
-        rng = random.Random(self.seed)
-        for round_index in range(self.warmup + self.repetitions):
+    def satisfied(self, count: int, measured_ns: int, failed: bool) -> bool:
+        """Whether a cell has all the samples it needs (a failing cell stops at the count)."""
+        if count >= self.max_repetitions:
+            return True
+        return count >= self.repetitions and (failed or measured_ns >= self.min_time_s * 1e9)
+
+    def warmup_rounds(self, rng: random.Random) -> Iterator[tuple[int, Cell]]:
+        for round_index in range(self.warmup):
             order = list(self.cells)
             rng.shuffle(order)
             for cell in order:
-                yield round_index, round_index < self.warmup, cell
+                yield round_index, cell
 
     @property
-    def total(self) -> int:
-        return len(self.cells) * (self.warmup + self.repetitions)
+    def expected_total(self) -> int | None:
+        """Samples to take, when known in advance (not with a minimum time)."""
+        return None if self.min_time_s else len(self.cells) * (self.warmup + self.repetitions)
 
 
 def judge(execution: Execution, stdout: bytes, stderr: bytes, expected: Size) -> tuple[Status, str]:
@@ -163,8 +170,12 @@ def run_plan(
     scratch: Path,
     on_sample: Callable[[Cell, Sample], None],
 ) -> list[Sample]:
-    samples = []
-    for round_index, warmup, cell in plan.rounds():
+    """Warm-up rounds first (checked, not recorded), then measured rounds in a seeded shuffled
+    order, each round over the cells that still need samples, until every cell has its minimum
+    count and minimum time. Returns the measured samples, as written."""
+    rng = random.Random(plan.seed)
+
+    def take(cell: Cell, round_index: int, warmup: bool) -> Sample:
         sample = take_sample(
             cell,
             targets[cell.variant],
@@ -174,7 +185,31 @@ def run_plan(
             scratch=scratch,
             timeout_s=plan.timeout_s,
         )
-        writer.add(sample)
-        samples.append(sample)
         on_sample(cell, sample)
-    return samples
+        return sample
+
+    for round_index, cell in plan.warmup_rounds(rng):
+        take(cell, round_index, warmup=True)
+
+    samples: list[Sample] = []
+    counts = [0] * len(plan.cells)
+    measured_ns = [0] * len(plan.cells)
+    failed = [False] * len(plan.cells)
+    round_index = plan.warmup
+    while True:
+        pending = [
+            index
+            for index in range(len(plan.cells))
+            if not plan.satisfied(counts[index], measured_ns[index], failed[index])
+        ]
+        if not pending:
+            return samples
+        rng.shuffle(pending)
+        for index in pending:
+            sample = take(plan.cells[index], round_index, warmup=False)
+            writer.add(sample)
+            samples.append(sample)
+            counts[index] += 1
+            measured_ns[index] += sample.wall_ns or 0
+            failed[index] |= sample.status is not Status.OK
+        round_index += 1

@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 from harness.measure import Plan, judge, run_plan
-from harness.results import ResultsWriter, Status, read_results
+from harness.results import ResultsWriter, Sample, Status, read_results
 from harness.targets import Execution, Invocation
 from harness.workloads import sha256_bytes
 from tests.conftest import fake_cell
@@ -55,19 +55,69 @@ def test_placeholders_become_host_or_guest_folders(tmp_path: Path) -> None:
     ]
 
 
-def test_every_round_holds_every_cell_once_in_a_seeded_order() -> None:
-    cells = [fake_cell(variant) for variant in ("a", "b", "c", "d")]
-    plan = Plan(cells, repetitions=5, warmup=1, seed=7, timeout_s=1)
-    order = list(plan.rounds())
-    assert len(order) == plan.total == 24
-    for round_index in range(6):
-        in_round = [cell.variant for r, _, cell in order if r == round_index]
-        assert sorted(in_round) == ["a", "b", "c", "d"]
-    assert [warm for r, warm, _ in order if r == 0] == [True] * 4
-    assert order == list(Plan(cells, 5, 1, 7, 1).rounds())
-    orders = {tuple(c.variant for r, _, c in order if r == i) for i in range(6)}
-    assert len(orders) > 1  # shuffled, not the same order every round
-    assert order != list(Plan(cells, 5, 1, 8, 1).rounds())
+def run_fakes(
+    tmp_path: Path, plan: Plan, targets: dict[str, FakeTarget]
+) -> tuple[list[Sample], list[tuple[str, Sample]]]:
+    """Runs `plan` against fake targets: (samples returned, every (variant, sample) taken)."""
+    taken: list[tuple[str, Sample]] = []
+    with ResultsWriter(tmp_path / f"run-{plan.seed}.jsonl", {"run_id": "t"}) as writer:
+        samples = run_plan(
+            plan,
+            targets,
+            cgroups=None,
+            writer=writer,
+            scratch=tmp_path,
+            on_sample=lambda cell, sample: taken.append((cell.variant, sample)),
+        )
+    return samples, taken
+
+
+def endless(wall_ns: int) -> FakeTarget:
+    return FakeTarget([(ok(wall_ns), EXPECTED)] * 1000)
+
+
+def test_rounds_interleave_every_cell_in_a_seeded_order_after_unrecorded_warmups(
+    tmp_path: Path,
+) -> None:
+    variants = ("a", "b", "c", "d")
+    plan = Plan([fake_cell(v) for v in variants], repetitions=5, warmup=1, seed=7, timeout_s=1)
+    samples, taken = run_fakes(tmp_path, plan, {v: endless(100) for v in variants})
+    assert len(taken) == plan.expected_total == 24
+    assert [sample.warmup for _, sample in taken[:4]] == [True] * 4
+    assert len(samples) == 20  # the warm-ups were checked but not recorded
+    assert all(not sample.warmup for sample in samples)
+    assert len(read_results(tmp_path / "run-7.jsonl").samples) == 20
+    rounds = [sorted(v for v, _ in taken[i : i + 4]) for i in range(0, 24, 4)]
+    assert rounds == [list(variants)] * 6  # every cell once in every round
+    order = [v for v, _ in taken]
+    assert len({tuple(order[i : i + 4]) for i in range(0, 24, 4)}) > 1  # shuffled per round
+    again = run_fakes(tmp_path / "again", plan, {v: endless(100) for v in variants})[1]
+    assert [v for v, _ in again] == order  # same seed, same order
+    other_plan = Plan(plan.cells, repetitions=5, warmup=1, seed=8, timeout_s=1)
+    assert [
+        v for v, _ in run_fakes(tmp_path, other_plan, {v: endless(100) for v in variants})[1]
+    ] != order
+
+
+def test_min_time_takes_more_samples_of_quick_cells_only(tmp_path: Path) -> None:
+    # a takes 100 ms a sample, b 10 ms; at least 2 samples and 0.35 s each.
+    plan = Plan([fake_cell("a"), fake_cell("b")], repetitions=2, warmup=0, seed=1,
+                timeout_s=1, min_time_s=0.35)  # fmt: skip
+    samples, _ = run_fakes(tmp_path, plan, {"a": endless(100_000_000), "b": endless(10_000_000)})
+    counts = Counter(s.variant for s in samples)
+    assert counts == {"a": 4, "b": 35}  # 4 x 100 ms and 35 x 10 ms reach 350 ms
+    assert plan.expected_total is None
+    capped = Plan(plan.cells, 2, 0, 1, 1, min_time_s=0.35, max_repetitions=20)
+    samples, _ = run_fakes(tmp_path / "capped", capped,
+                           {"a": endless(100_000_000), "b": endless(10_000_000)})  # fmt: skip
+    assert Counter(s.variant for s in samples) == {"a": 4, "b": 20}
+
+
+def test_a_failing_cell_stops_at_its_count_whatever_the_min_time(tmp_path: Path) -> None:
+    plan = Plan([fake_cell("a")], repetitions=3, warmup=0, seed=1, timeout_s=1, min_time_s=60)
+    failing = FakeTarget([(ok(1_000), b"wrong\n")] * 10)
+    samples, _ = run_fakes(tmp_path, plan, {"a": failing})
+    assert [s.status for s in samples] == [Status.WRONG_OUTPUT] * 3
 
 
 def test_run_plan_records_every_sample_with_its_status(tmp_path: Path) -> None:
