@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,7 @@ def compile_binary(
 
     directory = cache.fresh_directory(kind, ident)
     output = directory / (f"{workload.name}.wasm" if binary is Binary.WASM else workload.name)
+    started = time.perf_counter_ns()
     if sources.cargo_package is not None:
         command = _cargo_build(
             workload,
@@ -143,6 +145,7 @@ def compile_binary(
         sha256=sha256_file(output),
         size_bytes=output.stat().st_size,
         recipe={**recipe, **command},
+        extra={"build_ns": time.perf_counter_ns() - started},
     )
     return cache.store(artifact), True
 

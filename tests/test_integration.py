@@ -93,6 +93,9 @@ def test_every_workload_is_built_three_ways_in_both_languages(built: Built) -> N
         for language in ("c", "rust"):
             kinds = {kind for (w, lang, kind) in built if (w, lang) == (workload, language)}
             assert kinds == {"native", "wasm", "cwasm", "docker-image"}, workload
+            for kind in kinds:  # every artifact records its size and how long it took to build
+                assert built[(workload, language, kind)]["size_bytes"] > 0
+                assert built[(workload, language, kind)]["extra"]["build_ns"] > 0
             wasm = Path(built[(workload, language, "wasm")]["path"])
             assert wasm.read_bytes()[:4] == b"\0asm"
             native = built[(workload, language, "native")]["recipe"]

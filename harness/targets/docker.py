@@ -145,6 +145,7 @@ class DockerTarget:
         if cached is not None and self._image_exists(tag):
             return cached, False
         cache.fresh_directory("docker-image", ident)
+        started = time.perf_counter_ns()
         context = _context_tar(Path(binary.path).read_bytes())
         for chunk in self.api.build(
             fileobj=context,
@@ -174,7 +175,12 @@ class DockerTarget:
             sha256=binary.sha256,
             size_bytes=int(image["Size"]),
             recipe={**recipe, "from_artifact": binary.id},
-            extra={"tag": tag, "image_id": image["Id"], "executable_sha256_in_image": inside},
+            extra={
+                "tag": tag,
+                "image_id": image["Id"],
+                "executable_sha256_in_image": inside,
+                "build_ns": time.perf_counter_ns() - started,  # docker build + reading /app back
+            },
         )
         return cache.store(artifact), True
 

@@ -7,6 +7,7 @@ import platform
 import signal
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
@@ -84,6 +85,7 @@ class WasmtimeTarget:
         import wasmtime  # noqa: PLC0415 - costs ~50 ms: only when a module is compiled
 
         output = cache.fresh_directory("cwasm", ident) / f"{binary.workload}.cwasm"
+        started = time.perf_counter_ns()
         module = wasmtime.Module.from_file(_engine(), binary.path)
         output.write_bytes(module.serialize())
         artifact = Artifact(
@@ -96,7 +98,7 @@ class WasmtimeTarget:
             sha256=sha256_file(output),
             size_bytes=output.stat().st_size,
             recipe={**recipe, "from_artifact": binary.id},
-            extra={"wasm_path": binary.path},
+            extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
         )
         return cache.store(artifact), True
 
