@@ -35,7 +35,7 @@ from harness.errors import IsobenchError
 from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
-from harness.stats import CONFIDENCE, OUTLIER_MADS, Summary, summarize
+from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import TARGETS, Target
 from harness.targets.base import COLD, WARM
@@ -408,6 +408,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             )
     console.print(f"results: {path}")
     print_summary(console, summarize(samples))
+    print_fits(console, fit_throughput(samples, work_units_of(plan)))
     return report_failures(samples)
 
 
@@ -478,6 +479,7 @@ def results_header(
             "sizes": sizes,
             "profiles": sorted({cell.profile for cell in plan.cells}),
             "states": sorted({cell.state for cell in plan.cells}),
+            "work_units": work_units_of(plan),
             "repetitions": plan.repetitions,
             "min_time_s": plan.min_time_s,
             "max_repetitions": plan.max_repetitions,
@@ -498,6 +500,14 @@ def results_header(
         },
         "artifacts": [artifact.to_json() for artifact in artifacts],
     }
+
+
+def work_units_of(plan: Plan) -> dict[str, dict[str, float]]:
+    units: dict[str, dict[str, float]] = {}
+    for cell in plan.cells:
+        if cell.size.work_units is not None:
+            units.setdefault(cell.workload.name, {})[cell.size.name] = cell.size.work_units
+    return units
 
 
 def report_failures(samples: list[Sample]) -> int:
@@ -537,6 +547,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
     print_summary(console, summarize(results.samples))
+    print_fits(console, fit_throughput(results.samples, results.header.get("work_units", {})))
     return 0
 
 
@@ -607,6 +618,36 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
                 f"{OUTLIER_MADS:g} MADs (kept in the results; the median resists them)",
                 highlight=False,
             )
+
+
+def print_fits(console: Console, fits: list[Fit]) -> None:
+    """Throughput apart from startup, for cells run at two or more sizes."""
+    if not fits:
+        return
+    table = Table(
+        title="throughput over sizes: wall = fixed + per unit x work units (least squares)",
+        caption="× native: this per-unit cost / the native warm one, with its "
+        f"{CONFIDENCE:.0%} bootstrap CI; run phase: wasm's own `run` slope, a cross-check",
+    )
+    for column in ("workload", "lang", "variant", "state", "sizes"):
+        table.add_column(column)
+    for column in ("n", "fixed ms", "ns / unit", "× native", "R²", "run phase ns / unit"):
+        table.add_column(column, justify="right")
+    for fit in fits:
+        table.add_row(
+            fit.workload,
+            fit.language,
+            fit.variant,
+            fit.state,
+            ", ".join(fit.sizes),
+            str(fit.samples),
+            f"{fit.fixed_ns / 1e6:.2f}",
+            f"{fit.per_unit_ns:.4g}",
+            _ratio_with_ci(fit.per_unit_ratio, fit.per_unit_ratio_ci),
+            f"{fit.r_squared:.3f}",
+            f"{fit.run_phase_per_unit_ns:.4g}" if fit.run_phase_per_unit_ns is not None else "",
+        )
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
   3 - sample gains `state` ("cold" or "warm", as the header's variants describe them).
       Older files are read as state "warm" for native and wasmtime (AOT), "cold" for docker
       (created inside the timed region).
+  4 - header gains `work_units` ({workload: {size: units}}) for throughput fits over sizes.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import IO, Any
 
 from harness.errors import IsobenchError
 
-SCHEMA_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+SCHEMA_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 

@@ -283,3 +283,111 @@ def _net_ratio(
 
 def _variant_order(variant: str) -> tuple[int, str]:
     return (0 if variant == BASELINE_VARIANT else 1, variant)
+
+
+# -- throughput apart from startup: wall = fixed + per_unit x work units, over sizes ----------
+
+WorkUnits = dict[str, dict[str, float]]  # workload -> size -> work units (results header)
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    workload: str
+    language: str
+    variant: str
+    profile: str
+    state: str
+    sizes: tuple[str, ...]
+    samples: int
+    fixed_ns: float  # the intercept: what a run costs with no work (startup and more)
+    per_unit_ns: float  # the slope: the cost of one work unit, startup apart
+    r_squared: float  # how well a line fits (1: perfectly)
+    per_unit_ratio: float | None  # slope / the native warm slope of the same cell
+    per_unit_ratio_ci: tuple[float, float] | None
+    run_phase_per_unit_ns: float | None  # wasm: the `run` phase's own slope, a cross-check
+
+
+def least_squares(points: Sequence[tuple[float, float]]) -> tuple[float, float, float] | None:
+    """(intercept, slope, R squared) of the least-squares line through `points`; None when the
+    x values do not vary."""
+    n = len(points)
+    if n < 2:
+        return None
+    mean_x = statistics.fmean(x for x, _ in points)
+    mean_y = statistics.fmean(y for _, y in points)
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    intercept = mean_y - slope * mean_x
+    total = sum((y - mean_y) ** 2 for _, y in points)
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    return intercept, slope, 1 - residual / total if total else 1.0
+
+
+def _points(by_size: dict[float, list[float]]) -> list[tuple[float, float]]:
+    return [(units, value) for units, values in by_size.items() for value in values]
+
+
+def _resampled_slope(by_size: dict[float, list[float]], rng: random.Random) -> float | None:
+    resampled = {units: rng.choices(values, k=len(values)) for units, values in by_size.items()}
+    line = least_squares(_points(resampled))
+    return line[1] if line else None
+
+
+def fit_throughput(samples: Iterable[Sample], work_units: WorkUnits) -> list[Fit]:
+    """A line per cell run at two or more sizes with work units; ratios to native warm."""
+    # (workload, language, variant, profile, state) -> work units -> values
+    walls: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
+    runs: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
+    sizes: dict[tuple[str, str, str, str, str], set[str]] = {}
+    for s in samples:
+        units = work_units.get(s.workload, {}).get(s.size)
+        if s.warmup or s.status is not Status.OK or s.wall_ns is None or units is None:
+            continue
+        key = (s.workload, s.language, s.variant, s.profile, s.state)
+        walls.setdefault(key, {}).setdefault(units, []).append(s.wall_ns)
+        sizes.setdefault(key, set()).add(s.size)
+        if "run" in s.phases_ns:
+            runs.setdefault(key, {}).setdefault(units, []).append(s.phases_ns["run"])
+
+    fits = []
+    for key, by_size in walls.items():
+        line = least_squares(_points(by_size)) if len(by_size) >= 2 else None
+        if line is None:
+            continue
+        workload, language, variant, profile, state = key
+        base_key = (workload, language, BASELINE_VARIANT, profile, BASELINE_STATE)
+        base = walls.get(base_key, {})
+        base_line = least_squares(_points(base)) if len(base) >= 2 else None
+        ratio = line[1] / base_line[1] if base_line and base_line[1] > 0 else None
+        interval = None
+        if ratio is not None and key != base_key:
+            rng = random.Random(BOOTSTRAP_SEED)
+            ratios = []
+            for _ in range(BOOTSTRAP_RESAMPLES):
+                top, bottom = _resampled_slope(by_size, rng), _resampled_slope(base, rng)
+                if top is not None and bottom:
+                    ratios.append(top / bottom)
+            interval = _interval(ratios, CONFIDENCE) if ratios else None
+        run_line = least_squares(_points(runs[key])) if len(runs.get(key, {})) >= 2 else None
+        fits.append(
+            Fit(
+                workload=workload,
+                language=language,
+                variant=variant,
+                profile=profile,
+                state=state,
+                sizes=tuple(sorted(sizes[key])),
+                samples=sum(len(values) for values in by_size.values()),
+                fixed_ns=line[0],
+                per_unit_ns=line[1],
+                r_squared=line[2],
+                per_unit_ratio=ratio,
+                per_unit_ratio_ci=interval,
+                run_phase_per_unit_ns=run_line[1] if run_line else None,
+            )
+        )
+    return sorted(
+        fits, key=lambda f: (f.workload, f.language, f.profile, _variant_order(f.variant), f.state)
+    )

@@ -24,6 +24,8 @@ Manifest fields (all paths relative to the workload folder, which they may not l
     input_dir = "fixtures/files"     # optional: read-only folder, its path given as {input}
     expected_stdout = "expected/default.stdout"   # or: expected_sha256 = "<64 hex>"
     expected_exit_code = 0           # optional, default 0
+    work_units = 5000000             # optional: the size's amount of work, in the workload's
+                                     # own unit (steps, pixels...): throughput fits use it
 
 `{output}` in the args asks for a fresh, empty, writable folder per sample.
 """
@@ -91,6 +93,7 @@ class Size:
     expected_exit_code: int = 0
     stdin: Path | None = None
     input_dir: Path | None = None
+    work_units: float | None = None
 
     @property
     def needs_output_dir(self) -> bool:
@@ -275,7 +278,7 @@ def _load_sizes(fields: _Fields) -> dict[str, Size]:
         size_fields = fields.sub_table(size_name)
         size_fields.reject_unknown(
             {"args", "stdin", "input_dir", "expected_stdout", "expected_sha256",
-             "expected_exit_code"}
+             "expected_exit_code", "work_units"}
         )  # fmt: skip
         if "args" not in size_fields.table:
             raise size_fields.fail("args", "missing (an empty list is fine)")
@@ -289,6 +292,11 @@ def _load_sizes(fields: _Fields) -> dict[str, Size]:
         valid = isinstance(exit_code, int) and not isinstance(exit_code, bool)
         if not valid or not 0 <= exit_code < 126:
             raise size_fields.fail("expected_exit_code", "must be an integer in 0..125")
+        units = size_fields.table.get("work_units")
+        if units is not None and (
+            isinstance(units, bool) or not isinstance(units, int | float) or units <= 0
+        ):
+            raise size_fields.fail("work_units", "must be a positive number")
         digest, expected_path = _expected_output(size_fields)
         sizes[size_name] = Size(
             name=size_name,
@@ -298,6 +306,7 @@ def _load_sizes(fields: _Fields) -> dict[str, Size]:
             expected_exit_code=exit_code,
             stdin=size_fields.existing_file("stdin", stdin) if stdin else None,
             input_dir=input_path,
+            work_units=float(units) if units is not None else None,
         )
     for required in REQUIRED_SIZES:
         if required not in sizes:

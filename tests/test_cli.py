@@ -62,3 +62,20 @@ def test_summary_without_results_says_what_to_do(
 ) -> None:
     assert main(["--results-dir", str(tmp_path), "summary"]) == 2
     assert "run `isobench run` first" in capsys.readouterr().err
+
+
+def test_summary_fits_throughput_over_sizes_from_the_headers_work_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = {"run_id": "r", "work_units": {"noop": {"tiny": 10, "default": 1000}}}
+    with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", header) as writer:
+        for size, units in (("tiny", 10), ("default", 1000)):
+            for _ in range(3):  # 2 ms + 50 us a unit, exactly
+                writer.add(
+                    dataclasses.replace(SAMPLE, size=size, wall_ns=2_000_000 + 50_000 * units)
+                )
+    assert main(["--results-dir", str(tmp_path), "summary"]) == 0
+    out = capsys.readouterr().out
+    assert "throughput over sizes" in out
+    assert "5e+04" in out  # 50,000 ns a unit
+    assert "1.000" in out  # R squared of an exact line

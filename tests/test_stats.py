@@ -11,6 +11,8 @@ from harness.stats import (
     bootstrap_median_ci,
     bootstrap_ratio_ci,
     coefficient_of_variation,
+    fit_throughput,
+    least_squares,
     mad_outliers,
     mann_whitney_u,
     summarize,
@@ -165,3 +167,49 @@ def test_net_ratio_subtracts_each_sides_noop_floor() -> None:
 def test_no_net_ratio_without_noop_in_the_run() -> None:
     rows = summarize(samples("native", [100, 100]) + samples("docker", [400, 400]))
     assert all(r.net_ratio is None and r.net_ratio_ci is None for r in rows)
+
+
+def test_least_squares_by_hand() -> None:
+    # y = 5 + 2x exactly: intercept 5, slope 2, R^2 1
+    assert least_squares([(1, 7), (2, 9), (3, 11)]) == (5.0, 2.0, 1.0)
+    # (0,0), (1,1), (2,1): slope 0.5, intercept 1/6, R^2 0.75
+    intercept, slope, r2 = least_squares([(0, 0), (1, 1), (2, 1)])  # type: ignore[misc]
+    assert (intercept, slope, r2) == (pytest.approx(1 / 6), pytest.approx(0.5), pytest.approx(0.75))
+    assert least_squares([(1, 1), (1, 2)]) is None  # x does not vary
+
+
+def test_fit_separates_startup_from_per_unit_cost_and_compares_slopes() -> None:
+    units = {"w": {"tiny": 1_000, "default": 10_000}}
+
+    # native: 1 ms + 100 ns/unit; docker: 300 ms + 100 ns/unit; wasm: 2 ms + 150 ns/unit
+    def cell(variant: str, fixed: int, per_unit: int, state: str = "warm") -> list[Sample]:
+        return [
+            dataclasses.replace(
+                BASE,
+                variant=variant,
+                size=size,
+                state=state,
+                wall_ns=fixed + per_unit * int(count),
+                phases_ns={"run": per_unit * int(count)},
+            )
+            for size, count in units["w"].items()
+            for _ in range(3)
+        ]
+
+    fits = fit_throughput(
+        cell("native", 1_000_000, 100) + cell("docker", 300_000_000, 100, "cold")
+        + cell("wasmtime", 2_000_000, 150),
+        units,
+    )  # fmt: skip
+    by_variant = {f.variant: f for f in fits}
+    docker, wasm = by_variant["docker"], by_variant["wasmtime"]
+    assert docker.fixed_ns == pytest.approx(300_000_000)
+    assert docker.per_unit_ns == pytest.approx(100)
+    assert docker.per_unit_ratio == pytest.approx(1.0)  # the container costs startup only
+    assert docker.per_unit_ratio_ci == (pytest.approx(1.0), pytest.approx(1.0))
+    assert wasm.per_unit_ratio == pytest.approx(1.5)
+    assert wasm.run_phase_per_unit_ns == pytest.approx(150)
+    assert wasm.r_squared == pytest.approx(1.0)
+    assert wasm.sizes == ("default", "tiny")
+    assert wasm.samples == 6
+    assert fit_throughput(cell("native", 1, 1), {}) == []  # no work units: no fit
