@@ -4,6 +4,7 @@ module). Every step is content-addressed: with nothing changed, a build compiles
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -11,12 +12,14 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
 from harness.toolchains import (
+    C_FLAGS,
     CARGO,
     RUSTC,
     Binary,
@@ -195,6 +198,47 @@ def _cargo_build(
     shutil.copyfile(executables[0], output)
     output.chmod(0o755)
     return {"argv": argv, "rustflags_env": environment["RUSTFLAGS"], "cwd": "<copy of package>"}
+
+
+HELPER_FLAGS = ("-static",)
+
+
+def build_helper(source_name: str, output_name: str, compiler: Compiler,
+                 cache: BuildCache) -> tuple[Artifact, bool]:  # fmt: skip
+    """Compile one of harness's own static C programs (launcher.c, idle.c), content-addressed
+    like every artifact."""
+    source = resources.files("harness").joinpath(source_name).read_bytes()
+    flags = [*C_FLAGS, *HELPER_FLAGS]
+    recipe = {
+        "source": source_name,
+        "source_sha256": hashlib.sha256(source).hexdigest(),
+        "compiler": compiler.version,
+        "flags": flags,
+        "procedure": COMPILE_PROCEDURE,
+    }
+    ident = artifact_id("helper", recipe)
+    cached = cache.lookup("helper", ident)
+    if cached is not None:
+        return cached, False
+    directory = cache.fresh_directory("helper", ident)
+    (directory / source_name).write_bytes(source)
+    output = directory / output_name
+    argv = [compiler.executable, *flags, source_name, "-o", str(output)]
+    completed = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise IsobenchError(f"could not compile {source_name}: {completed.stderr.strip()}")
+    artifact = Artifact(
+        id=ident,
+        kind="helper",
+        workload="",
+        language=Language.C.value,
+        profile="",
+        path=str(output),
+        sha256=sha256_file(output),
+        size_bytes=output.stat().st_size,
+        recipe={**recipe, "argv": argv},
+    )
+    return cache.store(artifact), True
 
 
 def build(

@@ -408,6 +408,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             )
     console.print(f"results: {path}")
     print_summary(console, summarize(samples))
+    print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
     return report_failures(samples)
 
@@ -490,6 +491,8 @@ def results_header(
             "their count or time, each shuffled with random.Random(seed)",
         },
         "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
+        # What each variant's instances cost the host outside their own memory group.
+        "host_costs": {name: target.host_costs() for name, target in targets.items()},
         "variants": {
             name: {
                 "states": target.states,  # state -> what wall_ns spans in it
@@ -547,6 +550,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
     print_summary(console, summarize(results.samples))
+    print_host_costs(console, results.header.get("host_costs"))
     print_fits(console, fit_throughput(results.samples, results.header.get("work_units", {})))
     return 0
 
@@ -616,6 +620,21 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
             console.print(
                 f"[yellow]OUTLIERS[/] {cell}: {row.outliers} of {row.samples_ok} samples beyond "
                 f"{OUTLIER_MADS:g} MADs (kept in the results; the median resists them)",
+                highlight=False,
+            )
+
+
+def print_host_costs(console: Console, costs: object) -> None:
+    """One line per variant whose running instances cost the host more than their own peak."""
+    if not isinstance(costs, dict):
+        return
+    for variant, cost in costs.items():
+        shim = cost.get("containerd_shim") if isinstance(cost, dict) else None
+        if isinstance(shim, dict):
+            console.print(
+                f"{variant}: each running container also costs the host its containerd-shim: "
+                f"{shim['pss_bytes'] / 2**20:.1f} MiB PSS ({shim['private_bytes'] / 2**20:.1f} "
+                "MiB private), not in the peak MiB column",
                 highlight=False,
             )
 

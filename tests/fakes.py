@@ -43,6 +43,9 @@ class FakeTarget:
     def versions(self) -> dict[str, str]:
         return {"fake": "1"}
 
+    def host_costs(self) -> dict[str, object]:
+        return {}
+
     def close(self) -> None:
         pass
 

@@ -184,6 +184,11 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert len(samples) == 2 * 2 * 5 * 2
     assert Counter(s.status for s in samples) == {Status.OK: 40}
     assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
+    # The shim beside every running container: real memory, reported apart from the peaks.
+    shim = header["host_costs"]["docker"]["containerd_shim"]
+    assert shim["processes"] >= 1
+    assert shim["private_bytes"] > 1 * MiB
+    assert header["host_costs"]["native"] == {}
     expected = {
         "noop": sha256_bytes(b""),
         "fannkuch-redux": sha256_bytes(b"228\nPfannkuchen(7) = 16\n"),

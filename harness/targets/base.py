@@ -94,6 +94,11 @@ class Target(Protocol):
         """Versions of the engine behind this variant, for the results header."""
         ...
 
+    def host_costs(self) -> dict[str, object]:
+        """What the host pays per running instance beyond the instance's own memory group
+        (measured once per run, for the results header; empty when nothing applies)."""
+        ...
+
     def close(self) -> None: ...
 
 

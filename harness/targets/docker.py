@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 
 import docker
 import docker.errors
+import psutil
 import requests
 
+from harness.build import build_helper
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.cgroups import SampleCgroup
 from harness.errors import IsobenchError
@@ -28,7 +30,8 @@ from harness.targets.base import (
     Invocation,
     probe_failure,
 )
-from harness.toolchains import Binary, Check
+from harness.toolchains import Binary, Check, find_compiler
+from harness.workloads import Language
 
 DOCKERFILE = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
 INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log 2>&1 &)"
@@ -111,15 +114,16 @@ class DockerTarget:
         "the container's cgroup (runc init and the program), from create to exit"
     )
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, cache: BuildCache) -> None:
         self.client = client
+        self.cache = cache
         self.api = client.api
         # Docker can nest a container's group in ours only with the cgroupfs driver.
         self.cgroups_usable = client.info().get("CgroupDriver") == "cgroupfs"
 
     @classmethod
     def open(cls, cache: BuildCache) -> DockerTarget:
-        return cls(connect())
+        return cls(connect(), cache)
 
     @staticmethod
     def probe() -> list[Check]:
@@ -138,9 +142,13 @@ class DockerTarget:
     def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
         recipe = {"executable_sha256": binary.sha256, "dockerfile": DOCKERFILE}
         ident = artifact_id("docker-image", recipe)
-        tag = (
-            f"{IMAGE_REPOSITORY}/{binary.workload}-{binary.language}-{binary.profile}:{ident[:16]}"
+        # A workload's image, or one of harness's own programs (the idle one).
+        name = (
+            f"{binary.workload}-{binary.language}-{binary.profile}"
+            if binary.workload
+            else Path(binary.path).name
         )
+        tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
         cached = cache.lookup("docker-image", ident)
         if cached is not None and self._image_exists(tag):
             return cached, False
@@ -276,6 +284,46 @@ class DockerTarget:
             timed_out=timed_out,
             in_cgroup=cgroup is not None,
         )
+
+    def host_costs(self) -> dict[str, object]:
+        """The memory of the containerd shim that accompanies every running container: the host
+        pays it per instance, outside the container's own memory group."""
+        idle, _ = build_helper("idle.c", "isobench-idle", find_compiler(Language.C), self.cache)
+        image, _ = self.package(idle, self.cache)
+        container = self.api.create_container(
+            image.extra["tag"],
+            stdin_open=True,  # isobench-idle runs until its stdin ends
+            host_config=self.api.create_host_config(network_mode="none"),
+            labels={LABEL: "host-costs"},
+        )["Id"]
+        try:
+            stream = self.api.attach_socket(container, params={"stdin": 1, "stream": 1})
+            self.api.start(container)
+            shims = [
+                process
+                for process in psutil.process_iter(["cmdline"])
+                if container in " ".join(process.info["cmdline"] or [])
+                and "containerd-shim" in " ".join(process.info["cmdline"] or [])
+            ]
+            memory = [process.memory_full_info() for process in shims]
+            raw = stream._sock  # closing stdin ends isobench-idle
+            stream.close()
+            raw.close()
+            self.api.wait(container, timeout=60)
+        finally:
+            self.api.remove_container(container, force=True)
+        if not memory:
+            return {"containerd_shim": None, "note": "no containerd-shim process found"}
+        return {
+            "containerd_shim": {
+                "processes": len(memory),
+                "rss_bytes": sum(m.rss for m in memory),
+                "pss_bytes": sum(m.pss for m in memory),
+                "private_bytes": sum(m.uss for m in memory),
+            },
+            "method": "psutil memory_full_info (smaps) of the containerd-shim process(es) of one "
+            "running FROM-scratch container that idles on stdin, once per run",
+        }
 
     def versions(self) -> dict[str, str]:
         version = self.client.version()

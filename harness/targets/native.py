@@ -4,54 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from harness.build import COMPILE_PROCEDURE
-from harness.cache import Artifact, BuildCache, artifact_id
-from harness.errors import IsobenchError
+from harness.build import build_helper
+from harness.cache import Artifact, BuildCache
 from harness.targets.base import WARM, Execution, Invocation
-from harness.toolchains import C_FLAGS, Binary, Check, Compiler, find_compiler
-from harness.workloads import Language, sha256_bytes, sha256_file
-
-LAUNCHER_FLAGS = ("-static",)
-
-
-def build_launcher(compiler: Compiler, cache: BuildCache) -> tuple[Artifact, bool]:
-    """Compile `launcher.c` (content-addressed like every artifact)."""
-    source = resources.files("harness").joinpath("launcher.c").read_bytes()
-    flags = [*C_FLAGS, *LAUNCHER_FLAGS]
-    recipe = {
-        "source_sha256": sha256_bytes(source),
-        "compiler": compiler.version,
-        "flags": flags,
-        "procedure": COMPILE_PROCEDURE,
-    }
-    ident = artifact_id("launcher", recipe)
-    cached = cache.lookup("launcher", ident)
-    if cached is not None:
-        return cached, False
-    directory = cache.fresh_directory("launcher", ident)
-    source_path = directory / "launcher.c"
-    source_path.write_bytes(source)
-    output = directory / "isobench-launch"
-    argv = [compiler.executable, *flags, source_path.name, "-o", str(output)]
-    completed = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise IsobenchError(f"could not compile the native launcher: {completed.stderr.strip()}")
-    artifact = Artifact(
-        id=ident,
-        kind="launcher",
-        workload="",
-        language=Language.C.value,
-        profile="",
-        path=str(output),
-        sha256=sha256_file(output),
-        size_bytes=output.stat().st_size,
-        recipe={**recipe, "argv": argv},
-    )
-    return cache.store(artifact), True
+from harness.toolchains import Binary, Check, find_compiler
+from harness.workloads import Language
 
 
 def parse_report(line: str) -> dict[str, int]:
@@ -75,7 +35,9 @@ class NativeTarget:
 
     @classmethod
     def open(cls, cache: BuildCache) -> NativeTarget:
-        launcher, _ = build_launcher(find_compiler(Language.C), cache)
+        launcher, _ = build_helper(
+            "launcher.c", "isobench-launch", find_compiler(Language.C), cache
+        )
         return cls(launcher)
 
     @staticmethod
@@ -124,6 +86,9 @@ class NativeTarget:
             "native_launcher_sha256": self.launcher_artifact.sha256,
             "native_launcher_compiler": self.launcher_artifact.recipe["compiler"],
         }
+
+    def host_costs(self) -> dict[str, object]:
+        return {}  # nothing outside the sample's memory group
 
     def close(self) -> None:
         pass

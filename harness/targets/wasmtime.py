@@ -146,5 +146,8 @@ class WasmtimeTarget:
     def versions(self) -> dict[str, str]:
         return {"wasmtime_py": wasmtime_version()}
 
+    def host_costs(self) -> dict[str, object]:
+        return {}  # nothing outside the sample's memory group
+
     def close(self) -> None:
         pass
