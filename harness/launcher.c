@@ -7,7 +7,9 @@
  * posix_spawn -> wait4 with CLOCK_MONOTONIC around nothing else: the harness's own overhead
  * stays outside the timed region instead of being subtracted afterwards.
  *
- * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR PROGRAM [ARGS...]
+ * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS cold|warm STDIN STDOUT STDERR PROGRAM [ARGS...]
+ * cold: the program's pages are evicted from the page cache (posix_fadvise DONTNEED) before the
+ * clock starts, so the timed spawn reads it from disk again; warm: it is left cached.
  * prints one line: wall_ns=N exit_code=N signal=N timed_out=0|1 maxrss_kb=N
  * exits 0 when it measured (whatever the program did), 125 when it could not.
  */
@@ -42,9 +44,9 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 7) {
-        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR "
-                        "PROGRAM [ARGS...]\n");
+    if (argc < 8 || (strcmp(argv[3], "cold") != 0 && strcmp(argv[3], "warm") != 0)) {
+        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS cold|warm STDIN STDOUT "
+                        "STDERR PROGRAM [ARGS...]\n");
         return 125;
     }
     const char *cgroup_procs = argv[1];
@@ -58,9 +60,15 @@ int main(int argc, char **argv) {
 
     /* Open everything before the clock starts: creating a file inside the child cost
      * 200-400 us here, which would be billed to the program. The child only dup2()s. */
-    int stdin_fd = open(argv[3], O_RDONLY | O_CLOEXEC);
-    int stdout_fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int stderr_fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (strcmp(argv[3], "cold") == 0) {
+        int program_fd = open(argv[7], O_RDONLY | O_CLOEXEC);
+        if (program_fd < 0 || posix_fadvise(program_fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+            return fail("evict the program from the page cache");
+        close(program_fd);
+    }
+    int stdin_fd = open(argv[4], O_RDONLY | O_CLOEXEC);
+    int stdout_fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int stderr_fd = open(argv[6], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (stdin_fd < 0 || stdout_fd < 0 || stderr_fd < 0) return fail("open stdio files");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -77,10 +85,10 @@ int main(int argc, char **argv) {
     pid_t child;
     setitimer(ITIMER_REAL, &timer, NULL);
     long long start = now_ns();
-    int spawn_error = posix_spawn(&child, argv[6], &actions, NULL, &argv[6], environ);
+    int spawn_error = posix_spawn(&child, argv[7], &actions, NULL, &argv[7], environ);
     if (spawn_error != 0) {
         errno = spawn_error;
-        return fail(argv[6]);
+        return fail(argv[7]);
     }
     int status = 0;
     struct rusage usage;

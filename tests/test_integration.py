@@ -175,14 +175,14 @@ def test_a_run_records_header_phases_warmups_and_memory(
     )
 
     samples = outcome.results.samples
-    # cells: native warm, docker cold and warm, wasmtime cold and warm
+    # every variant in both states
     assert {(s.variant, s.state) for s in samples} == {
-        ("native", "warm"), ("docker", "cold"), ("docker", "warm"),
-        ("wasmtime", "cold"), ("wasmtime", "warm"),
-    }  # fmt: skip
+        (variant, state) for variant in VARIANTS for state in ("cold", "warm")
+    }
     # workloads x languages x cells x measured rounds: the warm-up round is not recorded
-    assert len(samples) == 2 * 2 * 5 * 2
-    assert Counter(s.status for s in samples) == {Status.OK: 40}
+    assert len(samples) == 2 * 2 * 6 * 2
+    assert Counter(s.status for s in samples) == {Status.OK: 48}
+    assert set(header["variants"]["native"]["states"]) == {"cold", "warm"}
     assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
     # The shim beside every running container: real memory, reported apart from the peaks.
     shim = header["host_costs"]["docker"]["containerd_shim"]
@@ -224,9 +224,9 @@ def test_memtouch_calibrates_memory_in_every_variant(
     ballast = b"\x01" * (256 * MiB)  # bytes written, so resident, not merely reserved
     assert psutil.Process().memory_info().rss > 200 * MiB
     floors = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "noop", "-w", "noop",
-                          "-s", "tiny", "-n", "3")  # fmt: skip
+                          "-s", "tiny", "-n", "3", "--state", "warm")  # fmt: skip
     touched = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path / "touch", "-w", "memtouch",
-                           "-s", "calibrate", "-n", "3")  # fmt: skip
+                           "-s", "calibrate", "-n", "3", "--state", "warm")  # fmt: skip
     assert len(ballast) == 256 * MiB  # held until both runs are done
     assert floors.results is not None
     assert touched.results is not None
@@ -259,7 +259,7 @@ def test_webhook_rejects_a_tampered_signature_and_malformed_json_with_distinct_c
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples
-    assert len(samples) == 4 * 2 * 5  # sizes x languages x (variant, state) cells
+    assert len(samples) == 4 * 2 * 6  # sizes x languages x (variant, state) cells
     assert {s.status for s in samples} == {Status.OK}  # ok: the expected exit code and stdout
     codes = {
         size: {s.exit_code for s in samples if s.size == size}

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache
-from harness.targets.base import WARM, Execution, Invocation
+from harness.targets.base import COLD, WARM, Execution, Invocation
 from harness.toolchains import Binary, Check, find_compiler
 from harness.workloads import Language
 
@@ -23,6 +23,8 @@ class NativeTarget:
     name: ClassVar[str] = "native"
     binary: ClassVar[Binary] = Binary.NATIVE
     states: ClassVar[dict[str, str]] = {
+        COLD: "posix_spawn -> wait4 of the static executable after its pages were evicted from "
+        "the page cache (posix_fadvise DONTNEED, before the clock): the spawn reads it from disk",
         WARM: "posix_spawn -> wait4 of the static executable (in the page cache), timed with "
         "CLOCK_MONOTONIC inside a tiny C launcher (no shell, no Python in the timed region)",
     }
@@ -53,6 +55,7 @@ class NativeTarget:
             str(self.launcher),
             cgroup,
             str(round(invocation.timeout_s * 1000)),
+            invocation.state,
             str(invocation.stdin_path or "/dev/null"),
             str(invocation.stdout_path),
             str(invocation.stderr_path),
