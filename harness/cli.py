@@ -125,6 +125,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         dest="sizes",
         default=[],
+        metavar="SIZE",
         help="a size to run (repeatable; default: the suite's, else default)",
     )
     measuring.add_argument(
@@ -133,8 +134,9 @@ def make_parser() -> argparse.ArgumentParser:
         dest="states",
         default=[],
         choices=[COLD, WARM],
-        help="startup states to measure, where a variant has them (repeatable; default both: "
-        "wasmtime cold compiles the .wasm, docker cold creates the container inside the clock)",
+        help="startup states to measure (repeatable; default both). cold: native evicts the "
+        "executable from the page cache, docker creates the container inside the clock, "
+        "wasmtime compiles the .wasm",
     )
     measuring.add_argument(
         "-n",
