@@ -67,7 +67,8 @@ class BuildOutcome:
         (self.built if was_built else self.cached).append(artifact)
 
     def all_artifacts(self) -> list[Artifact]:
-        return [*self.built, *self.cached]
+        """Every artifact once (two variants may run the same image)."""
+        return list({artifact.id: artifact for artifact in [*self.built, *self.cached]}.values())
 
 
 def _failure(workload: Workload, language: Language, kind: str, stderr: str) -> IsobenchError:

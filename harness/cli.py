@@ -37,7 +37,7 @@ from harness.measure import Cell, Plan, run_plan
 from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
 from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
 from harness.suites import SUITES_FILE, load_suite
-from harness.targets import TARGETS, Target
+from harness.targets import DEFAULT_VARIANTS, TARGETS, Target
 from harness.targets.base import COLD, WARM
 from harness.toolchains import Check, Profile, compiler_checks, find_compiler
 from harness.workloads import Language, Workload, select
@@ -114,7 +114,8 @@ def make_parser() -> argparse.ArgumentParser:
         dest="variants",
         default=[],
         choices=list(TARGETS),
-        help="a variant to include (default: all)",
+        help="a variant to include (repeatable; default: native, docker, wasmtime; "
+        "docker-bridge is docker on the bridge network)",
     )
     verbs.add_parser("build", parents=[selection], help="compile and package every variant")
 
@@ -273,7 +274,7 @@ def doctor(console: Console) -> int:
 @contextlib.contextmanager
 def opened_targets(args: argparse.Namespace, cache: BuildCache) -> Iterator[dict[str, Target]]:
     """The selected variants' targets, connected to their engines, closed at the end."""
-    names = args.variants or list(TARGETS)
+    names = args.variants or list(DEFAULT_VARIANTS)
     targets: dict[str, Target] = {}
     try:
         for name in dict.fromkeys(names):

@@ -461,3 +461,20 @@ def test_a_source_that_does_not_compile_is_a_user_error(
     )
     assert outcome.code == 2
     assert f"{tmp_path / 'noop'}: c native build failed" in outcome.err
+
+
+def test_docker_on_the_bridge_network_is_an_opt_in_variant(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "noop", "-l", "c", "-s", "tiny",
+        "--variant", "docker-bridge",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    variants = outcome.results.header["variants"]
+    assert set(variants) == {"docker-bridge"}
+    assert all("bridge network" in scope for scope in variants["docker-bridge"]["states"].values())
+    assert {(s.variant, s.status) for s in outcome.results.samples} == {
+        ("docker-bridge", Status.OK)
+    }

@@ -1,14 +1,18 @@
-"""Variants: one module each. Register a new one in TARGETS (and nowhere else)."""
+"""Variants: one module each. Register a new one in TARGETS (and DEFAULT_VARIANTS, if every run
+should measure it)."""
 
 from __future__ import annotations
 
 from harness.targets.base import Execution, Invocation, Target
 from harness.targets.docker import DockerTarget
+from harness.targets.docker_bridge import DockerBridgeTarget
 from harness.targets.native import NativeTarget
 from harness.targets.wasmtime import WasmtimeTarget
 
 TARGETS: dict[str, type[Target]] = {
-    target.name: target for target in (NativeTarget, DockerTarget, WasmtimeTarget)
+    target.name: target
+    for target in (NativeTarget, DockerTarget, WasmtimeTarget, DockerBridgeTarget)
 }
+DEFAULT_VARIANTS = ("native", "docker", "wasmtime")  # the rest only when asked for
 
-__all__ = ["TARGETS", "Execution", "Invocation", "Target"]
+__all__ = ["DEFAULT_VARIANTS", "TARGETS", "Execution", "Invocation", "Target"]

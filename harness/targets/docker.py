@@ -110,6 +110,7 @@ class DockerTarget:
         "still recorded as phases, outside wall_ns)",
     }
     phases: ClassVar[tuple[str, ...]] = ("create", "attach", "start", "wait", "remove")
+    network_mode: ClassVar[str] = "none"  # a sample's container has no network unless asked
     memory_scope: ClassVar[str] = (
         "the container's cgroup (runc init and the program), from create to exit"
     )
@@ -219,7 +220,7 @@ class DockerTarget:
         if invocation.output_dir is not None:
             binds[str(invocation.output_dir)] = {"bind": GUEST_OUTPUT_DIR, "mode": "rw"}
         return self.api.create_host_config(
-            network_mode="none",
+            network_mode=self.network_mode,
             cgroup_parent=cgroup.docker_parent if cgroup else None,
             binds=binds or None,
         )
