@@ -71,6 +71,14 @@ def _exchange(stream: Any, stdin: bytes | None, timeout_s: float) -> tuple[bytes
     return _demultiplex(bytes(received))
 
 
+def _close_attach(stream: Any) -> None:
+    """Close docker-py's attach socket: the wrapper's close() drops, but does not close, the
+    connected socket it wraps."""
+    raw = stream._sock
+    stream.close()
+    raw.close()
+
+
 def _demultiplex(received: bytes) -> tuple[bytes, bytes]:
     """Split Docker's attach stream (no tty): frames of [stream id, 0, 0, 0, size (u32 BE)]
     then `size` bytes; stream 1 is stdout, 2 is stderr."""
@@ -262,9 +270,7 @@ class DockerTarget:
                 stdout, stderr, timed_out = b"", b"", True
                 self.api.kill(container)
             finally:
-                raw = stream._sock  # the wrapper's close() drops, but does not close, its socket
-                stream.close()
-                raw.close()
+                _close_attach(stream)
             status = self.api.wait(container)
             exited = time.perf_counter_ns()
             phases["wait"] = exited - before
@@ -299,17 +305,17 @@ class DockerTarget:
         )["Id"]
         try:
             stream = self.api.attach_socket(container, params={"stdin": 1, "stream": 1})
-            self.api.start(container)
-            shims = [
-                process
-                for process in psutil.process_iter(["cmdline"])
-                if container in " ".join(process.info["cmdline"] or [])
-                and "containerd-shim" in " ".join(process.info["cmdline"] or [])
-            ]
-            memory = [process.memory_full_info() for process in shims]
-            raw = stream._sock  # closing stdin ends isobench-idle
-            stream.close()
-            raw.close()
+            try:
+                self.api.start(container)
+                shims = [
+                    process
+                    for process in psutil.process_iter(["cmdline"])
+                    if container in " ".join(process.info["cmdline"] or [])
+                    and "containerd-shim" in " ".join(process.info["cmdline"] or [])
+                ]
+                memory = [process.memory_full_info() for process in shims]
+            finally:
+                _close_attach(stream)  # closing stdin ends isobench-idle
             self.api.wait(container, timeout=60)
         finally:
             self.api.remove_container(container, force=True)
