@@ -476,6 +476,14 @@ def results_header(
         "isobench_version": __version__,
         "git_revision": git_revision(Path(__file__).resolve().parent.parent),
         "host": host,
+        "workloads": {
+            workload.name: {
+                "revision": workload.revision(),
+                "description": workload.description,
+                "stresses": workload.stresses,
+            }
+            for workload in sorted({cell.workload for cell in plan.cells}, key=lambda w: w.name)
+        },
         "tools": {"compilers": compilers, "engines": engines},
         "plan": {
             "suite": args.suite,
@@ -501,6 +509,7 @@ def results_header(
                 "states": target.states,  # state -> what wall_ns spans in it
                 "phases": list(target.phases),
                 "memory_scope": target.memory_scope,
+                "wall_phases": target.wall_phases,
             }
             for name, target in targets.items()
         },
@@ -554,7 +563,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
     print_summary(console, summarize(results.samples))
     print_host_costs(console, results.header.get("host_costs"))
-    print_fits(console, fit_throughput(results.samples, results.header.get("work_units", {})))
+    print_fits(console, fit_throughput(results.samples, results.work_units))
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.cgroups import MemoryCgroups
 from harness.results import ResultsWriter, Sample, Status
@@ -158,6 +159,7 @@ def take_sample(
         stdout_sha256=sha256_bytes(stdout),
         detail=detail,
         artifact_id=cell.artifact.id,
+        emulated=runs_emulated(Path(cell.artifact.path)),
     )
 
 

@@ -13,7 +13,11 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
   3 - sample gains `state` ("cold" or "warm", as the header's variants describe them).
       Older files are read as state "warm" for native and wasmtime (AOT), "cold" for docker
       (created inside the timed region).
-  4 - header gains `work_units` ({workload: {size: units}}) for throughput fits over sizes.
+  4 - header `plan` gains `work_units` ({workload: {size: units}}) for throughput fits over sizes.
+  5 - header gains `workloads` ({workload: {revision, description, stresses}}: results of
+      different revisions are never compared) and `variants[v].wall_phases` ({state: [phase]}:
+      the phases whose sum is wall_ns); sample gains `emulated` (the artifact is for another
+      architecture than the host's). Older files are read as not emulated, revisions unknown.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from typing import IO, Any
 
 from harness.errors import IsobenchError
 
-SCHEMA_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+SCHEMA_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 
@@ -60,6 +64,9 @@ class Sample:
     stdout_sha256: str = ""
     detail: str = ""  # why the status is not ok
     artifact_id: str = ""
+    # Run under emulation (an artifact for another architecture): a correctness check only,
+    # never in performance summaries or comparisons.
+    emulated: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "sample", **asdict(self)}
@@ -110,6 +117,17 @@ class Results:
     header: dict[str, Any]
     samples: list[Sample]
     truncated: bool  # the last line was cut short (the run was interrupted mid-write)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.header["schema_version"])
+
+    @property
+    def work_units(self) -> dict[str, dict[str, float]]:
+        """{workload: {size: work units}} from the plan, for throughput fits over sizes."""
+        plan = self.header.get("plan")
+        units = plan.get("work_units") if isinstance(plan, dict) else None
+        return units if isinstance(units, dict) else {}
 
 
 def read_results(path: Path) -> Results:

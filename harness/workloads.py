@@ -49,6 +49,7 @@ OUTPUT_PLACEHOLDER = "{output}"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=\S*)?")
+_GENERATED_PARTS = {"target", "__pycache__"}  # build and interpreter output, not the workload
 
 
 class Language(StrEnum):
@@ -108,6 +109,16 @@ class Workload:
     directory: Path
     sources: dict[Language, Sources]
     sizes: dict[str, Size]
+
+    def revision(self) -> str:
+        """sha256 over every file of the workload folder (manifest, sources, expected outputs,
+        fixtures) with its relative path: results of different revisions are never compared."""
+        digest = hashlib.sha256()
+        for path in sorted(self.directory.rglob("*")):
+            relative = path.relative_to(self.directory)
+            if path.is_file() and not _GENERATED_PARTS.intersection(relative.parts):
+                digest.update(f"{relative.as_posix()}\0{sha256_file(path)}\n".encode())
+        return digest.hexdigest()
 
     def size(self, name: str) -> Size:
         try:

@@ -17,6 +17,7 @@ class FakeTarget:
     binary: ClassVar[Binary] = Binary.NATIVE
     states: ClassVar[dict[str, str]] = {"warm": "scripted"}
     phases: ClassVar[tuple[str, ...]] = ("all",)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {"warm": ("all",)}
     memory_scope: ClassVar[str] = "none"
 
     def __init__(self, script: list[tuple[Execution, bytes]]) -> None:

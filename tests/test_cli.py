@@ -67,7 +67,7 @@ def test_summary_without_results_says_what_to_do(
 def test_summary_fits_throughput_over_sizes_from_the_headers_work_units(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    header = {"run_id": "r", "work_units": {"noop": {"tiny": 10, "default": 1000}}}
+    header = {"run_id": "r", "plan": {"work_units": {"noop": {"tiny": 10, "default": 1000}}}}
     with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", header) as writer:
         for size, units in (("tiny", 10), ("default", 1000)):
             for _ in range(3):  # 2 ms + 50 us a unit, exactly

@@ -45,6 +45,17 @@ def test_a_good_manifest_loads(tmp_path: Path) -> None:
     assert workload.size("default").expected_stdout_path is None
 
 
+def test_the_revision_changes_with_any_file_but_not_with_build_output(tmp_path: Path) -> None:
+    directory = write_workload(tmp_path, "demo", GOOD, FILES)
+    first = load_workload(directory).revision()
+    assert first == load_workload(directory).revision()
+    (directory / "target").mkdir()
+    (directory / "target" / "junk.o").write_text("cargo output")
+    assert load_workload(directory).revision() == first
+    (directory / "main.c").write_text("int main(void) { return 1; }\n")
+    assert load_workload(directory).revision() != first
+
+
 @pytest.mark.parametrize(
     ("edit", "field", "problem"),
     [

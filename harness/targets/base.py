@@ -72,6 +72,8 @@ class Target(Protocol):
     # state -> what `wall_ns` spans in that state, in words, written in the results header
     states: ClassVar[dict[str, str]]
     phases: ClassVar[tuple[str, ...]]  # the phases recorded in `phases_ns`, in order
+    # state -> the phases whose sum is `wall_ns` in that state (the others are recorded apart)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]]
     memory_scope: ClassVar[str]  # what the sample's memory cgroup holds while it runs
 
     @classmethod

@@ -118,6 +118,10 @@ class DockerTarget:
         "still recorded as phases, outside wall_ns)",
     }
     phases: ClassVar[tuple[str, ...]] = ("create", "attach", "start", "wait", "remove")
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {
+        COLD: ("create", "attach", "start", "wait"),
+        WARM: ("start", "wait"),
+    }
     network_mode: ClassVar[str] = "none"  # a sample's container has no network unless asked
     memory_scope: ClassVar[str] = (
         "the container's cgroup (runc init and the program), from create to exit"

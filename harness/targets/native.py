@@ -29,6 +29,7 @@ class NativeTarget:
         "CLOCK_MONOTONIC inside a tiny C launcher (no shell, no Python in the timed region)",
     }
     phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit",)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: phases, WARM: phases}
     memory_scope: ClassVar[str] = "the launcher and the program it spawns, from spawn to exit"
 
     def __init__(self, launcher: Artifact) -> None:

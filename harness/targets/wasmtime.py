@@ -49,6 +49,10 @@ class WasmtimeTarget:
         WARM: "deserialize the AOT artifact + instantiate + _start to exit, timed the same way",
     }
     phases: ClassVar[tuple[str, ...]] = ("compile", "load", "instantiate", "run")
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {
+        COLD: ("compile", "instantiate", "run"),
+        WARM: ("load", "instantiate", "run"),
+    }
     memory_scope: ClassVar[str] = (
         "what one instance adds to a worker process that already holds the Engine: the "
         "loaded module, Store, WASI context, linear memory"
