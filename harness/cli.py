@@ -5,6 +5,7 @@
     run      build (cached), then measure every variant, interleaved, into results/
     all      the main job: build, run, summarize (the README's first command)
     summary  recompute the summary table of a results file
+    report   one self-contained HTML report from one or more results files (several hosts)
 
 User mistakes raise IsobenchError: caught once here, one line, exit code 2. A run in which some
 sample was not ok exits 1 and names the workloads.
@@ -34,6 +35,7 @@ from harness.cgroups import MemoryCgroups
 from harness.errors import IsobenchError
 from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
+from harness.report import write_report
 from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
 from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
 from harness.suites import SUITES_FILE, load_suite
@@ -45,6 +47,7 @@ from harness.workloads import Language, Workload, select
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
 PIPE_WIDTH = 150
+REPORTS_DIR = Path("reports")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -184,6 +187,24 @@ def make_parser() -> argparse.ArgumentParser:
         "all", parents=[measuring], help="the main job on this host: build, measure, summarize"
     )
 
+    report = verbs.add_parser(
+        "report", help="one self-contained HTML report from results files (one per host)"
+    )
+    report.add_argument(
+        "results_files",
+        nargs="*",
+        type=Path,
+        metavar="RESULTS",
+        help="results .jsonl files (default: the newest in --results-dir)",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="the HTML file to write (default: reports/<run id of the first file>.html)",
+    )
+
     summary = verbs.add_parser("summary", help="summary table of a results file")
     summary.add_argument(
         "results_file",
@@ -213,17 +234,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, PIPE_WIDTH)  # CI logs: keep summary rows unwrapped
+    verbs = {
+        "doctor": lambda: doctor(console),
+        "build": lambda: build_only_verb(args, console),
+        "run": lambda: run_verb(args, console),
+        "all": lambda: run_verb(args, console),
+        "report": lambda: report_verb(args, console),
+        "summary": lambda: summary_verb(args, console),
+    }
     try:
-        if args.verb == "doctor":
-            return doctor(console)
-        if args.verb == "build":
-            workloads, _ = selection(args, measuring=False)
-            with opened_targets(args, BuildCache(args.cache_dir)) as targets:
-                build_verb(args, console, targets, workloads)
-            return 0
-        if args.verb in ("run", "all"):
-            return run_verb(args, console)
-        return summary_verb(args, console)
+        return verbs[args.verb]()
     except IsobenchError as error:
         Console(stderr=True, highlight=False).print(
             f"isobench: error: {error}", markup=False, soft_wrap=True
@@ -354,6 +374,13 @@ def build_verb(
 # -- run ------------------------------------------------------------------------------------
 
 
+def build_only_verb(args: argparse.Namespace, console: Console) -> int:
+    workloads, _ = selection(args, measuring=False)
+    with opened_targets(args, BuildCache(args.cache_dir)) as targets:
+        build_verb(args, console, targets, workloads)
+    return 0
+
+
 def run_verb(args: argparse.Namespace, console: Console) -> int:
     workloads, sizes = selection(args, measuring=True)
     cache = BuildCache(args.cache_dir)
@@ -413,7 +440,22 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
     print_summary(console, summarize(samples))
     print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
-    return report_failures(samples)
+    exit_code = report_failures(samples)
+    if args.verb == "all":
+        write_and_name_report(console, [path], None)
+    return exit_code
+
+
+def report_verb(args: argparse.Namespace, console: Console) -> int:
+    write_and_name_report(console, args.results_files or [latest_results(args.results_dir)],
+                          args.output)  # fmt: skip
+    return 0
+
+
+def write_and_name_report(console: Console, paths: list[Path], output: Path | None) -> Path:
+    written = write_report(paths, output or REPORTS_DIR / f"{paths[0].stem}.html")
+    console.print(f"report: {written}", markup=False)
+    return written
 
 
 def progress_bar(console: Console, verb: str) -> Progress:

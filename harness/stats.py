@@ -94,11 +94,20 @@ def bootstrap_ratio_ci(
     numerator: Sequence[float], denominator: Sequence[float], confidence: float = CONFIDENCE
 ) -> tuple[float, float] | None:
     """Interval of median(numerator) / median(denominator), resampling both independently."""
+    estimates = median_ratio_estimates(numerator, denominator)
+    return None if estimates is None else percentile_interval(estimates, confidence)
+
+
+def median_ratio_estimates(
+    numerator: Sequence[float], denominator: Sequence[float], stream: str = "ratio"
+) -> FloatArray | None:
+    """Bootstrap estimates of median(numerator) / median(denominator); None below two values a
+    side. `stream` names the resampling (see net_ratio_estimates)."""
     if len(numerator) < 2 or len(denominator) < 2:
         return None
-    top = bootstrap_medians(numerator, new_rng("numerator"))
-    bottom = bootstrap_medians(denominator, new_rng("denominator"))
-    return percentile_interval(ratio_estimates(top, bottom), confidence)
+    top = bootstrap_medians(numerator, new_rng(stream, "numerator"))
+    bottom = bootstrap_medians(denominator, new_rng(stream, "denominator"))
+    return ratio_estimates(top, bottom)
 
 
 def bootstrap_net_ratio_ci(
@@ -111,13 +120,36 @@ def bootstrap_net_ratio_ci(
 ) -> tuple[float, float] | None:
     """Interval of (median(walls) - median(floor)) / (median(baseline) - median(baseline_floor)):
     the ratio of times net of startup, resampling all four sides independently."""
+    estimates = net_ratio_estimates(walls, floor, baseline, baseline_floor)
+    return None if estimates is None else percentile_interval(estimates, confidence)
+
+
+def net_ratio_estimates(
+    walls: Sequence[float],
+    floor: Sequence[float],
+    baseline: Sequence[float],
+    baseline_floor: Sequence[float],
+    stream: str = "net",
+) -> FloatArray | None:
+    """Bootstrap estimates of the net ratio (see bootstrap_net_ratio_ci); `stream` names the
+    resampling, so estimates from two runs (two hosts) can be combined independently."""
     sides = (walls, floor, baseline, baseline_floor)
     if any(len(side) < 2 for side in sides):
         return None
     top, top_floor, bottom, bottom_floor = (
-        bootstrap_medians(side, new_rng("net", str(index))) for index, side in enumerate(sides)
+        bootstrap_medians(side, new_rng(stream, str(index))) for index, side in enumerate(sides)
     )
-    return percentile_interval(ratio_estimates(top - top_floor, bottom - bottom_floor), confidence)
+    return ratio_estimates(top - top_floor, bottom - bottom_floor)
+
+
+def ratio_of_ratios_ci(
+    numerator: FloatArray | None, denominator: FloatArray | None, confidence: float = CONFIDENCE
+) -> tuple[float, float] | None:
+    """Interval of one bootstrap ratio over another, e.g. wasm/native on Arm over wasm/native
+    on x86: the estimates must come from independent streams."""
+    if numerator is None or denominator is None:
+        return None
+    return percentile_interval(ratio_estimates(numerator, denominator), confidence)
 
 
 def mad_outliers(values: Sequence[float]) -> int:
@@ -189,6 +221,8 @@ class Summary:
     outliers: int  # MAD outliers among the ok samples (kept: raw samples are the truth)
     cv: float | None  # coefficient of variation of the ok wall times
     median_peak_memory_bytes: float | None
+    memory_ratio: float | None  # median peak / the native warm median peak
+    memory_ratio_ci: tuple[float, float] | None
     failures: dict[str, int]  # status -> count, for every status but ok
 
     @property
@@ -208,7 +242,16 @@ def _ok_walls(group: Iterable[Sample]) -> list[float]:
     return [s.wall_ns for s in group if s.status is Status.OK and s.wall_ns is not None]
 
 
-def summarize(samples: Iterable[Sample]) -> list[Summary]:
+def _ok_peaks(group: Iterable[Sample]) -> list[float]:
+    return [
+        s.peak_memory_bytes
+        for s in group
+        if s.status is Status.OK and s.peak_memory_bytes is not None
+    ]
+
+
+def group_cells(samples: Iterable[Sample]) -> dict[Key, list[Sample]]:
+    """Measured (not warm-up), non-emulated samples of every status, by cell."""
     groups: dict[Key, list[Sample]] = {}
     for sample in samples:
         if not sample.warmup and not sample.emulated:
@@ -221,25 +264,40 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 sample.state,
             )
             groups.setdefault(key, []).append(sample)
+    return groups
 
+
+def baseline_key(key: Key) -> Key:
+    workload, language, _, size, profile, _ = key
+    return (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
+
+
+def net_sides(
+    groups: dict[Key, list[Sample]], key: Key
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """The ok walls of a cell, its noop floor, its native baseline and the baseline's floor:
+    the four sides of the net ratio (empty lists where the run lacks one)."""
+    _, language, variant, _, profile, state = key
+    return (
+        _ok_walls(groups.get(key, [])),
+        _floor(groups, language, variant, profile, state),
+        _ok_walls(groups.get(baseline_key(key), [])),
+        _floor(groups, language, BASELINE_VARIANT, profile, BASELINE_STATE),
+    )
+
+
+def summarize(samples: Iterable[Sample]) -> list[Summary]:
+    groups = group_cells(samples)
     rows = []
     for key, group in groups.items():
         workload, language, variant, size, profile, state = key
-        walls = _ok_walls(group)
-        baseline_key = (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
-        is_baseline = key == baseline_key
-        baseline = _ok_walls(groups.get(baseline_key, []))
+        is_baseline = key == baseline_key(key)
+        walls, floor, baseline, baseline_floor = net_sides(groups, key)
         median = statistics.median(walls) if walls else None
         baseline_median = statistics.median(baseline) if baseline else None
-        # Net of startup: each side's noop floor subtracted (not for noop itself).
-        floor = _floor(groups, language, variant, profile, state)
-        baseline_floor = _floor(groups, language, BASELINE_VARIANT, profile, BASELINE_STATE)
-        has_net = workload != FLOOR_WORKLOAD
-        peaks = [
-            s.peak_memory_bytes
-            for s in group
-            if s.status is Status.OK and s.peak_memory_bytes is not None
-        ]
+        has_net = workload != FLOOR_WORKLOAD  # noop net of itself is nothing
+        peaks = _ok_peaks(group)
+        baseline_peaks = _ok_peaks(groups.get(baseline_key(key), []))
         test = None if is_baseline else mann_whitney_u(walls, baseline)
         failures: dict[str, int] = {}
         for sample in group:
@@ -269,6 +327,10 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 outliers=mad_outliers(walls),
                 cv=coefficient_of_variation(walls),
                 median_peak_memory_bytes=statistics.median(peaks) if peaks else None,
+                memory_ratio=statistics.median(peaks) / statistics.median(baseline_peaks)
+                if peaks and baseline_peaks and statistics.median(baseline_peaks) > 0
+                else None,
+                memory_ratio_ci=None if is_baseline else bootstrap_ratio_ci(peaks, baseline_peaks),
                 failures=failures,
             )
         )
@@ -279,7 +341,7 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
             r.language,
             r.size,
             r.profile,
-            _variant_order(r.variant),
+            variant_order(r.variant),
             r.state,
         ),
     )
@@ -310,7 +372,7 @@ def _net_ratio(
     return (statistics.median(walls) - statistics.median(floor)) / denominator
 
 
-def _variant_order(variant: str) -> tuple[int, str]:
+def variant_order(variant: str) -> tuple[int, str]:
     return (0 if variant == BASELINE_VARIANT else 1, variant)
 
 
@@ -430,5 +492,5 @@ def fit_throughput(samples: Iterable[Sample], work_units: WorkUnits) -> list[Fit
             )
         )
     return sorted(
-        fits, key=lambda f: (f.workload, f.language, f.profile, _variant_order(f.variant), f.state)
+        fits, key=lambda f: (f.workload, f.language, f.profile, variant_order(f.variant), f.state)
     )

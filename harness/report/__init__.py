@@ -1,0 +1,93 @@
+"""`isobench report`: one self-contained HTML file from results files.
+
+results files -> model (summaries, ratios, cross-host comparisons) -> figures (inline SVG) ->
+Jinja2 template (autoescaped: every string from a results file is escaped). Nothing is fetched
+and nothing is run; the same files give the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from harness import __version__
+from harness.errors import IsobenchError
+from harness.report import figures
+from harness.report.model import Ratio, Report, build_report, load_runs
+from harness.results import read_results
+from harness.stats import CONFIDENCE
+
+
+def _ms(value_ns: float | None) -> str:
+    if value_ns is None:
+        return "—"
+    ms = value_ns / 1e6
+    decimals = 3 if ms < 10 else 2 if ms < 100 else 1 if ms < 1000 else 0
+    return f"{ms:.{decimals}f}"
+
+
+def _ratio(ratio: Ratio | None) -> str:
+    if ratio is None or ratio.value is None:
+        return "—"
+    if ratio.interval is None:
+        return f"{ratio.value:.2f}×"
+    return f"{ratio.value:.2f}× ({ratio.interval[0]:.2f}–{ratio.interval[1]:.2f})"
+
+
+def _bytes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale:
+            return f"{value / scale:.1f} {unit}"
+    return f"{value:.0f} B"
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(ms=_ms, ratio=_ratio, bytes=_bytes)
+    return environment
+
+
+def render(report: Report) -> str:
+    runs = report.runs
+    context: dict[str, Any] = {
+        "report": report,
+        "version": __version__,
+        "confidence": CONFIDENCE,
+        "figures": {
+            run.label: {
+                "startup": figures.startup_phases(run),
+                "throughput": figures.throughput_ratios(run),
+                "distributions": figures.distributions(run),
+                "memory": figures.memory_peaks(run),
+            }
+            for run in runs
+        },
+        "cross_host_figure": figures.cross_host(report.cross_host, [run.label for run in runs])
+        if report.cross_host
+        else None,
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def write_report(result_paths: list[Path], output: Path) -> Path:
+    """Render the report of `result_paths` to `output`, written whole or not at all."""
+    runs = load_runs([read_results(path) for path in result_paths], output)
+    html = render(build_report(runs))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(f".{output.name}.partial")
+        partial.write_text(html, encoding="utf-8")
+        partial.replace(output)
+    except OSError as error:
+        raise IsobenchError(f"{output}: cannot write the report: {error.strerror}") from None
+    return output

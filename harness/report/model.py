@@ -1,0 +1,628 @@
+"""What the report shows, computed from results files only (the report never runs anything).
+
+Each results file is one run on one host. Ratios are only ever taken within one run (a variant
+against native of the same run); across hosts, the report compares those ratios (ratios of
+ratios), never raw times. Files of different schema versions are refused; workloads whose
+revision differs between files are left out of cross-host comparisons and listed; emulated
+samples are counted apart and never enter a figure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import IsobenchError
+from harness.results import Results, Sample, Status
+from harness.stats import (
+    BASELINE_STATE,
+    BASELINE_VARIANT,
+    BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
+    FLOOR_WORKLOAD,
+    NOISY_CV,
+    OUTLIER_MADS,
+    Fit,
+    FloatArray,
+    Key,
+    Summary,
+    counts,
+    fit_throughput,
+    group_cells,
+    median_ratio_estimates,
+    net_ratio_estimates,
+    net_sides,
+    ratio_of_ratios_ci,
+    summarize,
+    variant_order,
+)
+
+PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
+VERDICT_STATE = "warm"  # the verdict compares instances as a serving host keeps them
+GOOD_RATIO = 1.10  # within 10% of native
+FAIR_RATIO = 2.0
+FIRST_DETAILS = 3  # failure details shown per cell
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One results file: one run on one host, with its summaries."""
+
+    results: Results
+    label: str  # unique among the report's runs
+    summaries: list[Summary]
+    fits: list[Fit]
+    groups: dict[Key, list[Sample]]  # non-warm-up, non-emulated samples by cell
+    link: str  # the results file, relative to the report
+    sha256: str
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return self.results.header
+
+    @property
+    def host(self) -> dict[str, Any]:
+        host = self.header.get("host")
+        return host if isinstance(host, dict) else {}
+
+    @property
+    def variants(self) -> list[str]:
+        return sorted({s.variant for s in self.summaries}, key=variant_order)
+
+    def revision(self, workload: str) -> str | None:
+        entry = self.header.get("workloads", {}).get(workload)
+        return entry.get("revision") if isinstance(entry, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """A ratio to native with its interval, and how it reads."""
+
+    value: float | None
+    interval: tuple[float, float] | None = None
+
+    @property
+    def grade(self) -> str:
+        """good (within 10% of native), fair (within 2x), poor; "" without a value."""
+        if self.value is None:
+            return ""
+        best = self.interval[0] if self.interval else self.value
+        if best <= GOOD_RATIO:
+            return "good"
+        return "fair" if best <= FAIR_RATIO else "poor"
+
+    @property
+    def holds_one(self) -> bool:
+        """The interval includes 1: no difference from native can be claimed."""
+        return self.interval is not None and self.interval[0] <= 1 <= self.interval[1]
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictCell:
+    time: Ratio  # wall time / native's
+    net: Ratio  # compute time net of each side's startup floor / native's
+    memory: Ratio  # median peak / native's
+    artifact_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRow:
+    workload: str
+    language: str
+    size: str
+    native_ms: float | None
+    native_artifact_bytes: int | None
+    cells: dict[str, VerdictCell]  # variant -> cell (not native)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossHostRow:
+    workload: str
+    language: str
+    size: str
+    variant: str
+    state: str
+    metric: str  # "net" (throughput net of startup) or "wall" (noop: startup)
+    per_host: list[Ratio]  # one per run, in the runs' order
+    versus_first: list[Ratio]  # each run's ratio over the first run's (the first: None)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    run: str
+    cell: str
+    status: str
+    count: int
+    details: list[str]
+
+
+@dataclass(slots=True)
+class Report:
+    runs: list[Run]
+    verdict: dict[str, list[VerdictRow]]  # run label -> rows
+    sentences: dict[str, list[str]]  # run label -> generated statements
+    startup: dict[str, list[StartupRow]]  # run label -> noop cells with their phases
+    artifacts: dict[str, list[ArtifactRow]]  # run label -> sizes and build times
+    cross_host: list[CrossHostRow]
+    not_compared: list[str]  # workloads left out of cross-host comparison, and why
+    failures: list[Failure]
+    emulated: list[tuple[str, str, int, int]]  # run, cell, samples, of which ok
+    noisy: list[tuple[str, Summary]]  # run label, cell
+    environment: list[tuple[str, list[str], bool]]  # field, value per run, differs
+    method: dict[str, Any] = field(default_factory=dict)
+
+
+def load_runs(results: list[Results], output: Path) -> list[Run]:
+    if not results:
+        raise IsobenchError("report: give at least one results file")
+    versions = {r.schema_version for r in results}
+    if len(versions) > 1:
+        listing = ", ".join(f"{r.path} (schema {r.schema_version})" for r in results)
+        raise IsobenchError(
+            f"report: results of different schema versions are not mixed: {listing}; "
+            "report them separately, or re-run the older ones"
+        )
+    labels = _unique_labels(results)
+    runs = []
+    for result, label in zip(results, labels, strict=True):
+        runs.append(
+            Run(
+                results=result,
+                label=label,
+                summaries=summarize(result.samples),
+                fits=fit_throughput(result.samples, result.work_units),
+                groups=group_cells(result.samples),
+                link=Path(
+                    os.path.relpath(result.path.resolve(), output.resolve().parent)
+                ).as_posix(),
+                sha256=hashlib.sha256(result.path.read_bytes()).hexdigest(),
+            )
+        )
+    return runs
+
+
+def _unique_labels(results: list[Results]) -> list[str]:
+    """hostname (arch), with the run id added where two runs would share a label."""
+    hosts = [r.header.get("host", {}) for r in results]
+    base = [f"{host.get('hostname', '?')} ({host.get('arch', '?')})" for host in hosts]
+    repeated = {label for label, count in Counter(base).items() if count > 1}
+    return [
+        f"{label} {r.header.get('run_id', r.path.stem)}" if label in repeated else label
+        for label, r in zip(base, results, strict=True)
+    ]
+
+
+def build_report(runs: list[Run]) -> Report:
+    not_compared = _revision_conflicts(runs)
+    return Report(
+        runs=runs,
+        verdict={run.label: verdict_rows(run) for run in runs},
+        sentences={run.label: verdict_sentences(run) for run in runs},
+        startup={run.label: startup_rows(run) for run in runs},
+        artifacts={run.label: artifact_rows(run) for run in runs},
+        cross_host=cross_host_rows(runs, excluded={w for w, _ in not_compared})
+        if len(runs) > 1
+        else [],
+        not_compared=[f"{workload}: {why}" for workload, why in not_compared],
+        failures=failures(runs),
+        emulated=emulated_cells(runs),
+        noisy=[(run.label, s) for run in runs for s in run.summaries if s.noisy],
+        environment=environment_rows(runs),
+        method=method(runs),
+    )
+
+
+# -- verdict ---------------------------------------------------------------------------------
+
+
+def shown_size(summaries: Iterable[Summary], workload: str) -> str:
+    """The size figures show for a workload: `default` when run, else the last by name ("" when
+    the workload was not run)."""
+    sizes = sorted({s.size for s in summaries if s.workload == workload})
+    if not sizes:
+        return ""
+    return PREFERRED_SIZE if PREFERRED_SIZE in sizes else sizes[-1]
+
+
+def artifact_sizes(run: Run) -> dict[tuple[str, str, str, str], int]:
+    """(workload, language, profile, variant) -> bytes of what that variant runs."""
+    kinds = {"native": "native", "docker-image": "docker", "cwasm": "wasmtime", "wasm": "wasm"}
+    sizes = {}
+    for artifact in run.header.get("artifacts", []):
+        variant = kinds.get(artifact.get("kind"))
+        if variant and isinstance(artifact.get("size_bytes"), int):
+            key = (artifact["workload"], artifact["language"], artifact["profile"], variant)
+            sizes[key] = artifact["size_bytes"]
+    return sizes
+
+
+def verdict_rows(run: Run) -> list[VerdictRow]:
+    by_key = {
+        (s.workload, s.language, s.variant, s.size, s.profile, s.state): s for s in run.summaries
+    }
+    sizes = artifact_sizes(run)
+    rows = []
+    for workload, language, profile in sorted(
+        {(s.workload, s.language, s.profile) for s in run.summaries}
+    ):
+        size = shown_size(run.summaries, workload)
+        native = by_key.get((workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE))
+        cells = {}
+        for variant in run.variants:
+            if variant == BASELINE_VARIANT:
+                continue
+            summary = by_key.get((workload, language, variant, size, profile, VERDICT_STATE))
+            if summary is None:
+                continue
+            cells[variant] = VerdictCell(
+                time=Ratio(summary.ratio_to_native, summary.ratio_ci),
+                net=Ratio(summary.net_ratio, summary.net_ratio_ci),
+                memory=Ratio(summary.memory_ratio, summary.memory_ratio_ci),
+                artifact_bytes=sizes.get((workload, language, profile, _artifact_of(variant))),
+            )
+        rows.append(
+            VerdictRow(
+                workload=workload if profile == "portable" else f"{workload} [{profile}]",
+                language=language,
+                size=size,
+                native_ms=native.median_wall_ns / 1e6
+                if native and native.median_wall_ns is not None
+                else None,
+                native_artifact_bytes=sizes.get((workload, language, profile, "native")),
+                cells=cells,
+            )
+        )
+    return rows
+
+
+def _artifact_of(variant: str) -> str:
+    """Which artifact a variant runs: docker-bridge runs docker's image."""
+    return "docker" if variant.startswith("docker") else variant
+
+
+def geometric_mean(values: Iterable[float]) -> float | None:
+    positive = [v for v in values if v > 0]
+    return math.exp(statistics.fmean(math.log(v) for v in positive)) if positive else None
+
+
+def verdict_sentences(run: Run) -> list[str]:
+    """Plain statements drawn from the run's own figures."""
+    sentences = []
+    floors = [
+        s
+        for s in run.summaries
+        if s.workload == FLOOR_WORKLOAD and s.median_wall_ns is not None and s.language == "c"
+    ] or [s for s in run.summaries if s.workload == FLOOR_WORKLOAD and s.median_wall_ns]
+    if floors:
+        fastest = min(floors, key=lambda s: s.median_wall_ns or 0)
+        slowest = max(floors, key=lambda s: s.median_wall_ns or 0)
+        sentences.append(
+            f"Startup floor (noop, {fastest.language}): {fastest.variant} {fastest.state} starts "
+            f"fastest, in {_ms(fastest.median_wall_ns)}; {slowest.variant} {slowest.state} is "
+            f"slowest, in {_ms(slowest.median_wall_ns)} "
+            f"({(slowest.median_wall_ns or 0) / (fastest.median_wall_ns or 1):.0f}× the fastest)."
+        )
+    for variant in run.variants:
+        if variant == BASELINE_VARIANT:
+            continue
+        nets = [
+            s
+            for s in run.summaries
+            if s.variant == variant
+            and s.state == VERDICT_STATE
+            and s.net_ratio is not None
+            and s.size == shown_size(run.summaries, s.workload)
+        ]
+        if not nets:
+            continue
+        within = sum(1 for s in nets if Ratio(s.net_ratio, s.net_ratio_ci).grade == "good")
+        worst = max(nets, key=lambda s: s.net_ratio or 0)
+        mean = geometric_mean(s.net_ratio for s in nets if s.net_ratio is not None)
+        sentences.append(
+            f"{variant} ({VERDICT_STATE}), compute time net of startup: within "
+            f"{GOOD_RATIO - 1:.0%} of native on {within} of {len(nets)} workload builds, "
+            f"geometric mean {mean:.2f}× native; furthest behind: {worst.workload} "
+            f"({worst.language}) at {worst.net_ratio:.2f}×."
+        )
+    peaks = [
+        s
+        for s in run.summaries
+        if s.workload == FLOOR_WORKLOAD
+        and s.state == VERDICT_STATE
+        and s.median_peak_memory_bytes is not None
+    ]
+    if peaks:
+        listing = ", ".join(
+            f"{s.variant} ({s.language}) {s.median_peak_memory_bytes / 2**20:.1f} MiB"
+            for s in sorted(peaks, key=lambda s: (variant_order(s.variant), s.language))
+            if s.median_peak_memory_bytes is not None
+        )
+        sentences.append(f"Smallest instance (noop, peak memory per instance): {listing}.")
+    for variant, cost in sorted(run.header.get("host_costs", {}).items()):
+        shim = cost.get("containerd_shim") if isinstance(cost, dict) else None
+        if isinstance(shim, dict) and isinstance(shim.get("pss_bytes"), int):
+            sentences.append(
+                f"Each running {variant} container also costs the host its containerd-shim: "
+                f"{shim['pss_bytes'] / 2**20:.1f} MiB (PSS), outside the peak figures."
+            )
+    return sentences
+
+
+def _ms(value_ns: float | None) -> str:
+    if value_ns is None:
+        return "—"
+    ms = value_ns / 1e6
+    return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1000:.3g} s"
+
+
+# -- startup, artifacts ----------------------------------------------------------------------
+
+
+def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[str, float]]:
+    """(variant, state, language) -> phase -> median ns over the ok samples of `workload` at
+    its shown size."""
+    size = shown_size(run.summaries, workload)
+    phases: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+    for (name, language, variant, cell_size, _, state), group in run.groups.items():
+        if name != workload or cell_size != size:
+            continue
+        for sample in group:
+            if counts(sample):
+                by_phase = phases.setdefault((variant, state, language), {})
+                for phase, value in sample.phases_ns.items():
+                    by_phase.setdefault(phase, []).append(value)
+    return {
+        key: {phase: statistics.median(values) for phase, values in by_phase.items()}
+        for key, by_phase in sorted(phases.items(), key=lambda kv: (variant_order(kv[0][0]), kv[0]))
+    }
+
+
+def wall_phases(run: Run, variant: str, state: str, recorded: list[str]) -> list[str]:
+    """The recorded phases that make up wall time in this state (all of them when the header
+    does not say, as before schema 5)."""
+    declared = run.header.get("variants", {}).get(variant, {}).get("wall_phases", {}).get(state)
+    return [phase for phase in declared if phase in recorded] if declared else recorded
+
+
+@dataclass(frozen=True, slots=True)
+class StartupRow:
+    summary: Summary
+    inside: dict[str, float]  # phase -> median ns, phases inside wall time
+    outside: dict[str, float]  # recorded apart (docker remove; create when warm)
+
+
+def startup_rows(run: Run) -> list[StartupRow]:
+    medians = phase_medians(run, FLOOR_WORKLOAD)
+    size = shown_size(run.summaries, FLOOR_WORKLOAD)
+    rows = []
+    for s in run.summaries:
+        if s.workload != FLOOR_WORKLOAD or s.size != size:
+            continue
+        phases = medians.get((s.variant, s.state, s.language), {})
+        inside = wall_phases(run, s.variant, s.state, list(phases))
+        rows.append(
+            StartupRow(
+                s,
+                {p: phases[p] for p in inside},
+                {p: v for p, v in phases.items() if p not in inside},
+            )
+        )
+    return sorted(rows, key=lambda r: (variant_order(r.summary.variant), r.summary.state,
+                                       r.summary.language))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRow:
+    workload: str
+    language: str
+    profile: str
+    bytes_by_kind: dict[str, int]  # native, docker-image, wasm, cwasm
+    build_ms_by_kind: dict[str, float]
+
+
+ARTIFACT_KINDS = ("native", "docker-image", "wasm", "cwasm")
+
+
+def artifact_rows(run: Run) -> list[ArtifactRow]:
+    table: dict[tuple[str, str, str], ArtifactRow] = {}
+    for artifact in run.header.get("artifacts", []):
+        kind = artifact.get("kind")
+        if kind not in ARTIFACT_KINDS or not artifact.get("workload"):
+            continue
+        key = (artifact["workload"], artifact["language"], artifact["profile"])
+        row = table.setdefault(key, ArtifactRow(*key, {}, {}))
+        if isinstance(artifact.get("size_bytes"), int):
+            row.bytes_by_kind[kind] = artifact["size_bytes"]
+        build_ns = artifact.get("extra", {}).get("build_ns")
+        if isinstance(build_ns, int | float):
+            row.build_ms_by_kind[kind] = build_ns / 1e6
+    return [table[key] for key in sorted(table)]
+
+
+# -- several hosts ---------------------------------------------------------------------------
+
+
+def _revision_conflicts(runs: list[Run]) -> list[tuple[str, str]]:
+    if len(runs) < 2:
+        return []
+    conflicts = []
+    workloads = sorted({s.workload for run in runs for s in run.summaries})
+    for workload in workloads:
+        revisions = {run.revision(workload) for run in runs if run.groups}
+        known = {r for r in revisions if r is not None}
+        if len(known) > 1:
+            conflicts.append((workload, "its sources differ between the runs (revisions differ)"))
+        elif None in revisions:
+            conflicts.append((workload, "a run does not record its revision (schema < 5)"))
+    return conflicts
+
+
+def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
+    """The same cell's ratio to native on each host, and each host's over the first's."""
+    first = runs[0]
+    rows = []
+    keys = sorted(
+        {key for key in first.groups if key[0] not in excluded and key[2] != BASELINE_VARIANT},
+        key=lambda k: (k[0], k[1], k[3], k[4], variant_order(k[2]), k[5]),
+    )
+    for key in keys:
+        if not all(key in run.groups for run in runs[1:]):
+            continue
+        metric = "wall" if key[0] == FLOOR_WORKLOAD else "net"
+        estimates = [_ratio_estimates(run, key, metric, index) for index, run in enumerate(runs)]
+        per_host = [_point_ratio(run, key, metric) for run in runs]
+        versus = [Ratio(None)] + [
+            Ratio(
+                ratio.value / per_host[0].value
+                if ratio.value is not None and per_host[0].value
+                else None,
+                ratio_of_ratios_ci(estimate, estimates[0]),
+            )
+            for ratio, estimate in zip(per_host[1:], estimates[1:], strict=True)
+        ]
+        workload, language, variant, size, profile, state = key
+        rows.append(
+            CrossHostRow(
+                workload=workload if profile == "portable" else f"{workload} [{profile}]",
+                language=language,
+                size=size,
+                variant=variant,
+                state=state,
+                metric=metric,
+                per_host=per_host,
+                versus_first=versus,
+            )
+        )
+    return rows
+
+
+def _point_ratio(run: Run, key: Key, metric: str) -> Ratio:
+    summary = next(
+        (
+            s
+            for s in run.summaries
+            if (s.workload, s.language, s.variant, s.size, s.profile, s.state) == key
+        ),
+        None,
+    )
+    if summary is None:
+        return Ratio(None)
+    if metric == "wall":
+        return Ratio(summary.ratio_to_native, summary.ratio_ci)
+    return Ratio(summary.net_ratio, summary.net_ratio_ci)
+
+
+def _ratio_estimates(run: Run, key: Key, metric: str, index: int) -> FloatArray | None:
+    walls, floor, baseline, baseline_floor = net_sides(run.groups, key)
+    if metric == "wall":  # startup itself: nothing to subtract
+        return median_ratio_estimates(walls, baseline, stream=f"run {index}")
+    return net_ratio_estimates(walls, floor, baseline, baseline_floor, stream=f"run {index}")
+
+
+# -- quality, environment, method ------------------------------------------------------------
+
+
+def failures(runs: list[Run]) -> list[Failure]:
+    found = []
+    for run in runs:
+        by_cell: dict[tuple[str, str], list[Sample]] = {}
+        for sample in run.results.samples:
+            if sample.status is not Status.OK and not sample.warmup:
+                cell = (
+                    f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
+                    f"{sample.size}, {sample.profile})"
+                )
+                by_cell.setdefault((cell, sample.status.value), []).append(sample)
+        for (cell, status), samples in sorted(by_cell.items()):
+            details = list(dict.fromkeys(s.detail for s in samples if s.detail))
+            found.append(Failure(run.label, cell, status, len(samples), details[:FIRST_DETAILS]))
+    return found
+
+
+def emulated_cells(runs: list[Run]) -> list[tuple[str, str, int, int]]:
+    found = []
+    for run in runs:
+        cells: dict[str, list[Sample]] = {}
+        for sample in run.results.samples:
+            if sample.emulated and not sample.warmup:
+                cell = (
+                    f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
+                    f"{sample.size}, {sample.arch})"
+                )
+                cells.setdefault(cell, []).append(sample)
+        for cell, samples in sorted(cells.items()):
+            ok = sum(1 for s in samples if s.status is Status.OK)
+            found.append((run.label, cell, len(samples), ok))
+    return found
+
+
+def _flatten(prefix: str, value: object) -> Iterable[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _flatten(f"{prefix}.{key}" if prefix else str(key), value[key])
+    elif isinstance(value, list):
+        yield prefix, ", ".join(map(str, value))
+    else:
+        yield prefix, "" if value is None else str(value)
+
+
+def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
+    """host.*, tools.*, the build flags and the run settings, one row per field, a value per
+    run, and whether the runs differ on it."""
+    tables = []
+    for run in runs:
+        flat = dict(_flatten("host", run.host))
+        flat.update(_flatten("tools", run.header.get("tools", {})))
+        for artifact in run.header.get("artifacts", []):
+            flags = artifact.get("recipe", {}).get("flags")
+            if flags is not None:
+                flat[f"flags.{artifact['kind']}.{artifact['language']}.{artifact['profile']}"] = (
+                    " ".join(flags)
+                )
+        plan = run.header.get("plan", {})
+        for name in ("suite", "repetitions", "min_time_s", "warmup", "seed", "timeout_s"):
+            flat[f"plan.{name}"] = str(plan.get(name, ""))
+        flat["run.id"] = str(run.header.get("run_id", ""))
+        flat["run.started_at"] = str(run.header.get("started_at", ""))
+        flat["run.isobench"] = str(run.header.get("isobench_version", ""))
+        flat["run.git_revision"] = str(run.header.get("git_revision", ""))
+        flat["run.schema_version"] = str(run.results.schema_version)
+        tables.append(flat)
+    fields = sorted({name for table in tables for name in table})
+    return [
+        (name, values, len(set(values)) > 1)
+        for name in fields
+        for values in [[table.get(name, "") for table in tables]]
+    ]
+
+
+def method(runs: list[Run]) -> dict[str, Any]:
+    """What every figure spans, from the runs' own headers, and the statistics used."""
+    variants: dict[str, dict[str, Any]] = {}
+    memory = []
+    for run in runs:
+        for name, description in run.header.get("variants", {}).items():
+            variants.setdefault(name, description)
+        method_text = run.header.get("memory", {}).get("method")
+        if method_text and method_text not in memory:
+            memory.append(method_text)
+    return {
+        "variants": dict(sorted(variants.items(), key=lambda item: variant_order(item[0]))),
+        "memory": memory,
+        "confidence": CONFIDENCE,
+        "resamples": BOOTSTRAP_RESAMPLES,
+        "noisy_cv": NOISY_CV,
+        "outlier_mads": OUTLIER_MADS,
+        "baseline": f"{BASELINE_VARIANT} {BASELINE_STATE}",
+        "floor": FLOOR_WORKLOAD,
+        "verdict_state": VERDICT_STATE,
+        "good": GOOD_RATIO,
+        "fair": FAIR_RATIO,
+    }

@@ -1,0 +1,162 @@
+"""The HTML report from scripted results files: exact figures, escaping, self-containment,
+several hosts, and what it refuses to mix. (The real-browser test is tests/test_browser.py.)"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.report import write_report
+from harness.results import Status
+from tests.reportdata import cell, header, run_samples, write_results
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def render(tmp_path: Path, *files: Path) -> str:
+    output = tmp_path / "out" / "report.html"
+    write_report(list(files), output)
+    return output.read_text(encoding="utf-8")
+
+
+def table_rows(html: str, section: str) -> list[str]:
+    """The text of each table row of a section, tags stripped, whitespace collapsed."""
+    body = html.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def test_the_verdict_gives_each_ratio_to_native_with_its_interval(tmp_path: Path) -> None:
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples()))
+    for section in ("verdict", "startup", "throughput", "memory", "environment", "quality",
+                    "method", "files"):  # fmt: skip
+        assert f'<section id="{section}">' in html
+    assert '<section id="hosts">' not in html  # one host: no cross-host section
+    # sieve: wasm 20 ms vs native 10 ms; net of noop (2 vs 1 ms): 18 / 9; peak 4 vs 2 MiB
+    assert "sieve c default 10 — 2.00× (2.00–2.00) 2.00× (2.00–2.00) 2.00× (2.00–2.00) —" in (
+        table_rows(html, "verdict")
+    )
+    assert (
+        "wasmtime warm c 5/5 2.000 2.000–2.000 2.00 load 0.200, instantiate 0.200, run 1.600"
+        in (table_rows(html, "startup"))
+    )
+    assert "geometric mean 2.00× native; furthest behind: sieve (c) at 2.00×" in html
+    assert html.count("<svg") == 4  # startup, throughput, distributions, memory
+
+
+def test_the_same_results_give_the_same_bytes(tmp_path: Path) -> None:
+    results = write_results(tmp_path / "a.jsonl", run_samples())
+    assert render(tmp_path, results) == render(tmp_path, results)
+
+
+def test_strings_from_results_files_are_escaped_everywhere(tmp_path: Path) -> None:
+    samples = run_samples(workload=HOSTILE)
+    samples.append(
+        dataclasses.replace(samples[-1], status=Status.WRONG_OUTPUT, detail=HOSTILE, wall_ns=None)
+    )
+    run_header = header(hostname=HOSTILE, workload=HOSTILE)
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", samples, run_header))
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # HTML tables and the SVG text
+
+
+def test_the_report_fetches_nothing(tmp_path: Path) -> None:
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples()))
+    assert not re.search(r"""(src|href|action)\s*=\s*["']?\s*(https?:|//|data:)""", html)
+    assert not re.search(r"<(script|link|iframe|img|object|embed)\b", html, re.IGNORECASE)
+    assert "@import" not in html
+    assert not re.search(r"url\((?!#)", html)  # only the SVGs' own clip paths
+
+
+def test_two_hosts_compare_ratios_of_ratios(tmp_path: Path) -> None:
+    x86 = write_results(tmp_path / "x86.jsonl", run_samples(wasm_factor=2.0))
+    arm = write_results(
+        tmp_path / "arm.jsonl",
+        [dataclasses.replace(s, arch="aarch64") for s in run_samples(wasm_factor=3.0)],
+        header("arm-box", "aarch64"),
+    )
+    html = render(tmp_path, x86, arm)
+    rows = table_rows(html, "hosts")
+    # wasm's compute is 2x native's on x86 and 3x on Arm: 1.5x as far behind on Arm
+    assert (
+        "sieve c default wasmtime warm net 2.00× (2.00–2.00) 3.00× (3.00–3.00) 1.50× (1.50–1.50)"
+        in rows
+    )
+    # the same startup ratio on both: the interval holds 1
+    assert (
+        "noop c default wasmtime warm startup 2.00× (2.00–2.00) 2.00× (2.00–2.00) "
+        "1.00× (1.00–1.00)" in rows
+    )
+    environment = table_rows(html, "environment")
+    assert "host.arch x86_64 aarch64" in environment
+    assert re.search(r'<tr class="differs"><td><code>host.arch</code>', html)
+
+
+def test_workloads_whose_revision_differs_are_not_compared_across_hosts(tmp_path: Path) -> None:
+    x86 = write_results(tmp_path / "x86.jsonl", run_samples())
+    arm = write_results(tmp_path / "arm.jsonl", run_samples(), header("arm-box", revision="r2"))
+    html = render(tmp_path, x86, arm)
+    assert "sieve: its sources differ between the runs (revisions differ)" in html
+    assert not any(row.startswith("sieve") for row in table_rows(html, "hosts"))
+    assert any(row.startswith("noop c default wasmtime") for row in table_rows(html, "hosts"))
+
+
+def test_results_of_different_schema_versions_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = write_results(tmp_path / "new.jsonl", run_samples())
+    old = write_results(tmp_path / "old.jsonl", run_samples(), {**header(), "schema_version": 4})
+    code = main(["report", str(new), str(old), "-o", str(tmp_path / "r.html")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "different schema versions" in err
+    assert "new.jsonl (schema 5)" in err
+    assert "old.jsonl (schema 4)" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_emulated_samples_are_shown_apart_and_never_in_a_figure(tmp_path: Path) -> None:
+    emulated = cell("sieve", "wasmtime", 900.0, emulated=True, arch="aarch64")
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples() + emulated))
+    assert "sieve c default 10 — 2.00× (2.00–2.00)" in " ".join(table_rows(html, "verdict"))
+    assert "a.jsonl" in html
+    assert any(
+        row == "x86-box (x86_64) sieve (c, wasmtime warm, default, aarch64) 5 5"
+        for row in table_rows(html, "quality")
+    )
+
+
+def test_failed_samples_are_listed_with_why_and_never_averaged_in(tmp_path: Path) -> None:
+    failed = cell("sieve", "wasmtime", 1.0, count=2, status=Status.CRASHED, detail="trap: oob")
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples() + failed))
+    assert "2.00× (2.00–2.00)" in " ".join(table_rows(html, "verdict"))
+    assert "x86-box (x86_64) sieve (c, wasmtime warm, default, portable) crashed 2 trap: oob" in (
+        table_rows(html, "quality")
+    )
+
+
+def test_report_verb_writes_to_reports_and_links_the_raw_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    write_results(results_dir / "20260101T000000Z-h-1.jsonl", run_samples())
+    assert main(["--results-dir", str(results_dir), "report"]) == 0
+    written = Path("reports/20260101T000000Z-h-1.html")
+    assert f"report: {written}" in capsys.readouterr().out
+    assert 'href="../results/20260101T000000Z-h-1.jsonl"' in written.read_text()
+
+
+def test_an_unwritable_report_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = write_results(tmp_path / "a.jsonl", run_samples())
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["report", str(results), "-o", str(blocker / "r.html")]) == 2
+    assert "cannot write the report" in capsys.readouterr().err
