@@ -6,6 +6,8 @@
     all      the main job: build, run, summarize (the README's first command)
     summary  recompute the summary table of a results file
     report   one self-contained HTML report from one or more results files (several hosts)
+    compare  what changed significantly between two results files; can fail on regressions
+    export   a results file in another tool's format (pytest-benchmark)
 
 User mistakes raise IsobenchError: caught once here, one line, exit code 2. A run in which some
 sample was not ok exits 1 and names the workloads.
@@ -32,7 +34,9 @@ from harness import __version__
 from harness.build import BuildOutcome, build
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups
+from harness.compare import DEFAULT_ALPHA, TEST_NAME, compare
 from harness.errors import IsobenchError
+from harness.export import FORMATS, export
 from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.report import write_report
@@ -46,6 +50,7 @@ from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
+EXIT_REGRESSION = 1
 PIPE_WIDTH = 150
 REPORTS_DIR = Path("reports")
 
@@ -205,6 +210,29 @@ def make_parser() -> argparse.ArgumentParser:
         help="the HTML file to write (default: reports/<run id of the first file>.html)",
     )
 
+    comparing = verbs.add_parser(
+        "compare", help="significant changes between two results files (BASE, then NEW)"
+    )
+    comparing.add_argument("base", type=Path, metavar="BASE", help="the baseline results file")
+    comparing.add_argument("new", type=Path, metavar="NEW", help="the results file to judge")
+    comparing.add_argument(
+        "--fail-on-regression",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="exit 1 when a significant slowdown (or memory growth) beyond PCT percent is found",
+    )
+    comparing.add_argument(
+        "--alpha",
+        type=float,
+        default=DEFAULT_ALPHA,
+        help="significance level of the Mann-Whitney U test (default: %(default)s)",
+    )
+    exporting = verbs.add_parser("export", help="a results file in another tool's format")
+    exporting.add_argument("results_file", type=Path, metavar="RESULTS")
+    exporting.add_argument("--format", dest="file_format", choices=FORMATS, required=True)
+    exporting.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+
     summary = verbs.add_parser("summary", help="summary table of a results file")
     summary.add_argument(
         "results_file",
@@ -240,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda: run_verb(args, console),
         "all": lambda: run_verb(args, console),
         "report": lambda: report_verb(args, console),
+        "compare": lambda: compare_verb(args, console),
+        "export": lambda: export_verb(args, console),
         "summary": lambda: summary_verb(args, console),
     }
     try:
@@ -589,6 +619,86 @@ def report_failures(samples: list[Sample]) -> int:
     workloads = ", ".join(sorted({workload for workload, *_ in failing}))
     err.print(f"isobench: samples not ok in workloads: {workloads}", markup=False)
     return EXIT_SAMPLES_FAILED
+
+
+# -- compare, export ---------------------------------------------------------------------------
+
+
+def compare_verb(args: argparse.Namespace, console: Console) -> int:
+    base, new = read_results(args.base), read_results(args.new)
+    comparison = compare(base, new, alpha=args.alpha)
+    console.print(f"base: {base.path} (run {base.header.get('run_id')})", markup=False)
+    console.print(f"new:  {new.path} (run {new.header.get('run_id')})", markup=False)
+    if comparison.different_hosts:
+        console.print(
+            "[yellow]warning:[/] the runs are from different hosts: raw times compare machines "
+            "as much as code; `isobench report BASE NEW` compares ratios to native instead"
+        )
+    threshold = args.fail_on_regression
+    significant = comparison.significant()
+    if significant:
+        table = Table(
+            title=f"significant changes ({TEST_NAME}, p < {args.alpha:g})",
+            caption="change: new median / base median with its 95% bootstrap interval; above 1 "
+            "is slower (wall) or larger (memory)",
+        )
+        for column in ("workload", "lang", "size", "variant", "state", "metric"):
+            table.add_column(column)
+        for column in ("base", "new", "change", "p", ""):
+            table.add_column(column, justify="right")
+        for change in significant:
+            scale = _ms if change.metric == "wall_ns" else _mib
+            flag = ""
+            if threshold is not None and change.regression(threshold):
+                flag = "[red]REGRESSION[/]"
+            table.add_row(
+                change.workload,
+                change.language,
+                change.size,
+                change.variant,
+                change.state,
+                change.metric,
+                scale(change.base_median),
+                scale(change.new_median),
+                _ratio_with_ci(change.ratio, change.ratio_ci),
+                f"{change.p_value:.2g}",
+                flag,
+            )
+        console.print(table)
+    console.print(
+        f"{len(comparison.changes)} comparisons (cells x metrics), {len(significant)} significant "
+        f"at p < {args.alpha:g} (about {len(comparison.changes) * args.alpha:.0f} would be by "
+        "chance alone if nothing changed)",
+        markup=False,
+    )
+    for line in comparison.skipped:
+        console.print(f"not compared: {line}", markup=False)
+    if threshold is None:
+        return 0
+    regressions = comparison.regressions(threshold)
+    if regressions:
+        Console(stderr=True, highlight=False).print(
+            f"isobench: {len(regressions)} significant regressions beyond {threshold:g}%: "
+            + ", ".join(
+                f"{c.workload} ({c.language}, {c.variant} {c.state}) {c.metric} {c.ratio:.2f}x"
+                for c in regressions
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
+        return EXIT_REGRESSION
+    console.print(f"no significant regression beyond {threshold:g}%", markup=False)
+    return 0
+
+
+def _mib(value_bytes: float) -> str:
+    return f"{value_bytes / 2**20:.1f} MiB"
+
+
+def export_verb(args: argparse.Namespace, console: Console) -> int:
+    count = export(read_results(args.results_file), args.output, args.file_format)
+    console.print(f"{args.file_format}: {count} benchmarks written to {args.output}", markup=False)
+    return 0
 
 
 # -- summary --------------------------------------------------------------------------------

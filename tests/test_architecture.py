@@ -1,4 +1,5 @@
-"""The one-way flow: workloads -> build -> targets/measure -> results <- stats <- cli.
+"""The one-way flow: workloads -> build -> targets/measure -> results <- stats <- report, compare,
+export <- cli. The report reads result files only: it can never build or run anything.
 
 Read from the source with `ast`, so a new import against the flow fails here, by name.
 """
@@ -19,7 +20,10 @@ FORBIDDEN = {
     "targets": {"measure", "results", "stats", "cli"},
     "measure": {"build", "stats", "cli"},
     "results": {"workloads", "build", "targets", "measure", "stats", "cli"},
-    "stats": {"build", "targets", "measure", "cli"},
+    "stats": {"build", "targets", "measure", "cli", "report", "compare", "export"},
+    "report": {"workloads", "build", "targets", "measure", "cgroups", "cli", "compare", "export"},
+    "compare": {"workloads", "build", "targets", "measure", "cgroups", "cli", "report"},
+    "export": {"workloads", "build", "targets", "measure", "cgroups", "cli", "report"},
 }
 
 

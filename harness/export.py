@@ -1,0 +1,105 @@
+"""`isobench export --format pytest-benchmark`: a results file as pytest-benchmark's JSON.
+
+Dashboards and CI jobs that already read pytest-benchmark files (`pytest-benchmark compare`,
+github-action-benchmark, ...) can then follow isobench cells. One benchmark per cell; its
+statistics are computed by pytest-benchmark's own `Stats` from the ok wall times, in seconds,
+so every field means what that tool says it means. isobench's own figures (ratio to native,
+what the time spans) travel in `extra_info`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest_benchmark
+from pytest_benchmark.stats import Stats
+
+from harness.errors import IsobenchError
+from harness.results import Results
+from harness.stats import counts, group_cells, summarize
+
+FORMATS = ("pytest-benchmark",)
+
+
+def to_pytest_benchmark(results: Results) -> dict[str, Any]:
+    header = results.header
+    host = header.get("host", {})
+    summaries = {
+        (s.workload, s.language, s.variant, s.size, s.profile, s.state): s
+        for s in summarize(results.samples)
+    }
+    benchmarks = []
+    for key, group in sorted(group_cells(results.samples).items()):
+        walls = [s.wall_ns / 1e9 for s in group if counts(s) and s.wall_ns is not None]
+        if not walls:
+            continue  # a cell with no ok sample has no statistics; the results file keeps it
+        workload, language, variant, size, profile, state = key
+        stats = Stats()
+        for wall in walls:
+            stats.update(wall)
+        summary = summaries[key]
+        params = {"language": language, "variant": variant, "state": state, "size": size,
+                  "profile": profile}  # fmt: skip
+        param = "-".join(params.values())
+        benchmarks.append(
+            {
+                "group": f"{workload} {size}",
+                "name": f"{workload}[{param}]",
+                "fullname": f"isobench::{workload}[{param}]",
+                "params": params,
+                "param": param,
+                "extra_info": {
+                    "wall_scope": header.get("variants", {})
+                    .get(variant, {})
+                    .get("states", {})
+                    .get(state, ""),
+                    "ratio_to_native": summary.ratio_to_native,
+                    "net_ratio_to_native": summary.net_ratio,
+                    "median_peak_memory_bytes": summary.median_peak_memory_bytes,
+                    "samples_not_ok": sum(summary.failures.values()),
+                },
+                "options": {
+                    "disable_gc": False,
+                    "timer": "isobench (per variant: see extra_info.wall_scope)",
+                    "min_rounds": header.get("plan", {}).get("repetitions"),
+                    "max_time": None,
+                    "min_time": header.get("plan", {}).get("min_time_s"),
+                    "warmup": bool(header.get("plan", {}).get("warmup")),
+                },
+                "stats": {**stats.as_dict(), "data": walls, "iterations": 1},
+            }
+        )
+    return {
+        "machine_info": {
+            "node": host.get("hostname", ""),
+            "processor": host.get("arch", ""),
+            "machine": host.get("arch", ""),
+            "python_version": host.get("python", ""),
+            "system": "Linux",
+            "release": host.get("kernel", ""),
+            "cpu": {"brand_raw": host.get("cpu_model", ""), "count": host.get("logical_cores")},
+        },
+        "commit_info": {
+            "id": str(header.get("git_revision", "")).removesuffix("-dirty"),
+            "dirty": str(header.get("git_revision", "")).endswith("-dirty"),
+            "project": "isobench",
+        },
+        "benchmarks": benchmarks,
+        "datetime": header.get("started_at", ""),
+        "version": pytest_benchmark.__version__,
+    }
+
+
+def export(results: Results, output: Path, file_format: str) -> int:
+    """Write `results` in `file_format` to `output`; the number of benchmarks written."""
+    if file_format not in FORMATS:
+        raise IsobenchError(f"export: unknown format {file_format!r} (known: {', '.join(FORMATS)})")
+    document = to_pytest_benchmark(results)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise IsobenchError(f"{output}: cannot write: {error.strerror}") from None
+    return len(document["benchmarks"])
