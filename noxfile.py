@@ -1,9 +1,14 @@
-"""Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict), `bench` (prints figures).
+"""Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
+figures: `bench`, `overhead`, `report_bench`; `regression` (a baseline given: fail on slowdowns).
 
-Speed and memory figures belong in `bench`, never in timed tests.
+Speed and memory figures belong in benchmarks, never in timed tests.
 """
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
 
 import nox
 
@@ -42,3 +47,39 @@ def overhead(session: nox.Session) -> None:
     the same noop executable, interleaved; fails when a target is missed. Needs hyperfine."""
     session.install("-e", ".")
     session.run("python", "-m", "harness.overhead", *session.posargs)
+
+
+@nox.session
+def report_bench(session: nox.Session) -> None:
+    """Renders the report of a generated 100 000-sample results file; prints the time and the
+    HTML size, and fails above 5 s or 3 MB."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tests.bench_report", *session.posargs)
+
+
+@nox.session
+def regression(session: nox.Session) -> None:
+    """Measure again what a baseline results file measured (its workloads, sizes, states,
+    variants and repetitions), then `isobench compare --fail-on-regression`. The baseline:
+    `nox -s regression -- BASELINE.jsonl` or $ISOBENCH_BASELINE; the threshold in percent:
+    $ISOBENCH_REGRESSION_PCT (default 10). Skipped when no baseline is given."""
+    baseline = session.posargs[0] if session.posargs else os.environ.get("ISOBENCH_BASELINE")
+    if not baseline:
+        session.skip("no baseline: give one as `-- BASELINE.jsonl` or in $ISOBENCH_BASELINE")
+    threshold = os.environ.get("ISOBENCH_REGRESSION_PCT", "10")
+    with Path(baseline).open(encoding="utf-8") as stream:
+        header = json.loads(stream.readline())
+    plan = header["plan"]
+    selection = [
+        *(f"--workload={name}" for name in plan["workloads"]),
+        *(f"--size={size}" for size in plan["sizes"]),
+        *(f"--state={state}" for state in plan["states"]),
+        *(f"--profile={profile}" for profile in plan["profiles"]),
+        *(f"--variant={variant}" for variant in header["variants"]),
+        f"--repetitions={plan['repetitions']}",
+    ]
+    session.install("-e", ".")
+    results_dir = Path(session.create_tmp()) / "regression-results"
+    session.run("isobench", "--results-dir", str(results_dir), "run", *selection)
+    new = sorted(results_dir.glob("*.jsonl"))[-1]
+    session.run("isobench", "compare", baseline, str(new), "--fail-on-regression", threshold)

@@ -554,7 +554,9 @@ def results_header(
                 "description": workload.description,
                 "stresses": workload.stresses,
             }
-            for workload in sorted({cell.workload for cell in plan.cells}, key=lambda w: w.name)
+            for _, workload in sorted(
+                {cell.workload.name: cell.workload for cell in plan.cells}.items()
+            )
         },
         "tools": {"compilers": compilers, "engines": engines},
         "plan": {

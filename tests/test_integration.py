@@ -23,9 +23,10 @@ import pytest
 
 from harness.cache import RECORD_NAME
 from harness.cli import main
+from harness.report import write_report
 from harness.results import SCHEMA_VERSION, Results, Sample, Status, read_results
 from harness.toolchains import host_has_feature
-from harness.workloads import sha256_bytes
+from harness.workloads import load_workload, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
 pytestmark = pytest.mark.integration
@@ -168,6 +169,8 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert header["tools"]["compilers"]["c"].startswith("Debian clang version 14")
     assert header["tools"]["compilers"]["rust"].startswith("rustc 1.63")
     assert set(header["variants"]) == set(VARIANTS)
+    for name in ("noop", "fannkuch-redux"):
+        assert header["workloads"][name]["revision"] == load_workload(WORKLOADS / name).revision()
     assert {"docker_engine", "wasmtime_py", "native_launcher_sha256"} <= set(
         header["tools"]["engines"]
     )
@@ -180,6 +183,12 @@ def test_a_run_records_header_phases_warmups_and_memory(
     # workloads x languages x cells x measured rounds: the warm-up round is not recorded
     assert len(samples) == 2 * 2 * 6 * 2
     assert Counter(s.status for s in samples) == {Status.OK: 48}
+    assert not any(s.emulated for s in samples)  # host-arch artifacts, read from their ELF
+    # The report reads the real run: a verdict column per variant, no sample listed as failed.
+    html = write_report([outcome.results.path], tmp_path / "report.html").read_text()
+    for variant in VARIANTS:
+        assert variant == "native" or f'<th colspan="4">{variant}</th>' in html
+    assert "None: every measured sample printed the expected output" in html
     assert set(header["variants"]["native"]["states"]) == {"cold", "warm"}
     assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
     # The shim beside every running container: real memory, reported apart from the peaks.

@@ -48,6 +48,17 @@ def test_the_verdict_gives_each_ratio_to_native_with_its_interval(tmp_path: Path
     assert html.count("<svg") == 4  # startup, throughput, distributions, memory
 
 
+def test_a_compute_time_within_noise_of_the_floor_has_no_geometric_mean(tmp_path: Path) -> None:
+    # tiny sizes: wasm's sieve (1.5 ms) ends sooner than wasm's own noop median (2 ms)
+    samples = (
+        cell("noop", "native", 1.0) + cell("noop", "wasmtime", 2.0)
+        + cell("sieve", "native", 2.0) + cell("sieve", "wasmtime", 1.5)
+    )  # fmt: skip
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", samples))
+    assert "on 0 of 1 workload builds, furthest behind: sieve (c) at -0.50×." in html
+    assert "geometric mean" not in html
+
+
 def test_the_same_results_give_the_same_bytes(tmp_path: Path) -> None:
     results = write_results(tmp_path / "a.jsonl", run_samples())
     assert render(tmp_path, results) == render(tmp_path, results)

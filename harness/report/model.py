@@ -90,8 +90,9 @@ class Ratio:
 
     @property
     def grade(self) -> str:
-        """good (within 10% of native), fair (within 2x), poor; "" without a value."""
-        if self.value is None:
+        """good (within 10% of native), fair (within 2x), poor; "" without a value, or with a
+        value at or below 0 (a net time within noise of the startup floor: no grade applies)."""
+        if self.value is None or self.value <= 0:
             return ""
         best = self.interval[0] if self.interval else self.value
         if best <= GOOD_RATIO:
@@ -288,8 +289,11 @@ def _artifact_of(variant: str) -> str:
 
 
 def geometric_mean(values: Iterable[float]) -> float | None:
-    positive = [v for v in values if v > 0]
-    return math.exp(statistics.fmean(math.log(v) for v in positive)) if positive else None
+    """None when there is no value, or one is not positive (no geometric mean exists then)."""
+    listed = list(values)
+    if not listed or min(listed) <= 0:
+        return None
+    return math.exp(statistics.fmean(math.log(v) for v in listed))
 
 
 def verdict_sentences(run: Run) -> list[str]:
@@ -324,12 +328,15 @@ def verdict_sentences(run: Run) -> list[str]:
             continue
         within = sum(1 for s in nets if Ratio(s.net_ratio, s.net_ratio_ci).grade == "good")
         worst = max(nets, key=lambda s: s.net_ratio or 0)
+        # A net ratio at or below 0 means a compute time within noise of the startup floor
+        # (tiny sizes): it has no place in a geometric mean.
         mean = geometric_mean(s.net_ratio for s in nets if s.net_ratio is not None)
+        average = f"geometric mean {mean:.2f}× native; " if mean is not None else ""
         sentences.append(
             f"{variant} ({VERDICT_STATE}), compute time net of startup: within "
             f"{GOOD_RATIO - 1:.0%} of native on {within} of {len(nets)} workload builds, "
-            f"geometric mean {mean:.2f}× native; furthest behind: {worst.workload} "
-            f"({worst.language}) at {worst.net_ratio:.2f}×."
+            f"{average}furthest behind: {worst.workload} ({worst.language}) at "
+            f"{worst.net_ratio:.2f}×."
         )
     peaks = [
         s
