@@ -156,18 +156,20 @@ def mad_outliers(values: Sequence[float]) -> int:
     """How many values lie more than OUTLIER_MADS scaled MADs from the median."""
     if len(values) < 3:
         return 0
-    median = statistics.median(values)
-    mad = statistics.median(abs(x - median) for x in values) * MAD_SCALE
+    data = np.asarray(values, dtype=np.float64)
+    deviations = np.abs(data - np.median(data))
+    mad = float(np.median(deviations)) * MAD_SCALE
     if mad == 0:
-        return sum(x != median for x in values)
-    return sum(abs(x - median) > OUTLIER_MADS * mad for x in values)
+        return int(np.count_nonzero(deviations))
+    return int(np.count_nonzero(deviations > OUTLIER_MADS * mad))
 
 
 def coefficient_of_variation(values: Sequence[float]) -> float | None:
     if len(values) < 2:
         return None
-    mean = statistics.fmean(values)
-    return statistics.stdev(values) / mean if mean else None
+    data = np.asarray(values, dtype=np.float64)
+    mean = float(data.mean())
+    return float(data.std(ddof=1)) / mean if mean else None
 
 
 def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float] | None:
@@ -176,19 +178,12 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     n1, n2 = len(a), len(b)
     if n1 == 0 or n2 == 0:
         return None
-    pooled = sorted([(x, 0) for x in a] + [(x, 1) for x in b])
-    rank_sum_a = 0.0
-    tie_term = 0.0
-    i = 0
-    while i < len(pooled):
-        j = i
-        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
-            j += 1
-        average_rank = (i + 1 + j) / 2  # ranks i+1 .. j share their mean
-        rank_sum_a += average_rank * sum(1 for _, group in pooled[i:j] if group == 0)
-        tie_term += (j - i) ** 3 - (j - i)
-        i = j
-    u = rank_sum_a - n1 * (n1 + 1) / 2
+    pooled = np.concatenate([np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)])
+    _, inverse, tie_counts = np.unique(pooled, return_inverse=True, return_counts=True)
+    last_rank = np.cumsum(tie_counts)
+    average_rank = last_rank - (tie_counts - 1) / 2  # tied values share their mean rank
+    u = float(average_rank[inverse[:n1]].sum()) - n1 * (n1 + 1) / 2
+    tie_term = float(np.sum(tie_counts.astype(np.float64) ** 3 - tie_counts))
     n = n1 + n2
     mean = n1 * n2 / 2
     variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
@@ -272,32 +267,100 @@ def baseline_key(key: Key) -> Key:
     return (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
 
 
-def net_sides(
-    groups: dict[Key, list[Sample]], key: Key
-) -> tuple[list[float], list[float], list[float], list[float]]:
-    """The ok walls of a cell, its noop floor, its native baseline and the baseline's floor:
-    the four sides of the net ratio (empty lists where the run lacks one)."""
-    _, language, variant, _, profile, state = key
-    return (
-        _ok_walls(groups.get(key, [])),
-        _floor(groups, language, variant, profile, state),
-        _ok_walls(groups.get(baseline_key(key), [])),
-        _floor(groups, language, BASELINE_VARIANT, profile, BASELINE_STATE),
-    )
+class Cells:
+    """A run's samples by cell (`group_cells`), with every cell's ok wall times and peaks and
+    every variant's noop floor worked out once: a 100 000-sample report asks for them often."""
+
+    def __init__(self, samples: Iterable[Sample]) -> None:
+        self.groups = group_cells(samples)
+        self.walls = {key: _ok_walls(group) for key, group in self.groups.items()}
+        self.peaks = {key: _ok_peaks(group) for key, group in self.groups.items()}
+        # (language, variant, profile, state) -> noop's ok walls at any size (noop does the
+        # same at every size)
+        self._floors: dict[tuple[str, str, str, str], list[float]] = {}
+        for (workload, language, variant, _, profile, state), walls in self.walls.items():
+            if workload == FLOOR_WORKLOAD:
+                self._floors.setdefault((language, variant, profile, state), []).extend(walls)
+
+        # bootstrap medians, drawn once per group of values and named by it: every interval of
+        # the run combines these, each side from its own stream
+        self._medians: dict[str, FloatArray | None] = {}
+
+    def floor(self, language: str, variant: str, profile: str, state: str) -> list[float]:
+        return self._floors.get((language, variant, profile, state), [])
+
+    def _bootstrap(self, name: str, values: list[float]) -> FloatArray | None:
+        if name not in self._medians:
+            enough = len(values) >= 2
+            self._medians[name] = bootstrap_medians(values, new_rng(name)) if enough else None
+        return self._medians[name]
+
+    def wall_medians(self, key: Key) -> FloatArray | None:
+        return self._bootstrap(f"walls {key}", self.walls.get(key, []))
+
+    def peak_medians(self, key: Key) -> FloatArray | None:
+        return self._bootstrap(f"peaks {key}", self.peaks.get(key, []))
+
+    def floor_medians(
+        self, language: str, variant: str, profile: str, state: str
+    ) -> FloatArray | None:
+        return self._bootstrap(
+            f"floor {(language, variant, profile, state)}",
+            self.floor(language, variant, profile, state),
+        )
+
+    def net_estimates(self, key: Key) -> FloatArray | None:
+        """Bootstrap estimates of the cell's net ratio (see bootstrap_net_ratio_ci)."""
+        _, language, variant, _, profile, state = key
+        top = self.wall_medians(key)
+        top_floor = self.floor_medians(language, variant, profile, state)
+        bottom = self.wall_medians(baseline_key(key))
+        bottom_floor = self.floor_medians(language, BASELINE_VARIANT, profile, BASELINE_STATE)
+        if top is None or top_floor is None or bottom is None or bottom_floor is None:
+            return None
+        return ratio_estimates(top - top_floor, bottom - bottom_floor)
+
+    def net_sides(self, key: Key) -> tuple[list[float], list[float], list[float], list[float]]:
+        """The ok walls of a cell, its noop floor, its native baseline and the baseline's
+        floor: the four sides of the net ratio (empty lists where the run lacks one)."""
+        _, language, variant, _, profile, state = key
+        return (
+            self.walls.get(key, []),
+            self.floor(language, variant, profile, state),
+            self.walls.get(baseline_key(key), []),
+            self.floor(language, BASELINE_VARIANT, profile, BASELINE_STATE),
+        )
+
+
+def _interval_of(estimates: FloatArray | None) -> tuple[float, float] | None:
+    return None if estimates is None else percentile_interval(estimates)
+
+
+def _ratio_interval(
+    numerator: FloatArray | None, denominator: FloatArray | None
+) -> tuple[float, float] | None:
+    if numerator is None or denominator is None:
+        return None
+    return percentile_interval(ratio_estimates(numerator, denominator))
 
 
 def summarize(samples: Iterable[Sample]) -> list[Summary]:
-    groups = group_cells(samples)
+    return summarize_cells(Cells(samples))
+
+
+def summarize_cells(cells: Cells) -> list[Summary]:
+    """The summary of every cell, for callers that keep the Cells."""
     rows = []
-    for key, group in groups.items():
+    for key, group in cells.groups.items():
         workload, language, variant, size, profile, state = key
-        is_baseline = key == baseline_key(key)
-        walls, floor, baseline, baseline_floor = net_sides(groups, key)
+        bkey = baseline_key(key)
+        is_baseline = key == bkey
+        walls, floor, baseline, baseline_floor = cells.net_sides(key)
         median = statistics.median(walls) if walls else None
         baseline_median = statistics.median(baseline) if baseline else None
         has_net = workload != FLOOR_WORKLOAD  # noop net of itself is nothing
-        peaks = _ok_peaks(group)
-        baseline_peaks = _ok_peaks(groups.get(baseline_key(key), []))
+        peaks = cells.peaks[key]
+        baseline_peaks = cells.peaks.get(bkey, [])
         test = None if is_baseline else mann_whitney_u(walls, baseline)
         failures: dict[str, int] = {}
         for sample in group:
@@ -314,13 +377,15 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 samples_ok=len(walls),
                 samples_total=len(group),
                 median_wall_ns=median,
-                wall_ci_ns=bootstrap_median_ci(walls),
+                wall_ci_ns=_interval_of(cells.wall_medians(key)),
                 ratio_to_native=median / baseline_median
                 if median is not None and baseline_median
                 else None,
-                ratio_ci=None if is_baseline else bootstrap_ratio_ci(walls, baseline),
+                ratio_ci=None
+                if is_baseline
+                else _ratio_interval(cells.wall_medians(key), cells.wall_medians(bkey)),
                 net_ratio=_net_ratio(walls, floor, baseline, baseline_floor) if has_net else None,
-                net_ratio_ci=bootstrap_net_ratio_ci(walls, floor, baseline, baseline_floor)
+                net_ratio_ci=_interval_of(cells.net_estimates(key))
                 if has_net and not is_baseline
                 else None,
                 p_vs_native=test[1] if test else None,
@@ -330,7 +395,9 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
                 memory_ratio=statistics.median(peaks) / statistics.median(baseline_peaks)
                 if peaks and baseline_peaks and statistics.median(baseline_peaks) > 0
                 else None,
-                memory_ratio_ci=None if is_baseline else bootstrap_ratio_ci(peaks, baseline_peaks),
+                memory_ratio_ci=None
+                if is_baseline
+                else _ratio_interval(cells.peak_medians(key), cells.peak_medians(bkey)),
                 failures=failures,
             )
         )
@@ -345,17 +412,6 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
             r.state,
         ),
     )
-
-
-def _floor(groups: dict[Key, list[Sample]], language: str, variant: str, profile: str,
-           state: str) -> list[float]:  # fmt: skip
-    """The ok wall times of noop in this language, variant, profile and state (any size: noop
-    does the same at every size)."""
-    walls: list[float] = []
-    for (workload, lang, var, _, prof, st), group in groups.items():
-        if (workload, lang, var, prof, st) == (FLOOR_WORKLOAD, language, variant, profile, state):
-            walls.extend(_ok_walls(group))
-    return walls
 
 
 def _net_ratio(
@@ -448,7 +504,10 @@ def fit_throughput(samples: Iterable[Sample], work_units: WorkUnits) -> list[Fit
     walls: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
     runs: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
     sizes: dict[tuple[str, str, str, str, str], set[str]] = {}
+    fitted = {workload for workload, by_size in work_units.items() if len(by_size) >= 2}
     for s in samples:
+        if s.workload not in fitted:
+            continue
         units = work_units.get(s.workload, {}).get(s.size)
         if not counts(s) or s.wall_ns is None or units is None:
             continue

@@ -1,7 +1,7 @@
 """The report as a reader sees it: opened in real headless Chromium (Debian's `chromium`, driven
 by Playwright, which downloads nothing), offline and with every non-file request refused.
 It must render every section and figure, log no console error, ask the network for nothing,
-and fit a phone's width without the page itself scrolling sideways.
+fit a phone's width without the page itself scrolling sideways, and print to PDF.
 
 A screenshot of each page is saved next to the test's report (or to $ISOBENCH_SCREENSHOT_DIR).
 """
@@ -110,6 +110,8 @@ def test_the_report_renders_offline_without_errors_or_requests(
                 # wide tables scroll inside their own box; the page itself does not
                 assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
                 page.screenshot(path=shots / f"{report.stem}-{name}.png", full_page=name == "phone")
+                if name == "desktop":  # printable: Chromium's own print path lays it out
+                    assert page.pdf(format="A4").startswith(b"%PDF")
                 context.close()
         finally:
             browser.close()

@@ -101,3 +101,13 @@ def test_a_version_1_file_is_read_with_its_meaning_kept(tmp_path: Path) -> None:
     assert sample.profile == "portable"
     assert sample.state == "warm"  # native samples before schema 3 were warm
     assert sample.status is Status.WRONG_EXIT_CODE
+
+
+def test_a_line_holding_two_objects_is_named_not_read_as_two(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    with ResultsWriter(path, {"run_id": "r"}) as writer:
+        writer.add(SAMPLE)
+    line = path.read_text().splitlines()[1]
+    path.write_text(path.read_text() + f"{line}, {line}\n" + line + "\n")
+    with pytest.raises(IsobenchError, match="line 3: not JSON"):
+        read_results(path)

@@ -15,7 +15,7 @@ import jinja2
 from harness import __version__
 from harness.errors import IsobenchError
 from harness.report import figures
-from harness.report.model import Ratio, Report, build_report, load_runs
+from harness.report.model import Report, build_report, load_runs
 from harness.results import read_results
 from harness.stats import CONFIDENCE
 
@@ -26,14 +26,6 @@ def _ms(value_ns: float | None) -> str:
     ms = value_ns / 1e6
     decimals = 3 if ms < 10 else 2 if ms < 100 else 1 if ms < 1000 else 0
     return f"{ms:.{decimals}f}"
-
-
-def _ratio(ratio: Ratio | None) -> str:
-    if ratio is None or ratio.value is None:
-        return "—"
-    if ratio.interval is None:
-        return f"{ratio.value:.2f}×"
-    return f"{ratio.value:.2f}× ({ratio.interval[0]:.2f}–{ratio.interval[1]:.2f})"
 
 
 def _bytes(value: float | None) -> str:
@@ -53,7 +45,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(ms=_ms, ratio=_ratio, bytes=_bytes)
+    environment.filters.update(ms=_ms, bytes=_bytes)
     return environment
 
 

@@ -10,18 +10,21 @@ from __future__ import annotations
 import io
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
+from matplotlib.cbook import boxplot_stats
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from harness.report.model import (
     VERDICT_STATE,
     CrossHostRow,
+    Ratio,
     Run,
     phase_medians,
     shown_size,
@@ -31,7 +34,6 @@ from harness.stats import (
     BASELINE_STATE,
     BASELINE_VARIANT,
     FLOOR_WORKLOAD,
-    counts,
     variant_order,
 )
 
@@ -40,6 +42,7 @@ PALETTE = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D
 PHASE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 ROW_INCHES = 0.22  # a box or a bar
 DOT_ROW_INCHES = 0.3  # a workload build's dots, one per variant
+CHAR_INCHES = 0.065  # the width of an average character of an 8-point label
 WIDTH_INCHES = 7.5
 _PROLOG = re.compile(r"\A.*?(?=<svg)", re.DOTALL)
 _RC: dict[Any, Any] = {
@@ -62,9 +65,25 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _margins(figure: Figure, labels: Iterable[str], *, top_inches: float = 0.15,
+             hspace: float = 0.2) -> None:  # fmt: skip
+    """Fixed margins from the longest y label: a layout engine would draw every figure twice
+    (constrained layout doubled the time of a 100 000-sample report)."""
+    width, height = figure.get_size_inches()
+    longest = max((len(label) for label in labels), default=0)
+    left_inches = min(0.25 + CHAR_INCHES * longest, width * 0.55)
+    figure.subplots_adjust(
+        left=left_inches / width,
+        right=1 - 0.25 / width,
+        top=1 - top_inches / height,
+        bottom=0.5 / height,
+        hspace=hspace,
+    )
+
+
 def to_svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _PROLOG.sub("", buffer.getvalue(), count=1)
 
 
@@ -104,10 +123,13 @@ def startup_phases(run: Run) -> str | None:
             for ax in axes
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)
         }
-        figure.legend(
-            handles.values(), handles.keys(), loc="outside upper right", ncols=len(handles)
+        figure.legend(handles.values(), handles.keys(), loc="upper right", ncols=len(handles))
+        _margins(
+            figure,
+            [f"{state} ({language})" for _, state, language in medians],
+            top_inches=0.45,
+            hspace=0.7,
         )
-        figure.set_layout_engine("constrained")
         return to_svg(figure)
 
 
@@ -116,7 +138,7 @@ def _log_axis(ax: Axes, label: str) -> None:
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())  # unlabelled minor ticks cost draw time, say nothing
     ax.set_xlabel(label)
     ax.grid(axis="x", which="major", color="#e4e4e4", linewidth=0.5)
 
@@ -148,30 +170,31 @@ def throughput_ratios(run: Run) -> str | None:
         ax = figure.subplots()
         step = 0.8 / len(variants)
         for index, variant in enumerate(variants):
-            for s in rows:
-                if s.variant != variant or s.net_ratio is None:
-                    continue
-                y = (
-                    labels.index((s.workload, s.language))
-                    + (index - (len(variants) - 1) / 2) * step
-                )
-                low, high = s.net_ratio_ci or (s.net_ratio, s.net_ratio)
-                ax.errorbar(
-                    s.net_ratio,
-                    y,
-                    xerr=[[s.net_ratio - low], [high - s.net_ratio]],
-                    fmt="o",
-                    color=colours[variant],
-                    markersize=3,
-                    capsize=2,
-                    linewidth=1,
-                    label=variant,
-                )
+            ratios = [Ratio(s.net_ratio, s.net_ratio_ci) for s in rows if s.variant == variant]
+            offset = (index - (len(variants) - 1) / 2) * step
+            positions = [
+                labels.index((s.workload, s.language)) + offset
+                for s in rows
+                if s.variant == variant
+            ]
+            _dots_with_intervals(ax, ratios, positions, colour=colours[variant], label=variant)
         ax.set_yticks(range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
         _ratio_axis(ax, "compute time net of startup / native (log scale; 1 = as fast as native)")
         _dedup_legend(ax)
-        figure.set_layout_engine("constrained")
+        _margins(figure, [f"{w} ({lang})" for w, lang in labels])
         return to_svg(figure)
+
+
+def _dots_with_intervals(
+    ax: Axes, ratios: list[Ratio], positions: list[float], *, colour: str, label: str,
+    marker: str = "o",
+) -> None:  # fmt: skip
+    """One errorbar artist for a whole series (one per point made a big report slow)."""
+    values = [r.value or 0.0 for r in ratios]
+    lows = [v - (r.interval[0] if r.interval else v) for v, r in zip(values, ratios, strict=True)]
+    highs = [(r.interval[1] if r.interval else v) - v for v, r in zip(values, ratios, strict=True)]
+    ax.errorbar(values, positions, xerr=[lows, highs], fmt=marker, color=colour, markersize=3,
+                capsize=2, linewidth=1, label=label)  # fmt: skip
 
 
 def _dedup_legend(ax: Axes) -> None:
@@ -181,52 +204,60 @@ def _dedup_legend(ax: Axes) -> None:
 
 def distributions(run: Run) -> str | None:
     """Box plots of every ok sample's wall time over the native median of the same workload
-    build (verdict state): the spread behind each median. Whiskers at 1.5 IQR, no fliers."""
-    boxes: list[tuple[str, list[float], str]] = []
-    colours = variant_colours(run.variants)
-    for key, group in sorted(
-        run.groups.items(),
-        key=lambda item: (item[0][0], item[0][1], variant_order(item[0][2])),
-        reverse=True,
-    ):
+    build (verdict state): the spread behind each median. Boxes span the quartiles, whiskers
+    reach the furthest sample within 1.5 IQR (matplotlib's boxplot_stats), no fliers. Drawn as
+    three collections, not as hundreds of artists: a big run's report stays quick."""
+    labels: list[str] = []
+    values: list[list[float]] = []
+    colours: list[str] = []
+    by_variant = variant_colours(run.variants)
+    for key in sorted(run.groups, key=lambda k: (k[0], k[1], variant_order(k[2])), reverse=True):
         workload, language, variant, size, profile, state = key
-        if state != VERDICT_STATE and variant != BASELINE_VARIANT:
+        wanted_state = BASELINE_STATE if variant == BASELINE_VARIANT else VERDICT_STATE
+        if state != wanted_state or size != shown_size(run.summaries, workload):
             continue
-        if variant == BASELINE_VARIANT and state != BASELINE_STATE:
-            continue
-        if size != shown_size(run.summaries, workload):
-            continue
-        baseline = run.groups.get(
-            (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
-        )
-        base = [s.wall_ns for s in baseline or [] if counts(s) and s.wall_ns]
-        walls = [s.wall_ns for s in group if counts(s) and s.wall_ns]
+        base = run.cells.walls.get((workload, language, BASELINE_VARIANT, size, profile,
+                                    BASELINE_STATE), [])  # fmt: skip
+        walls = run.cells.walls[key]
         if not base or not walls:
             continue
         median = statistics.median(base)
-        boxes.append(
-            (f"{workload} ({language}) {variant}", [w / median for w in walls], colours[variant])
-        )
-    if not boxes:
+        labels.append(f"{workload} ({language}) {variant}")
+        values.append([wall / median for wall in walls])
+        colours.append(by_variant[variant])
+    if not labels:
         return None
+    stats = boxplot_stats(values)
+    half = 0.3
     with _style():
-        figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * len(boxes)))
+        figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * len(labels)))
         ax = figure.subplots()
-        parts = ax.boxplot(
-            [values for _, values, _ in boxes],
-            orientation="horizontal",
-            showfliers=False,
-            widths=0.6,
-            patch_artist=True,
-            tick_labels=[label for label, _, _ in boxes],
-        )
-        for patch, (_, _, colour) in zip(parts["boxes"], boxes, strict=True):
-            patch.set_facecolor(colour)
-            patch.set_alpha(0.45)
-        for line in parts["medians"]:
-            line.set_color("#000000")
+        ax.add_collection(
+            LineCollection(
+                [segment for row, s in enumerate(stats)
+                 for segment in (((s["whislo"], row), (s["q1"], row)),
+                                 ((s["q3"], row), (s["whishi"], row)))],
+                colors="#333333", linewidths=0.8,
+            )
+        )  # fmt: skip
+        ax.add_collection(
+            PolyCollection(
+                [((s["q1"], row - half), (s["q3"], row - half), (s["q3"], row + half),
+                  (s["q1"], row + half)) for row, s in enumerate(stats)],
+                facecolors=colours, edgecolors="#333333", linewidths=0.6, alpha=0.6,
+            )
+        )  # fmt: skip
+        ax.add_collection(
+            LineCollection(
+                [((s["med"], row - half), (s["med"], row + half)) for row, s in enumerate(stats)],
+                colors="#000000", linewidths=1.2,
+            )
+        )  # fmt: skip
+        ax.autoscale_view()
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(-0.7, len(labels) - 0.3)
         _ratio_axis(ax, "wall time / native median (log scale), every ok sample")
-        figure.set_layout_engine("constrained")
+        _margins(figure, labels)
         return to_svg(figure)
 
 
@@ -266,7 +297,7 @@ def memory_peaks(run: Run) -> str | None:
         ax.set_yticks(range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
         _log_axis(ax, "median peak memory per instance, MiB, log scale (scopes: see Method)")
         ax.legend(fontsize=7, loc="best")
-        figure.set_layout_engine("constrained")
+        _margins(figure, [f"{w} ({lang})" for w, lang in labels])
         return to_svg(figure)
 
 
@@ -281,24 +312,22 @@ def cross_host(rows: list[CrossHostRow], labels: list[str]) -> str | None:
         ax = figure.subplots()
         step = 0.8 / len(labels)
         for index, label in enumerate(labels):
-            for position, row in enumerate(shown[::-1]):
-                ratio = row.per_host[index]
-                if ratio.value is None or ratio.value <= 0:
-                    continue
-                low, high = ratio.interval or (ratio.value, ratio.value)
-                ax.errorbar(
-                    ratio.value,
-                    position + (index - (len(labels) - 1) / 2) * step,
-                    xerr=[[ratio.value - low], [high - ratio.value]],
-                    fmt="os^Dv"[index % 5],
-                    color=PALETTE[(index + 1) % len(PALETTE)],
-                    markersize=3,
-                    capsize=2,
-                    linewidth=1,
-                    label=label,
-                )
+            offset = (index - (len(labels) - 1) / 2) * step
+            points = [
+                (row.per_host[index], position + offset)
+                for position, row in enumerate(shown[::-1])
+                if (row.per_host[index].value or 0) > 0
+            ]
+            _dots_with_intervals(
+                ax,
+                [ratio for ratio, _ in points],
+                [position for _, position in points],
+                colour=PALETTE[(index + 1) % len(PALETTE)],
+                label=label,
+                marker="os^Dv"[index % 5],
+            )
         ax.set_yticks(range(len(names)), names)
         _ratio_axis(ax, "ratio to native on the same host (noop: startup; others: net of startup)")
         _dedup_legend(ax)
-        figure.set_layout_engine("constrained")
+        _margins(figure, names)
         return to_svg(figure)

@@ -9,7 +9,6 @@ samples are counted apart and never enter a figure.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import statistics
@@ -29,18 +28,17 @@ from harness.stats import (
     FLOOR_WORKLOAD,
     NOISY_CV,
     OUTLIER_MADS,
+    Cells,
     Fit,
     FloatArray,
     Key,
     Summary,
     counts,
     fit_throughput,
-    group_cells,
     median_ratio_estimates,
     net_ratio_estimates,
-    net_sides,
     ratio_of_ratios_ci,
-    summarize,
+    summarize_cells,
     variant_order,
 )
 
@@ -52,6 +50,27 @@ FIRST_DETAILS = 3  # failure details shown per cell
 
 
 @dataclass(frozen=True, slots=True)
+class SampleCounts:
+    total: int
+    warmup: int  # run and checked, never counted
+    ok: int  # measured and ok
+    not_ok: int  # measured, any other status
+    emulated: int
+
+    @classmethod
+    def of(cls, samples: list[Sample]) -> SampleCounts:
+        measured = [s for s in samples if not s.warmup]
+        ok = sum(1 for s in measured if s.status is Status.OK)
+        return cls(
+            total=len(samples),
+            warmup=len(samples) - len(measured),
+            ok=ok,
+            not_ok=len(measured) - ok,
+            emulated=sum(1 for s in samples if s.emulated),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Run:
     """One results file: one run on one host, with its summaries."""
 
@@ -59,9 +78,14 @@ class Run:
     label: str  # unique among the report's runs
     summaries: list[Summary]
     fits: list[Fit]
-    groups: dict[Key, list[Sample]]  # non-warm-up, non-emulated samples by cell
+    cells: Cells  # non-warm-up, non-emulated samples by cell
     link: str  # the results file, relative to the report
     sha256: str
+    counts: SampleCounts
+
+    @property
+    def groups(self) -> dict[Key, list[Sample]]:
+        return self.cells.groups
 
     @property
     def header(self) -> dict[str, Any]:
@@ -94,10 +118,9 @@ class Ratio:
         value at or below 0 (a net time within noise of the startup floor: no grade applies)."""
         if self.value is None or self.value <= 0:
             return ""
-        best = self.interval[0] if self.interval else self.value
-        if best <= GOOD_RATIO:
+        if self.value <= GOOD_RATIO:
             return "good"
-        return "fair" if best <= FAIR_RATIO else "poor"
+        return "fair" if self.value <= FAIR_RATIO else "poor"
 
     @property
     def holds_one(self) -> bool:
@@ -173,17 +196,19 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
     labels = _unique_labels(results)
     runs = []
     for result, label in zip(results, labels, strict=True):
+        cells = Cells(result.samples)
         runs.append(
             Run(
                 results=result,
                 label=label,
-                summaries=summarize(result.samples),
+                summaries=summarize_cells(cells),
                 fits=fit_throughput(result.samples, result.work_units),
-                groups=group_cells(result.samples),
+                cells=cells,
                 link=Path(
                     os.path.relpath(result.path.resolve(), output.resolve().parent)
                 ).as_posix(),
-                sha256=hashlib.sha256(result.path.read_bytes()).hexdigest(),
+                sha256=result.sha256,
+                counts=SampleCounts.of(result.samples),
             )
         )
     return runs
@@ -527,7 +552,7 @@ def _point_ratio(run: Run, key: Key, metric: str) -> Ratio:
 
 
 def _ratio_estimates(run: Run, key: Key, metric: str, index: int) -> FloatArray | None:
-    walls, floor, baseline, baseline_floor = net_sides(run.groups, key)
+    walls, floor, baseline, baseline_floor = run.cells.net_sides(key)
     if metric == "wall":  # startup itself: nothing to subtract
         return median_ratio_estimates(walls, baseline, stream=f"run {index}")
     return net_ratio_estimates(walls, floor, baseline, baseline_floor, stream=f"run {index}")
