@@ -72,11 +72,6 @@ class Comparison:
         return [change for change in self.changes if change.regression(threshold_pct)]
 
 
-def _revision(results: Results, workload: str) -> str | None:
-    entry = results.header.get("workloads", {}).get(workload)
-    return entry.get("revision") if isinstance(entry, dict) else None
-
-
 def _host_identity(results: Results) -> tuple[object, ...]:
     host = results.header.get("host", {})
     return tuple(host.get(name) for name in ("hostname", "arch", "cpu_model", "logical_cores"))
@@ -93,7 +88,7 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
     changes, skipped = [], []
     for key in sorted(base_cells.keys() & new_cells.keys(), key=_order):
         workload = key[0]
-        if _revision(base, workload) != _revision(new, workload):
+        if base.workload_revision(workload) != new.workload_revision(workload):
             skipped.append(f"{_label(key)}: the workload's sources differ between the runs")
             continue
         for metric, value_of in METRICS.items():

@@ -135,6 +135,13 @@ class Results:
     def schema_version(self) -> int:
         return int(self.header["schema_version"])
 
+    def workload_revision(self, workload: str) -> str | None:
+        """The revision (a hash of the workload's files) the run measured; None before schema 5."""
+        entries = self.header.get("workloads")
+        entry = entries.get(workload) if isinstance(entries, dict) else None
+        revision = entry.get("revision") if isinstance(entry, dict) else None
+        return revision if isinstance(revision, str) else None
+
     @property
     def work_units(self) -> dict[str, dict[str, float]]:
         """{workload: {size: work units}} from the plan, for throughput fits over sizes."""

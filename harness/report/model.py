@@ -14,7 +14,7 @@ import os
 import statistics
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from harness.stats import (
 )
 
 PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
+DEFAULT_PROFILE = "portable"  # other build profiles are named beside the workload
 VERDICT_STATE = "warm"  # the verdict compares instances as a serving host keeps them
 GOOD_RATIO = 1.10  # within 10% of native
 FAIR_RATIO = 2.0
@@ -80,7 +81,6 @@ class Run:
     fits: list[Fit]
     cells: Cells  # non-warm-up, non-emulated samples by cell
     link: str  # the results file, relative to the report
-    sha256: str
     counts: SampleCounts
 
     @property
@@ -100,9 +100,9 @@ class Run:
     def variants(self) -> list[str]:
         return sorted({s.variant for s in self.summaries}, key=variant_order)
 
-    def revision(self, workload: str) -> str | None:
-        entry = self.header.get("workloads", {}).get(workload)
-        return entry.get("revision") if isinstance(entry, dict) else None
+    @property
+    def sha256(self) -> str:
+        return self.results.sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +167,7 @@ class Failure:
     details: list[str]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     runs: list[Run]
     verdict: dict[str, list[VerdictRow]]  # run label -> rows
@@ -180,7 +180,7 @@ class Report:
     emulated: list[tuple[str, str, int, int]]  # run, cell, samples, of which ok
     noisy: list[tuple[str, Summary]]  # run label, cell
     environment: list[tuple[str, list[str], bool]]  # field, value per run, differs
-    method: dict[str, Any] = field(default_factory=dict)
+    method: dict[str, Any]  # what every figure spans, and the statistics used
 
 
 def load_runs(results: list[Results], output: Path) -> list[Run]:
@@ -207,7 +207,6 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
                 link=Path(
                     os.path.relpath(result.path.resolve(), output.resolve().parent)
                 ).as_posix(),
-                sha256=result.sha256,
                 counts=SampleCounts.of(result.samples),
             )
         )
@@ -295,7 +294,7 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             )
         rows.append(
             VerdictRow(
-                workload=workload if profile == "portable" else f"{workload} [{profile}]",
+                workload=workload if profile == DEFAULT_PROFILE else f"{workload} [{profile}]",
                 language=language,
                 size=size,
                 native_ms=native.median_wall_ns / 1e6
@@ -397,17 +396,22 @@ def _ms(value_ns: float | None) -> str:
 # -- startup, artifacts ----------------------------------------------------------------------
 
 
+def build_label(language: str, profile: str) -> str:
+    """ "c", or "c simd" for a build profile other than the default one."""
+    return language if profile == DEFAULT_PROFILE else f"{language} {profile}"
+
+
 def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[str, float]]:
-    """(variant, state, language) -> phase -> median ns over the ok samples of `workload` at
-    its shown size."""
+    """(variant, state, build label) -> phase -> median ns over the ok samples of `workload`
+    at its shown size."""
     size = shown_size(run.summaries, workload)
     phases: dict[tuple[str, str, str], dict[str, list[int]]] = {}
-    for (name, language, variant, cell_size, _, state), group in run.groups.items():
+    for (name, language, variant, cell_size, profile, state), group in run.groups.items():
         if name != workload or cell_size != size:
             continue
         for sample in group:
             if counts(sample):
-                by_phase = phases.setdefault((variant, state, language), {})
+                by_phase = phases.setdefault((variant, state, build_label(language, profile)), {})
                 for phase, value in sample.phases_ns.items():
                     by_phase.setdefault(phase, []).append(value)
     return {
@@ -437,7 +441,7 @@ def startup_rows(run: Run) -> list[StartupRow]:
     for s in run.summaries:
         if s.workload != FLOOR_WORKLOAD or s.size != size:
             continue
-        phases = medians.get((s.variant, s.state, s.language), {})
+        phases = medians.get((s.variant, s.state, build_label(s.language, s.profile)), {})
         inside = wall_phases(run, s.variant, s.state, list(phases))
         rows.append(
             StartupRow(
@@ -487,7 +491,11 @@ def _revision_conflicts(runs: list[Run]) -> list[tuple[str, str]]:
     conflicts = []
     workloads = sorted({s.workload for run in runs for s in run.summaries})
     for workload in workloads:
-        revisions = {run.revision(workload) for run in runs if run.groups}
+        revisions = {
+            run.results.workload_revision(workload)
+            for run in runs
+            if any(s.workload == workload for s in run.summaries)  # the runs that measured it
+        }
         known = {r for r in revisions if r is not None}
         if len(known) > 1:
             conflicts.append((workload, "its sources differ between the runs (revisions differ)"))
@@ -522,7 +530,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
         workload, language, variant, size, profile, state = key
         rows.append(
             CrossHostRow(
-                workload=workload if profile == "portable" else f"{workload} [{profile}]",
+                workload=workload if profile == DEFAULT_PROFILE else f"{workload} [{profile}]",
                 language=language,
                 size=size,
                 variant=variant,
