@@ -290,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def doctor(console: Console) -> int:
     checks = compiler_checks()
     for target in TARGETS.values():
-        checks.extend(target.probe())
+        # variants built on the same engine (docker, docker-bridge) report it once
+        checks.extend(check for check in target.probe() if check not in checks)
     cgroups = MemoryCgroups.detect()
     checks.append(
         Check(
@@ -305,13 +306,17 @@ def doctor(console: Console) -> int:
         table.add_column(column)
     for check in checks:
         table.add_row(
-            "[green]ok[/]" if check.found else "[red]missing[/]",
+            "[green]ok[/]"
+            if check.found
+            else "[yellow]unavailable[/]"
+            if check.optional
+            else "[red]missing[/]",
             check.name,
             check.detail,
             "" if check.found else check.install,
         )
     console.print(table)
-    missing = [check.name for check in checks if not check.found]
+    missing = [check.name for check in checks if not check.found and not check.optional]
     if missing:
         console.print(f"missing: {', '.join(missing)}")
         return 1

@@ -191,6 +191,7 @@ class Check:
     found: bool
     detail: str  # version when found, what is missing otherwise
     install: str = ""
+    optional: bool = False  # an opt-in variant's engine: its absence is reported, not an error
 
 
 def compiler_checks() -> list[Check]:

@@ -31,6 +31,7 @@ from tests.conftest import WORKLOADS, write_workload
 
 pytestmark = pytest.mark.integration
 VARIANTS = ("native", "docker", "wasmtime")
+PROCESS_WASM_VARIANTS = ("wasmtime-cli", "wasmtime-min", "node")  # a runtime process per sample
 MiB = 2**20
 Built = dict[tuple[str, str, str], dict[str, Any]]  # (workload, language, kind) -> record
 ALL_WORKLOADS = sorted(path.parent.name for path in WORKLOADS.glob("*/workload.toml"))
@@ -338,6 +339,7 @@ expected_stdout = "expected.stdout"
 """
 
 
+@pytest.mark.parametrize("variants", [VARIANTS, PROCESS_WASM_VARIANTS], ids=["default", "wasm-cli"])
 @pytest.mark.parametrize(
     ("size", "status", "options"),
     [
@@ -353,18 +355,49 @@ def test_failures_get_their_status_in_every_variant(
     size: str,
     status: Status,
     options: list[str],
+    variants: tuple[str, ...],
 ) -> None:
     files = {"main.c": FAILING_C, "main.rs": FAILING_RUST, "expected.stdout": ""}
     write_workload(tmp_path / "workloads", "failing", FAILING_MANIFEST, files)
+    selection = [f"--variant={variant}" for variant in variants]
     outcome = run_isobench(
-        capsys, tmp_path / "workloads", cache_dir, tmp_path / "results", "-s", size, *options
-    )
+        capsys, tmp_path / "workloads", cache_dir, tmp_path / "results", "-s", size, *options,
+        *selection,
+    )  # fmt: skip
     assert outcome.code == 1
     assert "samples not ok in workloads: failing" in outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples
-    assert {s.variant for s in samples} == set(VARIANTS)
+    assert {s.variant for s in samples} == set(variants)
     assert {s.status for s in samples} == {status}, [s.detail for s in samples]
+    # a trap is a crash in every variant, whatever exit code the runtime chose to report it by
+    if status is Status.CRASHED:
+        assert all("trap" in s.detail or "signal" in s.detail for s in samples)
+
+
+def test_every_workload_at_tiny_is_right_under_the_cli_runtimes_and_node(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    selection = [f"--variant={variant}" for variant in PROCESS_WASM_VARIANTS]
+    outcome = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path, "--suite", "quick", *selection)
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
+    assert {(s.variant, s.state) for s in samples} == {
+        ("wasmtime-cli", "cold"), ("wasmtime-cli", "warm"), ("wasmtime-min", "warm"),
+        ("node", "cold"),
+    }  # fmt: skip
+    assert {s.status for s in samples} == {Status.OK}
+    for workload in ALL_WORKLOADS:  # the same bytes as every other variant printed
+        assert len({s.stdout_sha256 for s in samples if s.workload == workload}) == 1, workload
+    engines = outcome.results.header["tools"]["engines"]
+    assert engines["wasmtime-cli"].startswith("wasmtime 49")
+    assert engines["node"].startswith("v")
+    for sample in samples:
+        assert sample.peak_memory_bytes is not None  # the runtime process, in its cgroup
+        if sample.variant == "node":  # node's own phases lie within its spawn -> exit
+            inside = sum(sample.phases_ns[p] for p in ("compile", "instantiate", "run"))
+            assert 0 < inside < sample.phases_ns["spawn_to_exit"] == sample.wall_ns
 
 
 CARGO_MANIFEST = """

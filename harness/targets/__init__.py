@@ -7,11 +7,21 @@ from harness.targets.base import Execution, Invocation, Target
 from harness.targets.docker import DockerTarget
 from harness.targets.docker_bridge import DockerBridgeTarget
 from harness.targets.native import NativeTarget
+from harness.targets.node import NodeTarget
 from harness.targets.wasmtime import WasmtimeTarget
+from harness.targets.wasmtime_cli import WasmtimeCliTarget, WasmtimeMinTarget
 
 TARGETS: dict[str, type[Target]] = {
     target.name: target
-    for target in (NativeTarget, DockerTarget, WasmtimeTarget, DockerBridgeTarget)
+    for target in (
+        NativeTarget,
+        DockerTarget,
+        WasmtimeTarget,
+        DockerBridgeTarget,
+        WasmtimeCliTarget,
+        WasmtimeMinTarget,
+        NodeTarget,
+    )
 }
 DEFAULT_VARIANTS = ("native", "docker", "wasmtime")  # the rest only when asked for
 

@@ -19,6 +19,44 @@ def parse_report(line: str) -> dict[str, int]:
     return {key: int(value) for key, value in (item.split("=", 1) for item in line.split())}
 
 
+def open_launcher(cache: BuildCache) -> Artifact:
+    launcher, _ = build_helper("launcher.c", "isobench-launch", find_compiler(Language.C), cache)
+    return launcher
+
+
+def launch(launcher: Path, invocation: Invocation, argv: list[str], *, evict: bool) -> Execution:
+    """Run `argv` (a program and its arguments) through the C launcher: posix_spawn -> wait4
+    timed in C, in the sample's memory cgroup, with its stdin/stdout/stderr files and timeout.
+    `evict`: drop the program's pages from the page cache first (the native cold state)."""
+    cgroup = str(invocation.cgroup.procs_path) if invocation.cgroup else "-"
+    command = [
+        str(launcher),
+        cgroup,
+        str(round(invocation.timeout_s * 1000)),
+        COLD if evict else WARM,
+        str(invocation.stdin_path or "/dev/null"),
+        str(invocation.stdout_path),
+        str(invocation.stderr_path),
+        *argv,
+    ]
+    # The launcher enforces the timeout itself; this one only guards against the launcher.
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=invocation.timeout_s + 30
+    )
+    if completed.returncode != 0:
+        return Execution(None, error=f"launcher: {completed.stderr.strip()}")
+    report = parse_report(completed.stdout)
+    signal_number = report["signal"]
+    return Execution(
+        wall_ns=None if report["timed_out"] else report["wall_ns"],
+        phases_ns={"spawn_to_exit": report["wall_ns"]},
+        exit_code=None if signal_number else report["exit_code"],
+        crash=f"signal {signal_number}" if signal_number and not report["timed_out"] else "",
+        timed_out=bool(report["timed_out"]),
+        in_cgroup=invocation.cgroup is not None,
+    )
+
+
 class NativeTarget:
     name: ClassVar[str] = "native"
     binary: ClassVar[Binary] = Binary.NATIVE
@@ -38,10 +76,7 @@ class NativeTarget:
 
     @classmethod
     def open(cls, cache: BuildCache) -> NativeTarget:
-        launcher, _ = build_helper(
-            "launcher.c", "isobench-launch", find_compiler(Language.C), cache
-        )
-        return cls(launcher)
+        return cls(open_launcher(cache))
 
     @staticmethod
     def probe() -> list[Check]:
@@ -51,37 +86,11 @@ class NativeTarget:
         return binary, False  # the variant runs the compiled executable itself
 
     def run(self, invocation: Invocation) -> Execution:
-        cgroup = str(invocation.cgroup.procs_path) if invocation.cgroup else "-"
-        argv = [
-            str(self.launcher),
-            cgroup,
-            str(round(invocation.timeout_s * 1000)),
-            invocation.state,
-            str(invocation.stdin_path or "/dev/null"),
-            str(invocation.stdout_path),
-            str(invocation.stderr_path),
-            invocation.artifact.path,
-            *invocation.resolved_args(guest_paths=False),
-        ]
-        # The launcher enforces the timeout itself; this one only guards against the launcher.
-        completed = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=invocation.timeout_s + 30,
-        )
-        if completed.returncode != 0:
-            return Execution(None, error=f"launcher: {completed.stderr.strip()}")
-        report = parse_report(completed.stdout)
-        signal_number = report["signal"]
-        return Execution(
-            wall_ns=None if report["timed_out"] else report["wall_ns"],
-            phases_ns={"spawn_to_exit": report["wall_ns"]},
-            exit_code=None if signal_number else report["exit_code"],
-            crash=f"signal {signal_number}" if signal_number and not report["timed_out"] else "",
-            timed_out=bool(report["timed_out"]),
-            in_cgroup=invocation.cgroup is not None,
+        return launch(
+            self.launcher,
+            invocation,
+            [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
+            evict=invocation.state == COLD,
         )
 
     def versions(self) -> dict[str, str]:

@@ -1,0 +1,117 @@
+"""node: the wasm32-wasi module under Node.js's WASI (V8), a node process per sample.
+
+The process is spawned by the C launcher like a native executable (wall time: spawn -> exit);
+inside it, `node_wasi.mjs` times compile, instantiate and run and writes them to a file, so a
+sample also shows where node's time goes. V8 compiles lazily by default (a function when first
+called); `--no-wasm-lazy-compilation` makes `compile` compile the whole module, so that phase
+means the same as wasmtime's.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+from harness.cache import Artifact, BuildCache
+from harness.errors import IsobenchError
+from harness.targets.base import (
+    COLD,
+    GUEST_INPUT_DIR,
+    GUEST_OUTPUT_DIR,
+    Execution,
+    Invocation,
+)
+from harness.targets.native import launch, open_launcher
+from harness.toolchains import Binary, Check
+
+RUNNER = Path(__file__).with_name("node_wasi.mjs")
+NODE_FLAGS = ("--no-warnings", "--no-wasm-lazy-compilation")
+INSTALL = "apt-get install nodejs"
+NODE_PHASES = ("compile", "instantiate", "run")
+
+
+class NodeTarget:
+    name: ClassVar[str] = "node"
+    binary: ClassVar[Binary] = Binary.WASM
+    states: ClassVar[dict[str, str]] = {
+        COLD: "spawn -> exit of a node process (" + " ".join(NODE_FLAGS) + ") that reads the "
+        ".wasm, compiles it whole with V8, instantiates it under node:wasi (preview1) and runs "
+        "_start; timed by the C launcher. compile, instantiate and run are timed inside node "
+        "(process.hrtime) and recorded beside it: they lie within spawn_to_exit",
+    }
+    phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit", *NODE_PHASES)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: ("spawn_to_exit",)}
+    memory_scope: ClassVar[str] = "the node process (V8, node's runtime, the instance)"
+
+    def __init__(self, launcher: Artifact, node: str) -> None:
+        self.launcher = Path(launcher.path)
+        self.node = node
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> NodeTarget:
+        node = shutil.which("node")
+        if node is None:
+            raise IsobenchError(f"node is not installed: {INSTALL}")
+        return cls(open_launcher(cache), node)
+
+    @staticmethod
+    def probe() -> list[Check]:
+        node = shutil.which("node")
+        if node is None:
+            return [Check("node", False, "not found on PATH", INSTALL)]
+        return [Check("node", True, f"{_version(node)} ({node})")]
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+        return binary, False  # node compiles the .wasm itself, every run
+
+    def run(self, invocation: Invocation) -> Execution:
+        phases_file = invocation.stdout_path.with_name("node-phases.json")
+        phases_file.unlink(missing_ok=True)
+        preopens = {}
+        if invocation.input_dir is not None:
+            preopens[GUEST_INPUT_DIR] = str(invocation.input_dir)
+        if invocation.output_dir is not None:
+            preopens[GUEST_OUTPUT_DIR] = str(invocation.output_dir)
+        argv = [
+            self.node,
+            *NODE_FLAGS,
+            str(RUNNER),
+            str(phases_file),
+            json.dumps(preopens),
+            invocation.artifact.path,
+            *invocation.resolved_args(guest_paths=True),
+        ]
+        execution = launch(self.launcher, invocation, argv, evict=False)
+        try:
+            inside = json.loads(phases_file.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return execution  # node did not get as far as running the module
+        trap = inside.pop("trap", "")
+        phases = {**execution.phases_ns, **{p: int(inside[p]) for p in NODE_PHASES if p in inside}}
+        return Execution(
+            wall_ns=execution.wall_ns,
+            phases_ns=phases,
+            exit_code=None if trap else execution.exit_code,
+            crash=f"trap: {trap}" if trap else execution.crash,
+            timed_out=execution.timed_out,
+            in_cgroup=execution.in_cgroup,
+        )
+
+    def versions(self) -> dict[str, str]:
+        return {"node": _version(self.node), "node_flags": " ".join(NODE_FLAGS)}
+
+    def host_costs(self) -> dict[str, object]:
+        return {}  # the runtime is the process: all of it is in the sample's memory group
+
+    def close(self) -> None:
+        pass
+
+
+def _version(node: str) -> str:
+    completed = subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=True, timeout=30
+    )
+    return completed.stdout.strip()

