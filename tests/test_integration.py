@@ -31,7 +31,8 @@ from tests.conftest import WORKLOADS, write_workload
 
 pytestmark = pytest.mark.integration
 VARIANTS = ("native", "docker", "wasmtime")
-PROCESS_WASM_VARIANTS = ("wasmtime-cli", "wasmtime-min", "node")  # a runtime process per sample
+# opt-in wasm runtimes: the CLIs and node as a process per sample, wasmtime-min in a container
+WASM_RUNTIME_VARIANTS = ("wasmtime-cli", "wasmtime-min", "node", "wasm-docker")
 MiB = 2**20
 Built = dict[tuple[str, str, str], dict[str, Any]]  # (workload, language, kind) -> record
 ALL_WORKLOADS = sorted(path.parent.name for path in WORKLOADS.glob("*/workload.toml"))
@@ -339,7 +340,9 @@ expected_stdout = "expected.stdout"
 """
 
 
-@pytest.mark.parametrize("variants", [VARIANTS, PROCESS_WASM_VARIANTS], ids=["default", "wasm-cli"])
+@pytest.mark.parametrize(
+    "variants", [VARIANTS, WASM_RUNTIME_VARIANTS], ids=["default", "wasm-runtimes"]
+)
 @pytest.mark.parametrize(
     ("size", "status", "options"),
     [
@@ -375,17 +378,17 @@ def test_failures_get_their_status_in_every_variant(
         assert all("trap" in s.detail or "signal" in s.detail for s in samples)
 
 
-def test_every_workload_at_tiny_is_right_under_the_cli_runtimes_and_node(
+def test_every_workload_at_tiny_is_right_under_the_other_wasm_runtimes(
     built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    selection = [f"--variant={variant}" for variant in PROCESS_WASM_VARIANTS]
+    selection = [f"--variant={variant}" for variant in WASM_RUNTIME_VARIANTS]
     outcome = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path, "--suite", "quick", *selection)
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples
     assert {(s.variant, s.state) for s in samples} == {
         ("wasmtime-cli", "cold"), ("wasmtime-cli", "warm"), ("wasmtime-min", "warm"),
-        ("node", "cold"),
+        ("node", "cold"), ("wasm-docker", "cold"), ("wasm-docker", "warm"),
     }  # fmt: skip
     assert {s.status for s in samples} == {Status.OK}
     for workload in ALL_WORKLOADS:  # the same bytes as every other variant printed
@@ -394,7 +397,7 @@ def test_every_workload_at_tiny_is_right_under_the_cli_runtimes_and_node(
     assert engines["wasmtime-cli"].startswith("wasmtime 49")
     assert engines["node"].startswith("v")
     for sample in samples:
-        assert sample.peak_memory_bytes is not None  # the runtime process, in its cgroup
+        assert sample.peak_memory_bytes is not None  # the runtime's process or container
         if sample.variant == "node":  # node's own phases lie within its spawn -> exit
             inside = sum(sample.phases_ns[p] for p in ("compile", "instantiate", "run"))
             assert 0 < inside < sample.phases_ns["spawn_to_exit"] == sample.wall_ns

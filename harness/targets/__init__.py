@@ -8,6 +8,7 @@ from harness.targets.docker import DockerTarget
 from harness.targets.docker_bridge import DockerBridgeTarget
 from harness.targets.native import NativeTarget
 from harness.targets.node import NodeTarget
+from harness.targets.wasm_docker import WasmDockerTarget
 from harness.targets.wasmtime import WasmtimeTarget
 from harness.targets.wasmtime_cli import WasmtimeCliTarget, WasmtimeMinTarget
 
@@ -21,6 +22,7 @@ TARGETS: dict[str, type[Target]] = {
         WasmtimeCliTarget,
         WasmtimeMinTarget,
         NodeTarget,
+        WasmDockerTarget,
     )
 }
 DEFAULT_VARIANTS = ("native", "docker", "wasmtime")  # the rest only when asked for

@@ -92,13 +92,11 @@ def _demultiplex(received: bytes) -> tuple[bytes, bytes]:
     return bytes(streams[1]), bytes(streams[2])
 
 
-def _context_tar(executable: bytes) -> io.BytesIO:
+def context_tar(files: list[tuple[str, bytes, int]]) -> io.BytesIO:
+    """A build context holding `files` (name, bytes, mode), Dockerfile included."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data, mode in (
-            ("Dockerfile", DOCKERFILE.encode(), 0o644),
-            ("app", executable, 0o755),
-        ):
+        for name, data, mode in files:
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), mode
             archive.addfile(info, io.BytesIO(data))
@@ -181,20 +179,10 @@ class DockerTarget:
             return cached, False
         cache.fresh_directory("docker-image", ident)
         started = time.perf_counter_ns()
-        context = _context_tar(Path(binary.path).read_bytes())
-        for chunk in self.api.build(
-            fileobj=context,
-            custom_context=True,
-            tag=tag,
-            rm=True,
-            forcerm=True,
-            decode=True,
-            pull=False,
-            labels={f"{LABEL}.artifact-id": ident},
-        ):
-            if "error" in chunk:
-                raise IsobenchError(f"docker build of {tag} failed: {chunk['error'].strip()}")
-        image = self.api.inspect_image(tag)
+        executable = Path(binary.path).read_bytes()
+        image = self.build_image(
+            tag, ident, [("Dockerfile", DOCKERFILE.encode(), 0o644), ("app", executable, 0o755)]
+        )
         inside = self._executable_sha256(tag)
         if inside != binary.sha256:
             raise IsobenchError(
@@ -218,6 +206,29 @@ class DockerTarget:
             },
         )
         return cache.store(artifact), True
+
+    def build_image(
+        self, tag: str, ident: str, files: list[tuple[str, bytes, int]]
+    ) -> dict[str, Any]:
+        """Build `files` (a Dockerfile and what it copies) as `tag`; the image's inspect data."""
+        for chunk in self.api.build(
+            fileobj=context_tar(files),
+            custom_context=True,
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            pull=False,
+            labels={f"{LABEL}.artifact-id": ident},
+        ):
+            if "error" in chunk:
+                raise IsobenchError(f"docker build of {tag} failed: {chunk['error'].strip()}")
+        image: dict[str, Any] = self.api.inspect_image(tag)
+        return image
+
+    def container_command(self, invocation: Invocation) -> list[str]:
+        """The container's command: the workload's arguments (the image's entrypoint runs it)."""
+        return invocation.resolved_args(guest_paths=True)
 
     def _image_exists(self, tag: str) -> bool:
         try:
@@ -260,7 +271,7 @@ class DockerTarget:
         start = time.perf_counter_ns()
         container = self.api.create_container(
             tag,
-            command=invocation.resolved_args(guest_paths=True),
+            command=self.container_command(invocation),
             host_config=host_config,
             labels={LABEL: "sample"},
             stdin_open=stdin is not None,  # docker-py then sets StdinOnce
@@ -314,7 +325,7 @@ class DockerTarget:
         """The memory of the containerd shim that accompanies every running container: the host
         pays it per instance, outside the container's own memory group."""
         idle, _ = build_helper("idle.c", "isobench-idle", find_compiler(Language.C), self.cache)
-        image, _ = self.package(idle, self.cache)
+        image, _ = DockerTarget.package(self, idle, self.cache)  # a FROM-scratch image of it
         container = self.api.create_container(
             image.extra["tag"],
             stdin_open=True,  # isobench-idle runs until its stdin ends

@@ -106,6 +106,39 @@ def trap_as_crash(execution: Execution, invocation: Invocation) -> Execution:
     return replace(execution, exit_code=None, crash=trap[trap.index("wasm trap:") :])
 
 
+def compile_cwasm(binary: Artifact, cache: BuildCache, compiler: Artifact) -> tuple[Artifact, bool]:
+    """The AOT artifact of a .wasm, compiled by the wasmtime CLI `compiler` for this host."""
+    recipe = {
+        "wasm_sha256": binary.sha256,
+        "compiler": compiler.recipe,
+        "flags": list(ENGINE_FLAGS),
+        "host_arch": platform.machine(),
+    }
+    ident = artifact_id("cli-cwasm", recipe)
+    cached = cache.lookup("cli-cwasm", ident)
+    if cached is not None:
+        return cached, False
+    output = cache.fresh_directory("cli-cwasm", ident) / f"{binary.workload}.cwasm"
+    started = time.perf_counter_ns()
+    argv = [compiler.path, "compile", *ENGINE_FLAGS, "-o", str(output), binary.path]
+    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
+    artifact = Artifact(
+        id=ident,
+        kind="cli-cwasm",
+        workload=binary.workload,
+        language=binary.language,
+        profile=binary.profile,
+        path=str(output),
+        sha256=sha256_file(output),
+        size_bytes=output.stat().st_size,
+        recipe={**recipe, "argv": argv[1:], "from_artifact": binary.id},
+        extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
+    )
+    return cache.store(artifact), True
+
+
 class WasmtimeCliTarget:
     name: ClassVar[str] = "wasmtime-cli"
     binary: ClassVar[Binary] = Binary.WASM
@@ -142,35 +175,7 @@ class WasmtimeCliTarget:
         return [Check("wasmtime CLI", True, f"{version} ({PACKAGE}: wasmtime, wasmtime-min)")]
 
     def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
-        recipe = {
-            "wasm_sha256": binary.sha256,
-            "compiler": self.compiler.recipe,
-            "flags": list(ENGINE_FLAGS),
-            "host_arch": platform.machine(),
-        }
-        ident = artifact_id("cli-cwasm", recipe)
-        cached = cache.lookup("cli-cwasm", ident)
-        if cached is not None:
-            return cached, False
-        output = cache.fresh_directory("cli-cwasm", ident) / f"{binary.workload}.cwasm"
-        started = time.perf_counter_ns()
-        argv = [self.compiler.path, "compile", *ENGINE_FLAGS, "-o", str(output), binary.path]
-        completed = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if completed.returncode != 0:
-            raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
-        artifact = Artifact(
-            id=ident,
-            kind="cli-cwasm",
-            workload=binary.workload,
-            language=binary.language,
-            profile=binary.profile,
-            path=str(output),
-            sha256=sha256_file(output),
-            size_bytes=output.stat().st_size,
-            recipe={**recipe, "argv": argv[1:], "from_artifact": binary.id},
-            extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
-        )
-        return cache.store(artifact), True
+        return compile_cwasm(binary, cache, self.compiler)
 
     def run(self, invocation: Invocation) -> Execution:
         if invocation.state == COLD:

@@ -1,0 +1,129 @@
+"""wasm-docker: WebAssembly inside a container, as it ships where a platform only runs
+containers. A FROM-scratch image holds wasmtime-min, the shared libraries it links (found with
+ldd, copied from this host), and the module's AOT artifact; the container runs exactly as the
+docker variant's (same Engine API calls, phases, states, memory group), so the two compare the
+cost of the wasm runtime inside a container against the executable itself.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.cache import Artifact, BuildCache, artifact_id
+from harness.errors import IsobenchError
+from harness.targets.base import COLD, GUEST_INPUT_DIR, GUEST_OUTPUT_DIR, WARM, Invocation
+from harness.targets.docker import IMAGE_REPOSITORY, DockerTarget, connect
+from harness.targets.wasmtime_cli import MIN_RUN_FLAGS, cli_executable, compile_cwasm
+from harness.toolchains import Binary, Check
+from harness.workloads import sha256_file
+
+RUNTIME = "/wasmtime-min"
+MODULE = "/module.cwasm"
+_LDD_PATH = re.compile(r"(/\S+) \(0x[0-9a-f]+\)$")
+
+
+def shared_libraries(executable: str) -> list[Path]:
+    """The absolute paths of the shared libraries `executable` loads, its loader included."""
+    completed = subprocess.run(
+        ["ldd", executable], capture_output=True, text=True, check=False, timeout=30
+    )
+    if completed.returncode != 0:
+        raise IsobenchError(f"ldd {executable}: {completed.stderr.strip()}")
+    found = [match.group(1) for line in completed.stdout.splitlines()
+             if (match := _LDD_PATH.search(line.strip()))]  # fmt: skip
+    return [Path(path) for path in found]
+
+
+def dockerfile() -> str:
+    entrypoint = ", ".join(f'"{part}"' for part in (RUNTIME, "run", *MIN_RUN_FLAGS))
+    return f"FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [{entrypoint}]\n"
+
+
+class WasmDockerTarget(DockerTarget):
+    name: ClassVar[str] = "wasm-docker"
+    binary: ClassVar[Binary] = Binary.WASM
+    states: ClassVar[dict[str, str]] = {
+        COLD: "create + attach + start + wait of a container from a present FROM-scratch image "
+        "holding wasmtime-min, its shared libraries and the module's AOT artifact, network "
+        "none: the docker variant's calls and clock, with wasmtime-min loading the artifact "
+        "inside. remove is timed as its own phase and is not in wall_ns",
+        WARM: "start + wait of such a container created and attached ahead (create and attach "
+        "still recorded as phases, outside wall_ns)",
+    }
+    memory_scope: ClassVar[str] = (
+        "the container's cgroup (runc init, wasmtime-min and the instance), from create to exit"
+    )
+
+    def __init__(self, client: Any, cache: BuildCache) -> None:
+        super().__init__(client, cache)
+        self.compiler = cli_executable("wasmtime", cache)
+        self.runtime = cli_executable("wasmtime-min", cache)
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> WasmDockerTarget:
+        return cls(connect(), cache)
+
+    @staticmethod
+    def probe() -> list[Check]:
+        return []  # the Docker Engine and wasmtime CLI checks cover it
+
+    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+        cwasm, _ = compile_cwasm(binary, cache, self.compiler)
+        libraries = shared_libraries(self.runtime.path)
+        instructions = dockerfile()
+        recipe = {
+            "cwasm_sha256": cwasm.sha256,
+            "runtime": self.runtime.recipe,
+            "libraries": {str(path): sha256_file(path) for path in libraries},
+            "dockerfile": instructions,
+        }
+        ident = artifact_id("wasm-docker-image", recipe)
+        name = f"{binary.workload}-{binary.language}-{binary.profile}-wasm"
+        tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
+        cached = cache.lookup("wasm-docker-image", ident)
+        if cached is not None and self._image_exists(tag):
+            return cached, False
+        cache.fresh_directory("wasm-docker-image", ident)
+        started = time.perf_counter_ns()
+        files = [
+            ("Dockerfile", instructions.encode(), 0o644),
+            (f"rootfs{RUNTIME}", Path(self.runtime.path).read_bytes(), 0o755),
+            (f"rootfs{MODULE}", Path(cwasm.path).read_bytes(), 0o644),
+            *((f"rootfs{path}", path.read_bytes(), 0o755) for path in libraries),
+        ]
+        image = self.build_image(tag, ident, files)
+        artifact = Artifact(
+            id=ident,
+            kind="wasm-docker-image",
+            workload=binary.workload,
+            language=binary.language,
+            profile=binary.profile,
+            path=cwasm.path,
+            sha256=cwasm.sha256,
+            size_bytes=int(image["Size"]),
+            recipe={**recipe, "from_artifact": cwasm.id},
+            extra={
+                "tag": tag,
+                "image_id": image["Id"],
+                "build_ns": time.perf_counter_ns() - started,
+            },
+        )
+        return cache.store(artifact), True
+
+    def container_command(self, invocation: Invocation) -> list[str]:
+        """wasmtime-min's folders and the module, then the workload's arguments. The container
+        sees /input and /output as bind mounts; wasmtime-min hands them on as they are."""
+        folders = []
+        for host, guest in ((invocation.input_dir, GUEST_INPUT_DIR),
+                            (invocation.output_dir, GUEST_OUTPUT_DIR)):  # fmt: skip
+            if host is not None:
+                folders += ["--dir", f"{guest}::{guest}"]
+        args = invocation.resolved_args(guest_paths=True)
+        return [*folders, "--allow-precompiled", MODULE, *args]
+
+    def versions(self) -> dict[str, str]:
+        return {**super().versions(), "wasm-docker_runtime": self.runtime.recipe["version"]}
