@@ -170,3 +170,26 @@ def test_an_unwritable_report_is_one_clear_error(
     blocker.write_text("")
     assert main(["report", str(results), "-o", str(blocker / "r.html")]) == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_artifact_sizes_come_from_the_artifacts_the_samples_ran(tmp_path: Path) -> None:
+    artifacts = [
+        {"id": "n1", "kind": "native", "workload": "sieve", "language": "c",
+         "profile": "portable", "size_bytes": 700_000, "extra": {"build_ns": 90_000_000}},
+        {"id": "w1", "kind": "cli-cwasm", "workload": "sieve", "language": "c",
+         "profile": "portable", "size_bytes": 2048, "extra": {}},
+    ]  # fmt: skip
+    samples = [
+        dataclasses.replace(s, artifact_id={"native": "n1", "wasmtime": "w1"}[s.variant])
+        if s.workload == "sieve"
+        else s
+        for s in run_samples()
+    ]
+    html = render(
+        tmp_path, write_results(tmp_path / "a.jsonl", samples, {**header(), "artifacts": artifacts})
+    )
+    assert "sieve c default 10 683.6 KiB 2.00×" in " ".join(table_rows(html, "verdict"))
+    assert "2.0 KiB" in " ".join(table_rows(html, "verdict"))
+    memory = table_rows(html, "memory")
+    assert "sieve c portable 683.6 KiB built in 90 ms 2.0 KiB" in memory
+    assert "AOT (wasmtime CLI)" in html

@@ -15,7 +15,7 @@ import jinja2
 from harness import __version__
 from harness.errors import IsobenchError
 from harness.report import figures
-from harness.report.model import Report, build_report, load_runs
+from harness.report.model import ARTIFACT_KINDS, Report, build_report, load_runs
 from harness.results import read_results
 from harness.stats import CONFIDENCE
 
@@ -55,6 +55,7 @@ def render(report: Report) -> str:
         "report": report,
         "version": __version__,
         "confidence": CONFIDENCE,
+        "artifact_kinds": ARTIFACT_KINDS,
         "figures": {
             run.label: {
                 "startup": figures.startup_phases(run),

@@ -173,7 +173,7 @@ class Report:
     verdict: dict[str, list[VerdictRow]]  # run label -> rows
     sentences: dict[str, list[str]]  # run label -> generated statements
     startup: dict[str, list[StartupRow]]  # run label -> noop cells with their phases
-    artifacts: dict[str, list[ArtifactRow]]  # run label -> sizes and build times
+    artifacts: dict[str, ArtifactTable]  # run label -> sizes and build times
     cross_host: list[CrossHostRow]
     not_compared: list[str]  # workloads left out of cross-host comparison, and why
     failures: list[Failure]
@@ -231,7 +231,7 @@ def build_report(runs: list[Run]) -> Report:
         verdict={run.label: verdict_rows(run) for run in runs},
         sentences={run.label: verdict_sentences(run) for run in runs},
         startup={run.label: startup_rows(run) for run in runs},
-        artifacts={run.label: artifact_rows(run) for run in runs},
+        artifacts={run.label: artifact_table(run) for run in runs},
         cross_host=cross_host_rows(runs, excluded={w for w, _ in not_compared})
         if len(runs) > 1
         else [],
@@ -257,14 +257,18 @@ def shown_size(summaries: Iterable[Summary], workload: str) -> str:
 
 
 def artifact_sizes(run: Run) -> dict[tuple[str, str, str, str], int]:
-    """(workload, language, profile, variant) -> bytes of what that variant runs."""
-    kinds = {"native": "native", "docker-image": "docker", "cwasm": "wasmtime", "wasm": "wasm"}
+    """(workload, language, profile, variant) -> bytes of the artifact that variant ran, found
+    through the samples' artifact ids: no variant needs to be known here."""
+    by_id = {
+        artifact.get("id"): artifact.get("size_bytes")
+        for artifact in run.header.get("artifacts", [])
+        if isinstance(artifact, dict)
+    }
     sizes = {}
-    for artifact in run.header.get("artifacts", []):
-        variant = kinds.get(artifact.get("kind"))
-        if variant and isinstance(artifact.get("size_bytes"), int):
-            key = (artifact["workload"], artifact["language"], artifact["profile"], variant)
-            sizes[key] = artifact["size_bytes"]
+    for (workload, language, variant, _, profile, _), group in run.groups.items():
+        size = by_id.get(group[0].artifact_id)
+        if isinstance(size, int):
+            sizes[(workload, language, profile, variant)] = size
     return sizes
 
 
@@ -290,7 +294,7 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
                 time=Ratio(summary.ratio_to_native, summary.ratio_ci),
                 net=Ratio(summary.net_ratio, summary.net_ratio_ci),
                 memory=Ratio(summary.memory_ratio, summary.memory_ratio_ci),
-                artifact_bytes=sizes.get((workload, language, profile, _artifact_of(variant))),
+                artifact_bytes=sizes.get((workload, language, profile, variant)),
             )
         rows.append(
             VerdictRow(
@@ -305,11 +309,6 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             )
         )
     return rows
-
-
-def _artifact_of(variant: str) -> str:
-    """Which artifact a variant runs: docker-bridge runs docker's image."""
-    return "docker" if variant.startswith("docker") else variant
 
 
 def geometric_mean(values: Iterable[float]) -> float | None:
@@ -459,11 +458,31 @@ class ArtifactRow:
     workload: str
     language: str
     profile: str
-    bytes_by_kind: dict[str, int]  # native, docker-image, wasm, cwasm
+    bytes_by_kind: dict[str, int]  # an ARTIFACT_KINDS key -> bytes
     build_ms_by_kind: dict[str, float]
 
 
-ARTIFACT_KINDS = ("native", "docker-image", "wasm", "cwasm")
+@dataclass(frozen=True, slots=True)
+class ArtifactTable:
+    kinds: list[str]  # the ARTIFACT_KINDS the run built, in that order
+    rows: list[ArtifactRow]
+
+
+# artifact kind -> column title, in column order
+ARTIFACT_KINDS = {
+    "native": "native executable",
+    "docker-image": "docker image",
+    "wasm": ".wasm",
+    "cwasm": "AOT (wasmtime-py)",
+    "cli-cwasm": "AOT (wasmtime CLI)",
+    "wasm-docker-image": "wasm docker image",
+}
+
+
+def artifact_table(run: Run) -> ArtifactTable:
+    rows = artifact_rows(run)
+    present = {kind for row in rows for kind in row.bytes_by_kind}
+    return ArtifactTable([kind for kind in ARTIFACT_KINDS if kind in present], rows)
 
 
 def artifact_rows(run: Run) -> list[ArtifactRow]:
