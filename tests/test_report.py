@@ -193,3 +193,14 @@ def test_artifact_sizes_come_from_the_artifacts_the_samples_ran(tmp_path: Path) 
     memory = table_rows(html, "memory")
     assert "sieve c portable 683.6 KiB built in 90 ms 2.0 KiB" in memory
     assert "AOT (wasmtime CLI)" in html
+
+
+def test_a_variant_without_a_warm_state_is_judged_in_the_one_it_has(tmp_path: Path) -> None:
+    node = [
+        dataclasses.replace(s, variant="node", state="cold")
+        for s in run_samples()
+        if s.variant == "wasmtime"
+    ]
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples() + node))
+    assert "node (cold), compute time net of startup" in html
+    assert "wasmtime (warm), compute time net of startup" in html

@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from harness.report.model import (
-    VERDICT_STATE,
     CrossHostRow,
     Ratio,
     Run,
@@ -154,7 +153,7 @@ def throughput_ratios(run: Run) -> str | None:
     rows = [
         s
         for s in run.summaries
-        if s.state == VERDICT_STATE
+        if run.in_verdict_state(s)
         and s.variant != BASELINE_VARIANT
         and s.net_ratio is not None
         and s.net_ratio > 0
@@ -213,8 +212,7 @@ def distributions(run: Run) -> str | None:
     by_variant = variant_colours(run.variants)
     for key in sorted(run.groups, key=lambda k: (k[0], k[1], variant_order(k[2])), reverse=True):
         workload, language, variant, size, profile, state = key
-        wanted_state = BASELINE_STATE if variant == BASELINE_VARIANT else VERDICT_STATE
-        if state != wanted_state or size != shown_size(run.summaries, workload):
+        if state != run.verdict_state(variant) or size != shown_size(run.summaries, workload):
             continue
         base = run.cells.walls.get((workload, language, BASELINE_VARIANT, size, profile,
                                     BASELINE_STATE), [])  # fmt: skip
@@ -269,7 +267,7 @@ def memory_peaks(run: Run) -> str | None:
         for s in run.summaries
         if s.median_peak_memory_bytes is not None
         and s.size == shown_size(run.summaries, s.workload)
-        and s.state == (BASELINE_STATE if s.variant == BASELINE_VARIANT else VERDICT_STATE)
+        and run.in_verdict_state(s)
     ]
     if not rows:
         return None

@@ -100,6 +100,17 @@ class Run:
     def variants(self) -> list[str]:
         return sorted({s.variant for s in self.summaries}, key=variant_order)
 
+    def verdict_state(self, variant: str) -> str:
+        """The state a variant is judged in: VERDICT_STATE, or the one state it has (node has
+        no warm state: every sample compiles)."""
+        if variant == BASELINE_VARIANT:
+            return BASELINE_STATE
+        states = {s.state for s in self.summaries if s.variant == variant}
+        return VERDICT_STATE if VERDICT_STATE in states or not states else min(states)
+
+    def in_verdict_state(self, summary: Summary) -> bool:
+        return summary.state == self.verdict_state(summary.variant)
+
     @property
     def sha256(self) -> str:
         return self.results.sha256
@@ -287,7 +298,9 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
         for variant in run.variants:
             if variant == BASELINE_VARIANT:
                 continue
-            summary = by_key.get((workload, language, variant, size, profile, VERDICT_STATE))
+            summary = by_key.get(
+                (workload, language, variant, size, profile, run.verdict_state(variant))
+            )
             if summary is None:
                 continue
             cells[variant] = VerdictCell(
@@ -343,7 +356,7 @@ def verdict_sentences(run: Run) -> list[str]:
             s
             for s in run.summaries
             if s.variant == variant
-            and s.state == VERDICT_STATE
+            and run.in_verdict_state(s)
             and s.net_ratio is not None
             and s.size == shown_size(run.summaries, s.workload)
         ]
@@ -356,7 +369,7 @@ def verdict_sentences(run: Run) -> list[str]:
         mean = geometric_mean(s.net_ratio for s in nets if s.net_ratio is not None)
         average = f"geometric mean {mean:.2f}× native; " if mean is not None else ""
         sentences.append(
-            f"{variant} ({VERDICT_STATE}), compute time net of startup: within "
+            f"{variant} ({run.verdict_state(variant)}), compute time net of startup: within "
             f"{GOOD_RATIO - 1:.0%} of native on {within} of {len(nets)} workload builds, "
             f"{average}furthest behind: {worst.workload} ({worst.language}) at "
             f"{worst.net_ratio:.2f}×."
@@ -365,7 +378,7 @@ def verdict_sentences(run: Run) -> list[str]:
         s
         for s in run.summaries
         if s.workload == FLOOR_WORKLOAD
-        and s.state == VERDICT_STATE
+        and run.in_verdict_state(s)
         and s.median_peak_memory_bytes is not None
     ]
     if peaks:
