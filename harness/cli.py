@@ -3,7 +3,7 @@
     doctor   toolchains and engines found, and how to install what is missing
     build    compile and package every workload x language x variant (cached by content)
     run      build (cached), then measure every variant, interleaved, into results/
-    all      the main job: build, run, summarize (the README's first command)
+    all      the main job: build, run, summarize, report (the README's first command)
     summary  recompute the summary table of a results file
     report   one self-contained HTML report from one or more results files (several hosts)
     compare  what changed significantly between two results files; can fail on regressions
@@ -189,7 +189,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
     verbs.add_parser(
-        "all", parents=[measuring], help="the main job on this host: build, measure, summarize"
+        "all", parents=[measuring], help="the main job on this host: build, measure, report"
     )
 
     report = verbs.add_parser(
