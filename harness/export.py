@@ -18,7 +18,7 @@ from pytest_benchmark.stats import Stats
 
 from harness.errors import IsobenchError
 from harness.results import Results
-from harness.stats import counts, group_cells, summarize
+from harness.stats import Cells, summarize_cells
 
 FORMATS = ("pytest-benchmark",)
 
@@ -26,13 +26,14 @@ FORMATS = ("pytest-benchmark",)
 def to_pytest_benchmark(results: Results) -> dict[str, Any]:
     header = results.header
     host = header.get("host", {})
+    cells = Cells(results.samples)
     summaries = {
         (s.workload, s.language, s.variant, s.size, s.profile, s.state): s
-        for s in summarize(results.samples)
+        for s in summarize_cells(cells)
     }
     benchmarks = []
-    for key, group in sorted(group_cells(results.samples).items()):
-        walls = [s.wall_ns / 1e9 for s in group if counts(s) and s.wall_ns is not None]
+    for key, ok_walls in sorted(cells.walls.items()):
+        walls = [wall / 1e9 for wall in ok_walls]
         if not walls:
             continue  # a cell with no ok sample has no statistics; the results file keeps it
         workload, language, variant, size, profile, state = key

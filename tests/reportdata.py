@@ -97,6 +97,17 @@ def run_samples(
     )
 
 
+def write_two_hosts(directory: Path) -> tuple[Path, Path]:
+    """An x86 run where wasm's compute is 2x native's and an Arm run where it is 3x."""
+    x86 = write_results(directory / "x86.jsonl", run_samples(wasm_factor=2.0))
+    arm = write_results(
+        directory / "arm.jsonl",
+        [dataclasses.replace(s, arch="aarch64") for s in run_samples(wasm_factor=3.0)],
+        header("arm-box", "aarch64"),
+    )
+    return x86, arm
+
+
 def write_results(
     path: Path, samples: list[Sample], run_header: dict[str, Any] | None = None
 ) -> Path:

@@ -8,7 +8,6 @@ A screenshot of each page is saved next to the test's report (or to $ISOBENCH_SC
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -18,7 +17,7 @@ from playwright.sync_api import Page, Request, Route, sync_playwright
 
 from harness.report import write_report
 from tests.conftest import PROJECT_ROOT
-from tests.reportdata import header, run_samples, write_results
+from tests.reportdata import write_two_hosts
 
 EXAMPLE_RESULTS = sorted((PROJECT_ROOT / "results" / "example").glob("*.jsonl"))
 CHROMIUM_FLAGS = [
@@ -43,13 +42,7 @@ def chromium() -> str:
 
 
 def two_host_report(tmp_path: Path) -> Path:
-    x86 = write_results(tmp_path / "x86.jsonl", run_samples(wasm_factor=2.0))
-    arm = write_results(
-        tmp_path / "arm.jsonl",
-        [dataclasses.replace(s, arch="aarch64") for s in run_samples(wasm_factor=3.0)],
-        header("arm-box", "aarch64"),
-    )
-    return write_report([x86, arm], tmp_path / "two-hosts.html")
+    return write_report(list(write_two_hosts(tmp_path)), tmp_path / "two-hosts.html")
 
 
 def example_report(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from harness.cli import main
 from harness.report import write_report
 from harness.results import Status
-from tests.reportdata import cell, header, run_samples, write_results
+from tests.reportdata import cell, header, run_samples, write_results, write_two_hosts
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -84,13 +84,7 @@ def test_the_report_fetches_nothing(tmp_path: Path) -> None:
 
 
 def test_two_hosts_compare_ratios_of_ratios(tmp_path: Path) -> None:
-    x86 = write_results(tmp_path / "x86.jsonl", run_samples(wasm_factor=2.0))
-    arm = write_results(
-        tmp_path / "arm.jsonl",
-        [dataclasses.replace(s, arch="aarch64") for s in run_samples(wasm_factor=3.0)],
-        header("arm-box", "aarch64"),
-    )
-    html = render(tmp_path, x86, arm)
+    html = render(tmp_path, *write_two_hosts(tmp_path))
     rows = table_rows(html, "hosts")
     # wasm's compute is 2x native's on x86 and 3x on Arm: 1.5x as far behind on Arm
     assert (

@@ -33,6 +33,7 @@ from harness.stats import (
     BASELINE_STATE,
     BASELINE_VARIANT,
     FLOOR_WORKLOAD,
+    Summary,
     variant_order,
 )
 
@@ -161,27 +162,36 @@ def throughput_ratios(run: Run) -> str | None:
     ]
     if not rows:
         return None
-    labels = sorted({(s.workload, s.language) for s in rows}, reverse=True)
-    variants = sorted({s.variant for s in rows}, key=variant_order)
+    labels, series = _dot_rows(rows)
     colours = variant_colours(run.variants)
     with _style():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
-        step = 0.8 / len(variants)
-        for index, variant in enumerate(variants):
-            ratios = [Ratio(s.net_ratio, s.net_ratio_ci) for s in rows if s.variant == variant]
-            offset = (index - (len(variants) - 1) / 2) * step
-            positions = [
-                labels.index((s.workload, s.language)) + offset
-                for s in rows
-                if s.variant == variant
-            ]
+        for variant, cells, positions in series:
+            ratios = [Ratio(s.net_ratio, s.net_ratio_ci) for s in cells]
             _dots_with_intervals(ax, ratios, positions, colour=colours[variant], label=variant)
         ax.set_yticks(range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
         _ratio_axis(ax, "compute time net of startup / native (log scale; 1 = as fast as native)")
         _dedup_legend(ax)
         _margins(figure, [f"{w} ({lang})" for w, lang in labels])
         return to_svg(figure)
+
+
+def _dot_rows(
+    rows: list[Summary],
+) -> tuple[list[tuple[str, str]], list[tuple[str, list[Summary], list[float]]]]:
+    """A row per workload build (workload, language), top to bottom by name, and per variant
+    its cells with their y positions: the variants side by side within each row."""
+    labels = sorted({(s.workload, s.language) for s in rows}, reverse=True)
+    variants = sorted({s.variant for s in rows}, key=variant_order)
+    step = 0.8 / len(variants)
+    series = []
+    for index, variant in enumerate(variants):
+        cells = [s for s in rows if s.variant == variant]
+        offset = (index - (len(variants) - 1) / 2) * step
+        positions = [labels.index((s.workload, s.language)) + offset for s in cells]
+        series.append((variant, cells, positions))
+    return labels, series
 
 
 def _dots_with_intervals(
@@ -271,22 +281,15 @@ def memory_peaks(run: Run) -> str | None:
     ]
     if not rows:
         return None
-    labels = sorted({(s.workload, s.language) for s in rows}, reverse=True)
-    variants = sorted({s.variant for s in rows}, key=variant_order)
+    labels, series = _dot_rows(rows)
     colours = variant_colours(run.variants)
     with _style():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
-        step = 0.8 / len(variants)
-        for index, variant in enumerate(variants):
-            cells = [s for s in rows if s.variant == variant]
+        for variant, cells, positions in series:
             ax.plot(
                 [(s.median_peak_memory_bytes or 0) / 2**20 for s in cells],
-                [
-                    labels.index((s.workload, s.language))
-                    + (index - (len(variants) - 1) / 2) * step
-                    for s in cells
-                ],
+                positions,
                 "o",
                 markersize=4,
                 color=colours[variant],

@@ -311,7 +311,7 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             )
         rows.append(
             VerdictRow(
-                workload=workload if profile == DEFAULT_PROFILE else f"{workload} [{profile}]",
+                workload=workload_label(workload, profile),
                 language=language,
                 size=size,
                 native_ms=native.median_wall_ns / 1e6
@@ -406,6 +406,11 @@ def _ms(value_ns: float | None) -> str:
 
 
 # -- startup, artifacts ----------------------------------------------------------------------
+
+
+def workload_label(workload: str, profile: str) -> str:
+    """ "matmul", or "matmul [simd]" for a build profile other than the default one."""
+    return workload if profile == DEFAULT_PROFILE else f"{workload} [{profile}]"
 
 
 def build_label(language: str, profile: str) -> str:
@@ -562,7 +567,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
         workload, language, variant, size, profile, state = key
         rows.append(
             CrossHostRow(
-                workload=workload if profile == DEFAULT_PROFILE else f"{workload} [{profile}]",
+                workload=workload_label(workload, profile),
                 language=language,
                 size=size,
                 variant=variant,
