@@ -27,6 +27,10 @@ Manifest fields (all paths relative to the workload folder, which they may not l
     work_units = 5000000             # optional: the size's amount of work, in the workload's
                                      # own unit (steps, pixels...): throughput fits use it
 
+    [serve]                          # optional: the long-lived form, for the request
+    args = ["secret", "--serve"]     # and density scenarios (see Serve)
+    requests = ["tiny", "ping"]      # sizes whose stdin is one request
+
 `{output}` in the args asks for a fresh, empty, writable folder per sample.
 """
 
@@ -102,6 +106,29 @@ class Size:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeRequest:
+    size: Size  # the one-shot form of the same request
+    request: bytes  # the size's stdin
+    response: bytes  # the expected answer
+
+
+@dataclass(frozen=True, slots=True)
+class Serve:
+    """A workload's long-lived form: run with `args`, it reads requests on stdin framed as a
+    decimal byte count, a newline and that many bytes, until stdin ends, and answers each with
+    a frame of the same shape. The answer to a request must be exactly what the one-shot
+    program prints for the size the request comes from, or `rejected CODE` and a newline for a
+    size that expects exit code CODE."""
+
+    args: tuple[str, ...]
+    requests: tuple[ServeRequest, ...]
+
+    @staticmethod
+    def frame(payload: bytes) -> bytes:
+        return b"%d\n" % len(payload) + payload
+
+
+@dataclass(frozen=True, slots=True)
 class Workload:
     name: str
     description: str
@@ -109,6 +136,7 @@ class Workload:
     directory: Path
     sources: dict[Language, Sources]
     sizes: dict[str, Size]
+    serve: Serve | None = None
 
     def revision(self) -> str:
         """sha256 over every file of the workload folder (manifest, sources, expected outputs,
@@ -218,21 +246,44 @@ def load_workload(directory: Path) -> Workload:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise IsobenchError(f"{manifest}: not valid TOML: {error}") from None
     fields = _Fields(manifest, table)
-    fields.reject_unknown({"name", "description", "stresses", "sources", "sizes"})
+    fields.reject_unknown({"name", "description", "stresses", "sources", "sizes", "serve"})
 
     name = fields.string("name")
     if not _NAME.fullmatch(name):
         raise fields.fail("name", f"{name!r} must be lowercase letters, digits and '-'")
     if name != directory.name:
         raise fields.fail("name", f"{name!r} must equal the folder name {directory.name!r}")
+    sizes = _load_sizes(fields.sub_table("sizes"))
     return Workload(
         name=name,
         description=fields.string("description"),
         stresses=fields.optional_string("stresses") or "",
         directory=directory,
         sources=_load_sources(fields.sub_table("sources")),
-        sizes=_load_sizes(fields.sub_table("sizes")),
+        sizes=sizes,
+        serve=_load_serve(fields.sub_table("serve"), sizes) if "serve" in table else None,
     )
+
+
+def _load_serve(fields: _Fields, sizes: dict[str, Size]) -> Serve:
+    fields.reject_unknown({"args", "requests"})
+    if "args" not in fields.table:
+        raise fields.fail("args", "missing")
+    requests = []
+    for name in fields.string_list("requests", allow_empty=False):
+        size = sizes.get(name)
+        if size is None:
+            raise fields.fail("requests", f"{name!r} is not a size (sizes: {', '.join(sizes)})")
+        if size.stdin is None:
+            raise fields.fail("requests", f"size {name!r} has no stdin to send as a request")
+        if size.expected_exit_code:
+            response = b"rejected %d\n" % size.expected_exit_code
+        elif size.expected_stdout_path is not None:
+            response = size.expected_stdout_path.read_bytes()
+        else:
+            raise fields.fail("requests", f"size {name!r} needs an expected_stdout file")
+        requests.append(ServeRequest(size, size.stdin.read_bytes(), response))
+    return Serve(tuple(fields.string_list("args")), tuple(requests))
 
 
 def _load_sources(fields: _Fields) -> dict[Language, Sources]:

@@ -6,6 +6,11 @@
  * repetition's actions.
  * Exit codes: 0 handled, 2 usage, 3 missing or wrong signature, 4 malformed JSON,
  * 5 malformed request or unexpected payload. Errors go to stderr as one line.
+ *
+ * `webhook SECRET --serve` is the long-lived form: it reads requests framed as a decimal byte
+ * count, a newline and that many bytes, until stdin ends, and answers each with a frame of the
+ * same shape holding exactly what `webhook SECRET 1` prints for that request alone (or
+ * `rejected CODE` and a newline when it would exit CODE), flushed at once.
  * The Rust version (rust/) makes the same decisions and prints the same bytes.
  */
 #include <stdarg.h>
@@ -177,11 +182,56 @@ static int handle(const char *request, size_t length, const char *secret, struct
     return result;
 }
 
+/* Reads one "COUNT\n" frame header; -1 at the end of stdin, -2 when it is not a count. */
+static long read_frame_header(void) {
+    char line[32];
+    if (!fgets(line, sizeof line, stdin)) return -1;
+    char *end = NULL;
+    long count = strtol(line, &end, 10);
+    return end != line && *end == '\n' && count >= 0 ? count : -2;
+}
+
+static int serve(const char *secret) {
+    struct text request = {0}, actions = {0}, response = {0};
+    for (;;) {
+        long count = read_frame_header();
+        if (count == -1) break;
+        if (count == -2) return failure(BAD_REQUEST, "bad frame header");
+        if (request.capacity < (size_t)count + 1) {
+            request.capacity = (size_t)count + 1;
+            if (!(request.data = realloc(request.data, request.capacity))) out_of_memory();
+        }
+        if (fread(request.data, 1, (size_t)count, stdin) != (size_t)count)
+            return failure(BAD_REQUEST, "request frame cut short");
+        actions.length = response.length = 0;
+        int result = handle(request.data, (size_t)count, secret, &actions);
+        if (result == HANDLED) {
+            uint64_t checksum = 0xcbf29ce484222325ULL;
+            for (size_t i = 0; i < actions.length; i++) {
+                checksum ^= (unsigned char)actions.data[i];
+                checksum *= 0x100000001b3ULL;
+            }
+            append(&response, "%.*shandled 1 request(s), checksum %016llx\n", (int)actions.length,
+                   actions.data ? actions.data : "", (unsigned long long)checksum);
+        } else {
+            append(&response, "rejected %d\n", result);
+        }
+        printf("%zu\n", response.length);
+        fwrite(response.data, 1, response.length, stdout);
+        fflush(stdout);
+    }
+    free(request.data);
+    free(actions.data);
+    free(response.data);
+    return HANDLED;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[2], "--serve") == 0) return serve(argv[1]);
     char *end = NULL;
     long repeat = argc == 3 ? strtol(argv[2], &end, 10) : -1;
     if (argc != 3 || *end != '\0' || repeat < 1) {
-        fprintf(stderr, "usage: webhook SECRET REPEAT < request\n");
+        fprintf(stderr, "usage: webhook SECRET REPEAT < request | webhook SECRET --serve\n");
         return USAGE;
     }
     struct text request = {0}, actions = {0};

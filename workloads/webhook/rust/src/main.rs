@@ -5,11 +5,16 @@
 //! repetition's actions.
 //! Exit codes: 0 handled, 2 usage, 3 missing or wrong signature, 4 malformed JSON,
 //! 5 malformed request or unexpected payload. Errors go to stderr as one line.
+//!
+//! `webhook SECRET --serve` is the long-lived form: it reads requests framed as a decimal byte
+//! count, a newline and that many bytes, until stdin ends, and answers each with a frame of the
+//! same shape holding exactly what `webhook SECRET 1` prints for that request alone (or
+//! `rejected CODE` and a newline when it would exit CODE), flushed at once.
 //! The C version (../c) makes the same decisions and prints the same bytes.
 mod json;
 mod sha256;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use json::Json;
 
@@ -211,12 +216,64 @@ fn fail(code: u8, message: &str) -> ! {
     std::process::exit(code as i32)
 }
 
+fn checksum_of(actions: &[u8], mut checksum: u64) -> u64 {
+    for &byte in actions {
+        checksum ^= byte as u64;
+        checksum = checksum.wrapping_mul(0x100000001b3);
+    }
+    checksum
+}
+
+fn serve(secret: &[u8]) {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut header, mut request, mut actions) = (String::new(), Vec::new(), Vec::new());
+    loop {
+        header.clear();
+        match input.read_line(&mut header) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(_) => fail(BAD_REQUEST, "cannot read stdin"),
+        }
+        let count = match header.strip_suffix('\n').map(|count| count.parse::<usize>()) {
+            Some(Ok(count)) => count,
+            _ => fail(BAD_REQUEST, "bad frame header"),
+        };
+        request.resize(count, 0);
+        if input.read_exact(&mut request).is_err() {
+            fail(BAD_REQUEST, "request frame cut short");
+        }
+        actions.clear();
+        let response = match handle(&request, secret, &mut actions) {
+            Ok(()) => {
+                let checksum = checksum_of(&actions, 0xcbf29ce484222325);
+                let mut response = actions.clone();
+                response.extend(format!("handled 1 request(s), checksum {:016x}\n", checksum).bytes());
+                response
+            }
+            Err(Failure(code, message)) => {
+                eprintln!("webhook: {}", message);
+                format!("rejected {}\n", code).into_bytes()
+            }
+        };
+        write!(out, "{}\n", response.len()).unwrap();
+        out.write_all(&response).unwrap();
+        out.flush().unwrap();
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[2] == "--serve" {
+        serve(args[1].as_bytes());
+        return;
+    }
     let repeat = match args.get(2).map(|s| s.parse::<u64>()) {
         Some(Ok(repeat)) if args.len() == 3 && repeat >= 1 => repeat,
         _ => {
-            eprintln!("usage: webhook SECRET REPEAT < request");
+            eprintln!("usage: webhook SECRET REPEAT < request | webhook SECRET --serve");
             std::process::exit(USAGE as i32);
         }
     };
@@ -231,10 +288,7 @@ fn main() {
         if let Err(Failure(code, message)) = handle(&request, args[1].as_bytes(), &mut actions) {
             fail(code, &message);
         }
-        for &byte in &actions {
-            checksum ^= byte as u64;
-            checksum = checksum.wrapping_mul(0x100000001b3);
-        }
+        checksum = checksum_of(&actions, checksum);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
