@@ -3,7 +3,8 @@
     doctor   toolchains and engines found, and how to install what is missing
     build    compile and package every workload x language x variant (cached by content)
     run      build (cached), then measure every variant, interleaved, into results/
-    all      the main job: build, run, summarize, report (the README's first command)
+    all      the main job: build, run, scenarios, summarize, report (the README's first command)
+    scenario density, start rate, requests per instance: the serverless questions
     summary  recompute the summary table of a results file
     report   one self-contained HTML report from one or more results files (several hosts)
     compare  what changed significantly between two results files; can fail on regressions
@@ -40,11 +41,29 @@ from harness.export import FORMATS, export
 from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.report import write_report
-from harness.results import ResultsWriter, Sample, Status, latest_results, read_results
+from harness.results import (
+    ResultsWriter,
+    Sample,
+    ScenarioSample,
+    Status,
+    latest_results,
+    read_results,
+)
+from harness.scenario_stats import density_summaries, rate_summaries
+from harness.scenarios import (
+    SCENARIOS,
+    SERVE_WORKLOAD,
+    START_WORKLOAD,
+    ScenarioPlan,
+    ScenarioRun,
+    Subject,
+    new_mark,
+    swept,
+)
 from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, TARGETS, Target
-from harness.targets.base import COLD, WARM
+from harness.targets.base import COLD, WARM, Spawner
 from harness.toolchains import Check, Profile, compiler_checks, find_compiler
 from harness.workloads import Language, Workload, select
 
@@ -84,7 +103,26 @@ def make_parser() -> argparse.ArgumentParser:
 
     verbs.add_parser("doctor", help="show toolchains and engines, and how to install the missing")
 
-    selection = argparse.ArgumentParser(add_help=False)
+    engines = argparse.ArgumentParser(add_help=False)
+    engines.add_argument(
+        "-l",
+        "--language",
+        action="append",
+        dest="languages",
+        default=[],
+        choices=[language.value for language in Language],
+        help="a language to include (repeatable; default: all)",
+    )
+    engines.add_argument(
+        "--variant",
+        action="append",
+        dest="variants",
+        default=[],
+        choices=list(TARGETS),
+        help="a variant to include (repeatable; default: native, docker, wasmtime; "
+        "docker-bridge is docker on the bridge network)",
+    )
+    selection = argparse.ArgumentParser(add_help=False, parents=[engines])
     selection.add_argument(
         "-w",
         "--workload",
@@ -106,24 +144,6 @@ def make_parser() -> argparse.ArgumentParser:
         default=[],
         choices=[profile.value for profile in Profile],
         help="a build profile (repeatable; default: portable)",
-    )
-    selection.add_argument(
-        "-l",
-        "--language",
-        action="append",
-        dest="languages",
-        default=[],
-        choices=[language.value for language in Language],
-        help="a language to include (repeatable; default: all)",
-    )
-    selection.add_argument(
-        "--variant",
-        action="append",
-        dest="variants",
-        default=[],
-        choices=list(TARGETS),
-        help="a variant to include (repeatable; default: native, docker, wasmtime; "
-        "docker-bridge is docker on the bridge network)",
     )
     verbs.add_parser("build", parents=[selection], help="compile and package every variant")
 
@@ -188,9 +208,27 @@ def make_parser() -> argparse.ArgumentParser:
         help="per-sample timeout (default: %(default)s)",
     )
     verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
-    verbs.add_parser(
-        "all", parents=[measuring], help="the main job on this host: build, measure, report"
+    scenario_options = _scenario_options()
+    everything = verbs.add_parser(
+        "all",
+        parents=[measuring, scenario_options],
+        help="the main job on this host: build, measure, scenarios, report",
     )
+    everything.add_argument(
+        "--no-scenarios", action="store_true", help="measure the samples only, no scenarios"
+    )
+    scenario = verbs.add_parser(
+        "scenario",
+        parents=[engines, scenario_options],
+        help="density, start rate and requests per instance (the serverless questions)",
+    )
+    scenario.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help=f"any of {', '.join(SCENARIOS)} (default: all three)",
+    )
+    scenario.add_argument("--seed", type=int, default=None, help="seed of the batch order")
 
     report = verbs.add_parser(
         "report", help="one self-contained HTML report from results files (one per host)"
@@ -243,6 +281,64 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _scenario_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    defaults = ScenarioPlan((), seed=0)
+    group = options.add_argument_group("scenarios")
+    group.add_argument(
+        "--batches",
+        type=_positive_int,
+        default=defaults.repetitions,
+        help="batches per scenario, variant, language and mode, interleaved (default: %(default)s)",
+    )
+    group.add_argument(
+        "--density-steps",
+        type=_step_list,
+        default=defaults.density_steps,
+        metavar="K,K,...",
+        help="instance counts for density, rising (default: "
+        f"{','.join(map(str, defaults.density_steps))})",
+    )
+    group.add_argument(
+        "--starts",
+        type=_positive_int,
+        default=defaults.starts,
+        help="instance starts per starter and batch (default: %(default)s)",
+    )
+    group.add_argument(
+        "--requests",
+        type=_positive_int,
+        default=defaults.requests,
+        help="requests per batch (default: %(default)s)",
+    )
+    group.add_argument(
+        "--batch-time-limit",
+        type=float,
+        default=defaults.batch_time_limit_s,
+        metavar="SECONDS",
+        help="a batch also ends after this long (default: %(default)s)",
+    )
+    group.add_argument(
+        "--memory-reserve",
+        type=_positive_int,
+        default=defaults.memory_reserve_bytes >> 20,
+        metavar="MIB",
+        help="density starts no instance once less memory than this is available "
+        "(default: %(default)s)",
+    )
+    return options
+
+
+def _step_list(text: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if any(step < 1 for step in steps) or list(steps) != sorted(set(steps)):
+        raise argparse.ArgumentTypeError(f"must rise and be at least 1: {text!r}")
+    return steps
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -267,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "build": lambda: build_only_verb(args, console),
         "run": lambda: run_verb(args, console),
         "all": lambda: run_verb(args, console),
+        "scenario": lambda: scenario_verb(args, console),
         "report": lambda: report_verb(args, console),
         "compare": lambda: compare_verb(args, console),
         "export": lambda: export_verb(args, console),
@@ -368,7 +465,8 @@ def build_verb(
     workloads: list[Workload],
 ) -> BuildOutcome:
     languages = [Language(value) for value in dict.fromkeys(args.languages)] or list(Language)
-    profiles = [Profile(value) for value in dict.fromkeys(args.profiles)] or [Profile.PORTABLE]
+    chosen = getattr(args, "profiles", [])  # the scenario verb builds the portable profile
+    profiles = [Profile(value) for value in dict.fromkeys(chosen)] or [Profile.PORTABLE]
     cache = BuildCache(args.cache_dir)
     with progress_bar(console, "build") as progress:
         task = progress.add_task("", total=None)
@@ -450,15 +548,21 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
                 "[yellow]warning:[/] no memory cgroup (needs root): "
                 "peak memory will not be recorded"
             )
+        scenario_plan = None
+        if args.verb == "all" and not args.no_scenarios:
+            scenario_plan = scenario_plan_of(args, SCENARIOS, workloads, console)
         header = results_header(
             args,
+            workloads=workloads,
             plan=plan,
             sizes=sizes,
             targets=targets,
             cgroups=cgroups,
             artifacts=outcome.all_artifacts(),
+            scenario_plan=scenario_plan,
         )
         path = args.results_dir / f"{header['run_id']}.jsonl"
+        rows: list[ScenarioSample] = []
         with (
             ResultsWriter(path, header) as writer,
             tempfile.TemporaryDirectory(prefix="isobench-", dir=scratch_parent()) as scratch,
@@ -471,14 +575,176 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
                 writer=writer,
                 scratch=Path(scratch),
             )
+            if scenario_plan is not None:
+                rows = measure_scenarios(
+                    console, args, scenario_plan, targets, outcome, workloads, writer
+                )
     console.print(f"results: {path}")
     print_summary(console, summarize(samples))
     print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
-    exit_code = report_failures(samples)
+    print_scenarios(console, rows)
+    exit_code = max(report_failures(samples), report_scenario_failures(rows))
     if args.verb == "all":
         write_and_name_report(console, [path], None)
     return exit_code
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def scenario_plan_of(
+    args: argparse.Namespace,
+    names: Sequence[str],
+    workloads: list[Workload],
+    console: Console,
+) -> ScenarioPlan | None:
+    """The scenario plan the arguments ask for; None (and why) when the workloads the scenarios
+    run are not in the selection."""
+    chosen = {workload.name for workload in workloads}
+    missing = [name for name in (START_WORKLOAD, SERVE_WORKLOAD) if name not in chosen]
+    if missing:
+        console.print(f"scenarios: not run: they need the workloads {', '.join(missing)}")
+        return None
+    seed = getattr(args, "seed", None)
+    return ScenarioPlan(
+        scenarios=tuple(names),
+        seed=seed if seed is not None else uuid.uuid4().int % 2**32,
+        density_steps=args.density_steps,
+        starts=args.starts,
+        requests=args.requests,
+        repetitions=args.batches,
+        batch_time_limit_s=args.batch_time_limit,
+        memory_reserve_bytes=args.memory_reserve << 20,
+    )
+
+
+def scenario_verb(args: argparse.Namespace, console: Console) -> int:
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        raise IsobenchError(f"unknown scenario {unknown[0]!r} (known: {', '.join(SCENARIOS)})")
+    names = tuple(dict.fromkeys(args.scenarios)) or SCENARIOS
+    workloads = select(args.workloads_dir, [START_WORKLOAD, SERVE_WORKLOAD])
+    plan = scenario_plan_of(args, names, workloads, console)
+    if plan is None:
+        return EXIT_USER_ERROR
+    cache = BuildCache(args.cache_dir)
+    with opened_targets(args, cache) as targets:
+        outcome = build_verb(args, console, targets, workloads)
+        header = results_header(
+            args,
+            workloads=workloads,
+            targets=targets,
+            artifacts=outcome.all_artifacts(),
+            scenario_plan=plan,
+        )
+        path = args.results_dir / f"{header['run_id']}.jsonl"
+        with ResultsWriter(path, header) as writer:
+            rows = measure_scenarios(console, args, plan, targets, outcome, workloads, writer)
+    console.print(f"results: {path}")
+    print_scenarios(console, rows)
+    return report_scenario_failures(rows)
+
+
+def measure_scenarios(  # noqa: PLR0917 - one call site per verb, each naming its parts
+    console: Console,
+    args: argparse.Namespace,
+    plan: ScenarioPlan,
+    targets: dict[str, Target],
+    outcome: BuildOutcome,
+    workloads: list[Workload],
+    writer: ResultsWriter,
+) -> list[ScenarioSample]:
+    languages = list(dict.fromkeys(args.languages)) or [language.value for language in Language]
+    subjects = []
+    for variant, target in targets.items():
+        if not isinstance(target, Spawner):
+            console.print(f"scenarios: {variant} cannot start long-lived instances: left out")
+            continue
+        for language in languages:
+            subjects.append(Subject(variant, language, {
+                name: outcome.artifacts[(name, language, variant, Profile.PORTABLE.value)]
+                for name in (START_WORKLOAD, SERVE_WORKLOAD)
+            }))  # fmt: skip
+    cache = BuildCache(args.cache_dir)
+
+    def on_event(line: str) -> None:
+        console.print(f"scenario: {line}", markup=False, highlight=False)
+
+    mark = new_mark()
+    with swept(list(targets.values()), mark, on_event):
+        run = ScenarioRun(
+            plan,
+            {workload.name: workload for workload in workloads},
+            open_target=lambda variant: TARGETS[variant].open(cache),
+            writer=writer,
+            on_event=on_event,
+            mark=mark,
+        )
+        return run.run(subjects)
+
+
+def print_scenarios(console: Console, rows: list[ScenarioSample]) -> None:
+    densities = density_summaries(rows)
+    if densities:
+        table = Table(
+            title="density: K idle webhook instances up at once",
+            caption="per instance: (with K up - before) / K; PSS: the instances' processes and "
+            "the ones they share (daemons, the wasm host); host: MemTotal - MemAvailable",
+        )
+        for column in ("variant", "lang", "K", "all up", "PSS/inst", "host/inst", "inst/GiB"):
+            table.add_column(column, justify="left" if column in ("variant", "lang") else "right")
+        for summary in densities:
+            for step in summary.steps:
+                table.add_row(
+                    summary.variant,
+                    summary.language,
+                    str(step.instances),
+                    _ms(step.start_all_ns),
+                    _mib(step.pss_per_instance_bytes) if step.pss_per_instance_bytes else "-",
+                    _mib(step.host_per_instance_bytes),
+                    f"{step.instances_per_gib:,.0f}" if step.instances_per_gib else "-",
+                )
+        console.print(table)
+    rates = rate_summaries(rows)
+    if rates:
+        table = Table(
+            title="start rate (noop) and requests (webhook)",
+            caption="per s: the median over batches of ok operations / the batch's span; "
+            f"latency percentiles over every ok operation, p50 with its {CONFIDENCE:.0%} CI",
+        )
+        for column in ("scenario", "variant", "lang", "mode"):
+            table.add_column(column)
+        for column in ("ok", "per s", "p50", "p90", "p99"):
+            table.add_column(column, justify="right")
+        for rate in rates:
+            table.add_row(
+                rate.scenario,
+                rate.variant,
+                rate.language,
+                rate.mode + (f" x{rate.concurrency}" if rate.concurrency > 1 else ""),
+                f"{rate.ok}/{rate.total}",
+                f"{rate.per_second:,.1f}" if rate.per_second else "-",
+                _ms_with_ci(rate.p50_ns, rate.p50_ci_ns),
+                _ms(rate.p90_ns) if rate.p90_ns is not None else "-",
+                _ms(rate.p99_ns) if rate.p99_ns is not None else "-",
+            )
+        console.print(table)
+
+
+def report_scenario_failures(rows: list[ScenarioSample]) -> int:
+    failing: dict[tuple[str, str, str, str], ScenarioSample] = {}
+    for row in rows:
+        if row.status is not Status.OK:
+            failing.setdefault((row.scenario, row.variant, row.language, row.mode), row)
+    err = Console(stderr=True, highlight=False)
+    for (scenario, variant, language, mode), row in failing.items():
+        err.print(
+            f"isobench: {scenario} {variant} ({language}) {mode}: {row.status.value}: {row.detail}",
+            markup=False,
+            soft_wrap=True,
+        )
+    return EXIT_SAMPLES_FAILED if failing else 0
 
 
 def report_verb(args: argparse.Namespace, console: Console) -> int:
@@ -534,12 +800,16 @@ def measure_with_progress(
 def results_header(
     args: argparse.Namespace,
     *,
-    plan: Plan,
-    sizes: list[str],
+    workloads: list[Workload],
     targets: dict[str, Target],
-    cgroups: MemoryCgroups | None,
     artifacts: list[Artifact],
+    plan: Plan | None = None,
+    sizes: Sequence[str] = (),
+    cgroups: MemoryCgroups | None = None,
+    scenario_plan: ScenarioPlan | None = None,
 ) -> dict[str, object]:
+    """The results file's header: host, tools, workloads, variants, and the plan of the samples
+    and of the scenarios the run measures."""
     host = fingerprint()
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{host['hostname']}-{uuid.uuid4().hex[:6]}"
@@ -547,7 +817,7 @@ def results_header(
     engines: dict[str, str] = {}
     for target in targets.values():
         engines.update(target.versions())
-    return {
+    header: dict[str, object] = {
         "run_id": run_id,
         "started_at": started.isoformat(),
         "isobench_version": __version__,
@@ -559,11 +829,25 @@ def results_header(
                 "description": workload.description,
                 "stresses": workload.stresses,
             }
-            for _, workload in sorted(
-                {cell.workload.name: cell.workload for cell in plan.cells}.items()
-            )
+            for workload in sorted(workloads, key=lambda workload: workload.name)
         },
         "tools": {"compilers": compilers, "engines": engines},
+        "variants": {
+            name: {
+                "states": target.states,  # state -> what wall_ns spans in it
+                "phases": list(target.phases),
+                "memory_scope": target.memory_scope,
+                "wall_phases": target.wall_phases,
+            }
+            for name, target in targets.items()
+        },
+        "artifacts": [artifact.to_json() for artifact in artifacts],
+    }
+    if scenario_plan is not None:
+        header |= scenario_plan.describe()
+    if plan is None:
+        return header
+    return header | {
         "plan": {
             "suite": args.suite,
             "workloads": sorted({cell.workload.name for cell in plan.cells}),
@@ -583,16 +867,6 @@ def results_header(
         "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
         # What each variant's instances cost the host outside their own memory group.
         "host_costs": {name: target.host_costs() for name, target in targets.items()},
-        "variants": {
-            name: {
-                "states": target.states,  # state -> what wall_ns spans in it
-                "phases": list(target.phases),
-                "memory_scope": target.memory_scope,
-                "wall_phases": target.wall_phases,
-            }
-            for name, target in targets.items()
-        },
-        "artifacts": [artifact.to_json() for artifact in artifacts],
     }
 
 
@@ -723,6 +997,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     print_summary(console, summarize(results.samples))
     print_host_costs(console, results.header.get("host_costs"))
     print_fits(console, fit_throughput(results.samples, results.work_units))
+    print_scenarios(console, results.scenario_samples)
     return 0
 
 
@@ -731,6 +1006,14 @@ def _ms(value_ns: float) -> str:
     ms = value_ns / 1e6
     decimals = 3 if ms < 10 else 2 if ms < 100 else 1 if ms < 1000 else 0
     return f"{ms:.{decimals}f}"
+
+
+def _ms_with_ci(value_ns: float | None, interval: tuple[float, float] | None) -> str:
+    if value_ns is None:
+        return "-"
+    if interval is None:
+        return _ms(value_ns)
+    return f"{_ms(value_ns)} ({_ms(interval[0])}–{_ms(interval[1])})"
 
 
 def _ratio_with_ci(ratio: float | None, interval: tuple[float, float] | None) -> str:

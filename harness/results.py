@@ -18,6 +18,9 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
       different revisions are never compared) and `variants[v].wall_phases` ({state: [phase]}:
       the phases whose sum is wall_ns); sample gains `emulated` (the artifact is for another
       architecture than the host's). Older files are read as not emulated, revisions unknown.
+  6 - rows of kind "scenario" (ScenarioSample: density, start rate, requests) beside the
+      samples, and header `scenarios` ({name: what its figures span}, the scenario plan).
+      Nothing else changed: older files simply hold no scenario rows.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ import orjson
 
 from harness.errors import IsobenchError
 
-SCHEMA_VERSION = 5
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+SCHEMA_VERSION = 6
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 
@@ -97,6 +100,48 @@ _STATUSES = {status.value: status for status in Status}
 _KNOWN_KEYS = len(_SAMPLE_FIELDS) + 1  # and "kind"
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioSample:
+    """One measured operation of a scenario (harness.scenarios says what each one spans): a
+    density step (K instances up at once), one instance start, or one request."""
+
+    scenario: str  # density, start-rate or requests
+    workload: str
+    language: str
+    variant: str
+    mode: str  # density: idle; start-rate: sequential or concurrent; requests: fresh or long-lived
+    concurrency: int  # starters or clients working at once
+    instances: int  # instances up at once (density: K; otherwise 1 per starter)
+    repetition: int  # the batch: variants are interleaved between batches, in a seeded order
+    index: int  # the operation's position in its batch
+    status: Status
+    start_offset_ns: int | None  # when the operation began, from the start of its batch
+    latency_ns: int | None  # how long it took (density: to have all K instances answering)
+    request: str = ""  # requests: the size the request is (its expected answer)
+    # density: memory before the K instances and with all K up (MemTotal - MemAvailable, and
+    # the PSS sum of the instances' own processes and the shared ones: daemons, a wasm host)
+    host_used_before_bytes: int | None = None
+    host_used_after_bytes: int | None = None
+    pss_before_bytes: int | None = None
+    pss_after_bytes: int | None = None
+    detail: str = ""  # why the status is not ok
+    arch: str = ""
+    emulated: bool = False
+    artifact_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "scenario", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScenarioSample:
+        values = {key: value for key, value in data.items() if key in _SCENARIO_FIELDS}
+        values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
+        return cls(**values)
+
+
+_SCENARIO_FIELDS = frozenset(f.name for f in fields(ScenarioSample))
+
+
 class ResultsWriter:
     """Appends one JSON line per sample and flushes it at once."""
 
@@ -110,7 +155,7 @@ class ResultsWriter:
         self._stream.write(json.dumps(row, sort_keys=False) + "\n")
         self._stream.flush()
 
-    def add(self, sample: Sample) -> None:
+    def add(self, sample: Sample | ScenarioSample) -> None:
         self._write(sample.to_json())
 
     def close(self) -> None:
@@ -130,6 +175,7 @@ class Results:
     samples: list[Sample]
     truncated: bool  # the last line was cut short (the run was interrupted mid-write)
     sha256: str = ""  # of the file as read
+    scenario_samples: list[ScenarioSample] = field(default_factory=list)
 
     @property
     def schema_version(self) -> int:
@@ -181,23 +227,30 @@ def read_results(path: Path) -> Results:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        samples, truncated = _read_samples(path, lines, version)
+        samples, scenario_samples, truncated = _read_samples(path, lines, version)
     finally:
         if collecting:
             gc.enable()
-    return Results(path, header, samples, truncated, hashlib.sha256(data).hexdigest())
+    return Results(
+        path, header, samples, truncated, hashlib.sha256(data).hexdigest(), scenario_samples
+    )
 
 
-def _read_samples(path: Path, lines: list[str], version: int) -> tuple[list[Sample], bool]:
+def _read_samples(
+    path: Path, lines: list[str], version: int
+) -> tuple[list[Sample], list[ScenarioSample], bool]:
     rows, truncated = _parse_rows(path, lines)
-    samples = []
+    samples, scenario_samples = [], []
     for number, row in enumerate(rows, start=2):
-        if row.get("kind") == "sample":
-            try:
+        kind = row.get("kind")
+        try:
+            if kind == "sample":
                 samples.append(Sample.from_json(row, version))
-            except (KeyError, TypeError, ValueError) as error:
-                raise IsobenchError(f"{path}: line {number}: bad sample: {error}") from None
-    return samples, truncated
+            elif kind == "scenario":
+                scenario_samples.append(ScenarioSample.from_json(row))
+        except (KeyError, TypeError, ValueError) as error:
+            raise IsobenchError(f"{path}: line {number}: bad {kind}: {error}") from None
+    return samples, scenario_samples, truncated
 
 
 def _parse_rows(path: Path, lines: list[str]) -> tuple[list[dict[str, Any]], bool]:

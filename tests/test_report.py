@@ -11,7 +11,7 @@ import pytest
 
 from harness.cli import main
 from harness.report import write_report
-from harness.results import Status
+from harness.results import SCHEMA_VERSION, Status
 from tests.reportdata import cell, header, run_samples, write_results, write_two_hosts
 
 HOSTILE = "<script>alert(1)</script>"
@@ -118,7 +118,7 @@ def test_results_of_different_schema_versions_are_refused(
     err = capsys.readouterr().err
     assert code == 2
     assert "different schema versions" in err
-    assert "new.jsonl (schema 5)" in err
+    assert f"new.jsonl (schema {SCHEMA_VERSION})" in err
     assert "old.jsonl (schema 4)" in err
     assert not (tmp_path / "r.html").exists()
 

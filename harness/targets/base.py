@@ -8,9 +8,10 @@ so adding a variant means adding one module and one line in `harness.targets.TAR
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import SampleCgroup
@@ -108,3 +109,62 @@ def probe_failure(name: str, error: Exception, install: str) -> Check:
     return Check(
         name, False, str(error).splitlines()[0] if str(error) else type(error).__name__, install
     )
+
+
+# -- long-lived instances, for the scenarios (density, start rate, requests) -----------------
+
+# Set in the environment of every process a scenario starts (and on the labels of its
+# containers), with the scenario run's token as value: what `harness.scenarios` sweeps away
+# after a scenario, even when it was interrupted before it could note what it had started.
+MARK = "ISOBENCH_SCENARIO"
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """How an instance ended: its exit code, or the signal or trap that ended it."""
+
+    exit_code: int | None
+    crash: str = ""
+    stderr: bytes = b""
+
+
+class Instance(Protocol):
+    """A running instance whose stdin the harness writes and whose stdout it reads."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def end_input(self) -> None:
+        """Close the instance's stdin: it sees the end of its input."""
+        ...
+
+    def read(self, timeout_s: float) -> bytes:
+        """The next bytes of its stdout (b"" at its end); TimeoutError past `timeout_s`."""
+        ...
+
+    def wait(self, timeout_s: float) -> Ended:
+        """Wait for it to exit; TimeoutError past `timeout_s`."""
+        ...
+
+    def pids(self) -> list[int]:
+        """The host processes that exist for this instance alone (the program, a container's
+        init and shim); empty for an instance inside a shared host process."""
+        ...
+
+    def stop(self) -> None:
+        """Kill it if it still runs and release everything it holds; safe to call twice."""
+        ...
+
+
+@runtime_checkable
+class Spawner(Protocol):
+    """A target that can start long-lived instances (not every variant can)."""
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        """Start an instance of `artifact` with `args`, marked with `mark` (see MARK)."""
+        ...
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        """The host processes every instance of `artifact` relies on (daemons, a wasm host
+        holding the loaded module), made ready if they are not: their memory is part of what
+        the host pays for its instances."""
+        ...

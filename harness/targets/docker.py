@@ -9,6 +9,7 @@ import socket
 import tarfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,8 +26,11 @@ from harness.targets.base import (
     COLD,
     GUEST_INPUT_DIR,
     GUEST_OUTPUT_DIR,
+    MARK,
     WARM,
+    Ended,
     Execution,
+    Instance,
     Invocation,
     probe_failure,
 )
@@ -36,7 +40,9 @@ from harness.workloads import Language
 DOCKERFILE = 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'
 INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log 2>&1 &)"
 IMAGE_REPOSITORY = "isobench"
+READ_CHUNK = 1 << 16
 LABEL = "org.isobench"
+ENGINE_DAEMONS = ("dockerd", "containerd")
 
 
 def connect() -> Any:
@@ -226,9 +232,12 @@ class DockerTarget:
         image: dict[str, Any] = self.api.inspect_image(tag)
         return image
 
-    def container_command(self, invocation: Invocation) -> list[str]:
-        """The container's command: the workload's arguments (the image's entrypoint runs it)."""
-        return invocation.resolved_args(guest_paths=True)
+    def container_command(
+        self, args: Sequence[str], *, input_dir: bool = False, output_dir: bool = False
+    ) -> list[str]:
+        """The container's command: the workload's arguments (the image's entrypoint runs it).
+        `input_dir`, `output_dir`: whether /input and /output are mounted."""
+        return list(args)
 
     def _image_exists(self, tag: str) -> bool:
         try:
@@ -271,7 +280,11 @@ class DockerTarget:
         start = time.perf_counter_ns()
         container = self.api.create_container(
             tag,
-            command=self.container_command(invocation),
+            command=self.container_command(
+                invocation.resolved_args(guest_paths=True),
+                input_dir=invocation.input_dir is not None,
+                output_dir=invocation.output_dir is not None,
+            ),
             host_config=host_config,
             labels={LABEL: "sample"},
             stdin_open=stdin is not None,  # docker-py then sets StdinOnce
@@ -320,6 +333,26 @@ class DockerTarget:
             timed_out=timed_out,
             in_cgroup=cgroup is not None,
         )
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        return ContainerInstance(
+            self.api,
+            self.api.create_container(
+                artifact.extra["tag"],
+                command=self.container_command(args),
+                host_config=self.api.create_host_config(network_mode=self.network_mode),
+                labels={LABEL: "scenario", MARK: mark},
+                stdin_open=True,
+            )["Id"],
+        )
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        """The Engine's daemons: every container costs them some memory too."""
+        return [
+            process.pid
+            for process in psutil.process_iter(["name"])
+            if process.info["name"] in ENGINE_DAEMONS
+        ]
 
     def host_costs(self) -> dict[str, object]:
         """The memory of the containerd shim that accompanies every running container: the host
@@ -373,3 +406,95 @@ class DockerTarget:
 
     def close(self) -> None:
         self.client.close()
+
+
+def remove_marked_containers(api: Any, marks: Callable[[str], bool]) -> int:
+    """Remove every container (running or not) whose MARK label passes `marks`; how many."""
+    removed = 0
+    for container in api.containers(all=True, filters={"label": MARK}):
+        if marks(container["Labels"].get(MARK, "")):
+            with contextlib.suppress(docker.errors.NotFound):
+                api.remove_container(container["Id"], force=True)
+                removed += 1
+    return removed
+
+
+class ContainerInstance:
+    """A started container with its stdin, stdout and stderr attached (Docker's multiplexed
+    stream, read as it comes)."""
+
+    def __init__(self, api: Any, container: str) -> None:
+        self._api = api
+        self.container = container
+        self._stopped = False
+        try:
+            self._stream = api.attach_socket(
+                container, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
+            self._socket = self._stream._sock  # the connected socket docker-py wraps
+            api.start(container)
+        except BaseException:
+            self.stop()
+            raise
+        self._pending = bytearray()  # attach-stream bytes not yet split into frames
+        self._stderr = bytearray()
+
+    def send(self, data: bytes) -> None:
+        self._socket.sendall(data)
+
+    def end_input(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_WR)
+
+    def read(self, timeout_s: float) -> bytes:
+        """The next stdout bytes; stderr frames are kept for `wait`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            stdout = self._take_frames()
+            if stdout:
+                return stdout
+            self._socket.settimeout(max(deadline - time.monotonic(), 0.001))
+            chunk = self._socket.recv(READ_CHUNK)  # TimeoutError at the deadline
+            if not chunk:
+                return b""
+            self._pending += chunk
+
+    def _take_frames(self) -> bytes:
+        stdout = bytearray()
+        while len(self._pending) >= 8:
+            size = int.from_bytes(self._pending[4:8], "big")
+            if len(self._pending) < 8 + size:
+                break
+            payload = self._pending[8 : 8 + size]
+            (stdout if self._pending[0] == 1 else self._stderr).extend(payload)
+            del self._pending[: 8 + size]
+        return bytes(stdout)
+
+    def wait(self, timeout_s: float) -> Ended:
+        try:
+            code = int(self._api.wait(self.container, timeout=timeout_s)["StatusCode"])
+        except requests.exceptions.ConnectionError:  # docker-py's read timeout
+            raise TimeoutError from None
+        crash = f"signal {code - 128} (exit code {code})" if 128 < code <= 192 else ""
+        return Ended(None if crash else code, crash, bytes(self._stderr))
+
+    def pids(self) -> list[int]:
+        """The container's init process and the containerd shim that holds it."""
+        pid = int(self._api.inspect_container(self.container)["State"]["Pid"])
+        if not pid:
+            return []
+        try:
+            shim = psutil.Process(pid).ppid()
+        except psutil.NoSuchProcess:
+            return []
+        return [pid, shim]
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if hasattr(self, "_stream"):
+            with contextlib.suppress(OSError):
+                _close_attach(self._stream)
+        with contextlib.suppress(docker.errors.NotFound):
+            self._api.remove_container(self.container, force=True)

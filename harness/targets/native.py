@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache
-from harness.targets.base import COLD, WARM, Execution, Invocation
+from harness.targets.base import COLD, WARM, Execution, Instance, Invocation
+from harness.targets.instances import ProcessInstance
 from harness.toolchains import Binary, Check, find_compiler
 from harness.workloads import Language
 
@@ -92,6 +94,12 @@ class NativeTarget:
             [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
             evict=invocation.state == COLD,
         )
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        return ProcessInstance([artifact.path, *args], mark)
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        return []  # the program alone
 
     def versions(self) -> dict[str, str]:
         return {

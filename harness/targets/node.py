@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,8 +23,10 @@ from harness.targets.base import (
     GUEST_INPUT_DIR,
     GUEST_OUTPUT_DIR,
     Execution,
+    Instance,
     Invocation,
 )
+from harness.targets.instances import ProcessInstance
 from harness.targets.native import launch, open_launcher
 from harness.toolchains import Binary, Check
 
@@ -75,15 +78,9 @@ class NodeTarget:
             preopens[GUEST_INPUT_DIR] = str(invocation.input_dir)
         if invocation.output_dir is not None:
             preopens[GUEST_OUTPUT_DIR] = str(invocation.output_dir)
-        argv = [
-            self.node,
-            *NODE_FLAGS,
-            str(RUNNER),
-            str(phases_file),
-            json.dumps(preopens),
-            invocation.artifact.path,
-            *invocation.resolved_args(guest_paths=True),
-        ]
+        argv = self.command(
+            phases_file, preopens, invocation.artifact, invocation.resolved_args(guest_paths=True)
+        )
         execution = launch(self.launcher, invocation, argv, evict=False)
         try:
             inside = json.loads(phases_file.read_text(encoding="utf-8"))
@@ -99,6 +96,20 @@ class NodeTarget:
             timed_out=execution.timed_out,
             in_cgroup=execution.in_cgroup,
         )
+
+    def command(
+        self, phases_file: Path, preopens: dict[str, str], wasm: Artifact, args: Sequence[str]
+    ) -> list[str]:
+        return [
+            self.node, *NODE_FLAGS, str(RUNNER), str(phases_file), json.dumps(preopens),
+            wasm.path, *args,
+        ]  # fmt: skip
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        return ProcessInstance(self.command(Path("/dev/null"), {}, artifact, args), mark)
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        return []  # node is the instance's own process
 
     def versions(self) -> dict[str, str]:
         return {"node": _version(self.node), "node_flags": " ".join(NODE_FLAGS)}

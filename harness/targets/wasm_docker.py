@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
-from harness.targets.base import COLD, GUEST_INPUT_DIR, GUEST_OUTPUT_DIR, WARM, Invocation
+from harness.targets.base import COLD, GUEST_INPUT_DIR, GUEST_OUTPUT_DIR, WARM
 from harness.targets.docker import IMAGE_REPOSITORY, DockerTarget, connect
 from harness.targets.wasmtime_cli import MIN_RUN_FLAGS, cli_executable, compile_cwasm
 from harness.toolchains import Binary, Check
@@ -114,15 +115,15 @@ class WasmDockerTarget(DockerTarget):
         )
         return cache.store(artifact), True
 
-    def container_command(self, invocation: Invocation) -> list[str]:
+    def container_command(
+        self, args: Sequence[str], *, input_dir: bool = False, output_dir: bool = False
+    ) -> list[str]:
         """wasmtime-min's folders and the module, then the workload's arguments. The container
         sees /input and /output as bind mounts; wasmtime-min hands them on as they are."""
         folders = []
-        for host, guest in ((invocation.input_dir, GUEST_INPUT_DIR),
-                            (invocation.output_dir, GUEST_OUTPUT_DIR)):  # fmt: skip
-            if host is not None:
+        for mounted, guest in ((input_dir, GUEST_INPUT_DIR), (output_dir, GUEST_OUTPUT_DIR)):
+            if mounted:
                 folders += ["--dir", f"{guest}::{guest}"]
-        args = invocation.resolved_args(guest_paths=True)
         return [*folders, "--allow-precompiled", MODULE, *args]
 
     def versions(self) -> dict[str, str]:

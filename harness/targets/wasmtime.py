@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
-from harness.targets.base import COLD, WARM, Execution, Invocation, probe_failure
+from harness.targets.base import (
+    COLD,
+    MARK,
+    WARM,
+    Ended,
+    Execution,
+    Instance,
+    Invocation,
+    probe_failure,
+)
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
 
@@ -23,6 +39,9 @@ from harness.workloads import sha256_file
 # is part of the artifact id.
 ENGINE_SETTINGS: dict[str, Any] = {"cranelift_opt_level": "speed"}
 WORKER = Path(__file__).with_name("wasmtime_worker.py")
+HOST = Path(__file__).with_name("wasmtime_host.py")
+HOST_REPLY_TIMEOUT_S = 60.0  # a host command (load, start) that takes longer: the host is stuck
+READ_CHUNK = 1 << 16
 INSTALL = "pip install 'wasmtime>=50,<51'"
 
 
@@ -57,6 +76,9 @@ class WasmtimeTarget:
         "what one instance adds to a worker process that already holds the Engine: the "
         "loaded module, Store, WASI context, linear memory"
     )
+
+    def __init__(self) -> None:
+        self.host: WasmHost | None = None  # started by the first scenario that needs it
 
     @classmethod
     def open(cls, cache: BuildCache) -> WasmtimeTarget:
@@ -147,6 +169,22 @@ class WasmtimeTarget:
             linear_memory_bytes=reply["linear_memory_bytes"],
         )
 
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        """An instance in the warm host: the module is deserialized once, each instance gets
+        its own Store, WASI context and thread."""
+        host = self._warm_host(mark)
+        return HostedInstance(host, artifact, [artifact.workload, *args])
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        host = self._warm_host(mark)
+        host.call({"op": "load", "module": artifact.path})
+        return [host.pid]
+
+    def _warm_host(self, mark: str) -> WasmHost:
+        if self.host is None or not self.host.alive():
+            self.host = WasmHost(mark)
+        return self.host
+
     def versions(self) -> dict[str, str]:
         return {"wasmtime_py": wasmtime_version()}
 
@@ -154,4 +192,142 @@ class WasmtimeTarget:
         return {}  # nothing outside the sample's memory group
 
     def close(self) -> None:
-        pass
+        if self.host is not None:
+            self.host.stop()
+            self.host = None
+
+
+class WasmHost:
+    """The client side of wasmtime_host.py: one process holding the Engine and the modules."""
+
+    def __init__(self, mark: str) -> None:
+        # named for the run's mark: a sweep after an interrupted run finds and removes it
+        self.folder = Path(tempfile.mkdtemp(prefix=f"isobench-scenario-{mark}-"))
+        self._stderr = (self.folder / "host.stderr").open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", str(HOST), json.dumps(ENGINE_SETTINGS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            start_new_session=True,  # stopped by the harness, never by the terminal's Ctrl-C
+            env={MARK: mark},
+        )
+        self.pid = self._process.pid
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def call(self, command: dict[str, Any], timeout_s: float = HOST_REPLY_TIMEOUT_S) -> Any:
+        """Send one command and return its reply; TimeoutError when none comes in time."""
+        stdin, stdout = self._process.stdin, self._process.stdout
+        if stdin is None or stdout is None or not self.alive():
+            raise IsobenchError(f"the wasm host has exited: {self._last_error()}")
+        stdin.write(json.dumps(command).encode() + b"\n")
+        stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], timeout_s)
+        if not ready:
+            raise TimeoutError
+        line = stdout.readline()
+        if not line:
+            raise IsobenchError(f"the wasm host has exited: {self._last_error()}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise IsobenchError(f"wasm host: {reply['error']}")
+        return reply
+
+    def _last_error(self) -> str:
+        lines = (self.folder / "host.stderr").read_text(errors="replace").strip().splitlines()
+        return lines[-1] if lines else "no message"
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.pid, signal.SIGKILL)
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout, self._stderr):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class HostedInstance:
+    """An instance inside the warm host. Its stdin and stdout are FIFOs: the harness opens the
+    write end of stdin read-write (so opening it never blocks, and closing it is the end of
+    input) and the read end of stdout before the host opens the other ends."""
+
+    def __init__(self, host: WasmHost, artifact: Artifact, argv: list[str]) -> None:
+        self._host = host
+        self.ident = uuid.uuid4().hex[:12]
+        self._paths = {
+            name: host.folder / f"{self.ident}.{name}" for name in ("stdin", "stdout", "stderr")
+        }
+        for name in ("stdin", "stdout"):
+            os.mkfifo(self._paths[name])
+        self._open_fds: list[int] = []
+        self._stdin_fd = self._open(self._paths["stdin"], os.O_RDWR)
+        self._stdout_fd = self._open(self._paths["stdout"], os.O_RDONLY | os.O_NONBLOCK)
+        self._ended: Ended | None = None
+        try:
+            host.call(
+                {"op": "start", "id": self.ident, "module": artifact.path, "argv": argv}
+                | {name: str(path) for name, path in self._paths.items()}
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def _open(self, path: Path, flags: int) -> int:
+        fd = os.open(path, flags)
+        self._open_fds.append(fd)
+        return fd
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._stdin_fd, view) :]
+
+    def end_input(self) -> None:
+        self._close(self._stdin_fd)
+
+    def _close(self, fd: int) -> None:
+        if fd in self._open_fds:
+            self._open_fds.remove(fd)
+            os.close(fd)
+
+    def read(self, timeout_s: float) -> bytes:
+        ready, _, _ = select.select([self._stdout_fd], [], [], max(timeout_s, 0))
+        if not ready:
+            raise TimeoutError
+        try:
+            return os.read(self._stdout_fd, READ_CHUNK)
+        except BlockingIOError:  # woken with nothing to read: not the end
+            return self.read(0.0)
+
+    def wait(self, timeout_s: float) -> Ended:
+        reply = self._host.call({"op": "wait", "id": self.ident, "timeout_s": timeout_s},
+                                timeout_s + HOST_REPLY_TIMEOUT_S)  # fmt: skip
+        if reply.get("timed_out"):
+            raise TimeoutError
+        stderr_path = self._paths["stderr"]
+        stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
+        trap = reply["trap"]
+        self._ended = Ended(None if trap else reply["exit_code"], f"trap: {trap}" if trap else "",
+                            stderr)  # fmt: skip
+        return self._ended
+
+    def pids(self) -> list[int]:
+        return []  # it lives in the host process, which shared_processes() names
+
+    def stop(self) -> None:
+        """An instance still running after the end of its input is stopped with its host: a
+        wasm thread cannot be killed alone."""
+        self.end_input()
+        if self._ended is None and self._host.alive():
+            try:
+                self.wait(1.0)
+            except (TimeoutError, IsobenchError, KeyError):
+                self._host.stop()
+        for fd in list(self._open_fds):
+            self._close(fd)
+        for path in self._paths.values():
+            path.unlink(missing_ok=True)

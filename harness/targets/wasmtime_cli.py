@@ -16,6 +16,7 @@ import platform
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import metadata, resources
 from pathlib import Path
@@ -29,9 +30,11 @@ from harness.targets.base import (
     GUEST_OUTPUT_DIR,
     WARM,
     Execution,
+    Instance,
     Invocation,
     probe_failure,
 )
+from harness.targets.instances import ProcessInstance
 from harness.targets.native import launch, open_launcher
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
@@ -182,15 +185,21 @@ class WasmtimeCliTarget:
             module = [invocation.artifact.extra["wasm_path"]]
         else:
             module = ["--allow-precompiled", invocation.artifact.path]
-        argv = [
-            self.runner.path,
-            "run",
-            *self.run_flags,
-            *dir_flags(invocation),
-            *module,
-            *invocation.resolved_args(guest_paths=True),
-        ]
+        argv = self.command(
+            [*dir_flags(invocation), *module], invocation.resolved_args(guest_paths=True)
+        )
         return trap_as_crash(launch(self.launcher, invocation, argv, evict=False), invocation)
+
+    def command(self, module: Sequence[str], args: Sequence[str]) -> list[str]:
+        """The runtime's argv: `module` (folders and the module to run), then the args."""
+        return [self.runner.path, "run", *self.run_flags, *module, *args]
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+        # the AOT artifact, as a host that serves requests would keep it
+        return ProcessInstance(self.command(["--allow-precompiled", artifact.path], args), mark)
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        return []  # the runtime is the instance's own process
 
     def versions(self) -> dict[str, str]:
         return {

@@ -1,0 +1,588 @@
+"""Scenarios: the serverless questions, asked of long-lived instances (`Spawner` targets).
+
+density     K instances of a workload's serve form (webhook), started one after another, each
+            answering one request (checked) to show it is up, then left idle on its stdin: the
+            time to have all K answering, and the host's memory before and with all K up, both
+            as MemTotal - MemAvailable and as the PSS of the instances' own processes and of
+            the ones they share (Docker's daemons, the wasm host holding the module). K rises
+            (1, 10, 50, 100 by default) while the host keeps a reserve of available memory.
+start-rate  noop instances started back to back by 1 or 2 starters (2 targets, each with its
+            own engine connection or wasm host): each start spans spawn -> end of stdin ->
+            exit, its (empty) output and exit code checked. Starts per second and latency.
+requests    the serve workload's requests, each to a fresh instance (spawn, the request on
+            stdin, exit: the one-shot program) or all to one long-lived instance (a frame in,
+            a frame out): requests per second and latency, every answer checked.
+
+Every latency is taken with perf_counter_ns in the harness, around the target's calls, for
+every variant alike. Batches are bounded in count and in time; variants are interleaved between
+batches in a seeded order. Whatever happens, every instance is stopped at the end of its batch,
+and at the end of the run every process and container still carrying the run's mark is killed
+and removed (`sweep`), so an interruption leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import random
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psutil
+
+from harness.arch import runs_emulated
+from harness.cache import Artifact
+from harness.results import ResultsWriter, ScenarioSample, Status
+from harness.targets.base import MARK, Ended, Instance, Spawner, Target
+from harness.targets.docker import DockerTarget, remove_marked_containers
+from harness.workloads import Serve, ServeRequest, Size, Workload, sha256_bytes
+
+DENSITY, START_RATE, REQUESTS = "density", "start-rate", "requests"
+SCENARIOS = (DENSITY, START_RATE, REQUESTS)
+IDLE, SEQUENTIAL, CONCURRENT = "idle", "sequential", "concurrent"
+FRESH, LONG_LIVED = "fresh-instance", "long-lived"
+START_WORKLOAD, START_SIZE = "noop", "tiny"
+SERVE_WORKLOAD = "webhook"
+
+DESCRIPTIONS = {
+    DENSITY: "K instances of the webhook's serve form started one after another, each answering "
+    "one request (checked); latency_ns: from the first spawn to the K-th answer. Memory: "
+    "MemTotal - MemAvailable, and the PSS sum of the instances' processes (container init and "
+    "containerd-shim included) and the processes they share (dockerd and containerd, the wasm "
+    "host), before the first instance and with all K up",
+    START_RATE: "one instance of noop (tiny): spawn -> end of stdin -> exit, output and exit code "
+    "checked; the wasmtime variant instantiates in a warm host process (module deserialized "
+    "once), every other variant starts its process or container; 1 or 2 starters at once",
+    REQUESTS: "one webhook request: fresh-instance spawns the one-shot program, sends the request "
+    "on stdin and waits for its exit (latency: spawn -> exit, output checked); long-lived sends "
+    "a frame to one running instance and reads the answer frame (latency: frame sent -> answer "
+    "checked)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioPlan:
+    scenarios: tuple[str, ...]
+    seed: int
+    density_steps: tuple[int, ...] = (1, 10, 50, 100)
+    starts: int = 50  # per starter and batch
+    requests: int = 200  # per batch
+    repetitions: int = 3  # batches per variant, language, scenario and mode
+    batch_time_limit_s: float = 30.0  # a batch also ends when this much time has passed
+    timeout_s: float = 30.0  # one operation (a start, a request) that takes longer: timeout
+    memory_reserve_bytes: int = 2 << 30  # density never goes below this much available memory
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "scenarios": {name: DESCRIPTIONS[name] for name in self.scenarios},
+            "scenario_plan": {
+                "seed": self.seed,
+                "density_steps": list(self.density_steps),
+                "starts_per_starter": self.starts,
+                "requests": self.requests,
+                "repetitions": self.repetitions,
+                "batch_time_limit_s": self.batch_time_limit_s,
+                "timeout_s": self.timeout_s,
+                "memory_reserve_bytes": self.memory_reserve_bytes,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One variant and language, and its artifacts of the scenario workloads."""
+
+    variant: str
+    language: str
+    artifacts: dict[str, Artifact]  # by workload name
+
+
+class NotOkError(Exception):
+    """An operation's outcome other than ok, with why."""
+
+    def __init__(self, status: Status, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def new_mark() -> str:
+    """The run's mark: the harness's pid first, so a later run can tell a dead run's leftovers."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+# -- memory -----------------------------------------------------------------------------------
+
+
+def meminfo() -> dict[str, int]:
+    values = {}
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        values[name] = int(rest.split()[0]) * 1024
+    return values
+
+
+def host_used_bytes() -> int:
+    info = meminfo()
+    return info["MemTotal"] - info["MemAvailable"]
+
+
+def available_bytes() -> int:
+    return meminfo()["MemAvailable"]
+
+
+def pss_bytes(pids: Sequence[int]) -> int:
+    """The proportional set size of these processes: shared pages divided among their users."""
+    total = 0
+    for pid in dict.fromkeys(pids):
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += psutil.Process(pid).memory_full_info().pss
+    return total
+
+
+# -- talking to instances ---------------------------------------------------------------------
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise NotOkError(Status.TIMEOUT, "no answer before the timeout")
+    return left
+
+
+def _read(instance: Instance, deadline: float) -> bytes:
+    try:
+        return instance.read(_remaining(deadline))
+    except TimeoutError:
+        raise NotOkError(Status.TIMEOUT, "no answer before the timeout") from None
+
+
+class FrameReader:
+    """Reads the answer frames of a serve-form instance ("COUNT\\n" then COUNT bytes)."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.buffer = bytearray()
+
+    def next_frame(self, deadline: float) -> bytes:
+        while True:
+            header, newline, rest = bytes(self.buffer).partition(b"\n")
+            if newline:
+                if not header.isdigit():
+                    raise NotOkError(Status.WRONG_OUTPUT, f"not a frame header: {header[:40]!r}")
+                if len(rest) >= int(header):
+                    frame = rest[: int(header)]
+                    del self.buffer[: len(header) + 1 + int(header)]
+                    return frame
+            chunk = _read(self.instance, deadline)
+            if not chunk:
+                raise NotOkError(Status.CRASHED, "the instance's output ended")
+            self.buffer += chunk
+
+
+def ask(reader: FrameReader, request: ServeRequest, deadline: float) -> None:
+    """Send one request frame and check the answer frame."""
+    reader.instance.send(Serve.frame(request.request))
+    answer = reader.next_frame(deadline)
+    if answer != request.response:
+        raise NotOkError(
+            Status.WRONG_OUTPUT,
+            f"answer to {request.size.name!r} is not the expected one: {answer[:60]!r}",
+        )
+
+
+def finish(instance: Instance, deadline: float, expected_exit_code: int = 0) -> Ended:
+    """Wait for the instance's exit (its input ended) and check its exit code."""
+    try:
+        ended = instance.wait(_remaining(deadline))
+    except TimeoutError:
+        raise NotOkError(Status.TIMEOUT, "did not exit before the timeout") from None
+    stderr = ended.stderr.decode(errors="replace").strip()[-200:]
+    if ended.crash:
+        raise NotOkError(Status.CRASHED, f"{ended.crash}; stderr: {stderr!r}")
+    if ended.exit_code != expected_exit_code:
+        raise NotOkError(
+            Status.WRONG_EXIT_CODE,
+            f"exit code {ended.exit_code}, expected {expected_exit_code}; stderr: {stderr!r}",
+        )
+    return ended
+
+
+def one_shot(instance: Instance, size: Size, deadline: float) -> None:
+    """Give a fresh instance the size's stdin, read all its output, check output and exit."""
+    if size.stdin is not None:
+        instance.send(size.stdin.read_bytes())
+    instance.end_input()
+    output = bytearray()
+    while chunk := _read(instance, deadline):
+        output += chunk
+    finish(instance, deadline, size.expected_exit_code)
+    if sha256_bytes(bytes(output)) != size.expected_stdout_sha256:
+        raise NotOkError(Status.WRONG_OUTPUT, f"output is not the expected one: {output[:60]!r}")
+
+
+def outcome_of(error: Exception) -> tuple[Status, str]:
+    if isinstance(error, NotOkError):
+        return error.status, error.detail
+    return Status.ERROR, f"{type(error).__name__}: {error}"
+
+
+# -- the scenarios ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    scenario: str
+    subject: Subject
+    mode: str
+    concurrency: int
+
+    @property
+    def artifact(self) -> Artifact:
+        """What the batch starts: noop for the start rate, the serve workload otherwise."""
+        workload = START_WORKLOAD if self.scenario == START_RATE else SERVE_WORKLOAD
+        return self.subject.artifacts[workload]
+
+    @property
+    def label(self) -> str:
+        return f"{self.scenario} {self.subject.variant} ({self.subject.language}) {self.mode}" + (
+            f" x{self.concurrency}" if self.concurrency > 1 else ""
+        )
+
+
+class ScenarioRun:
+    """Runs the batches of a scenario plan and writes their rows as they are measured."""
+
+    def __init__(
+        self,
+        plan: ScenarioPlan,
+        workloads: dict[str, Workload],
+        *,
+        open_target: Callable[[str], Target],
+        writer: ResultsWriter,
+        on_event: Callable[[str], None],
+        mark: str,
+    ) -> None:
+        self.plan = plan
+        self.workloads = workloads
+        self.open_target = open_target
+        self.writer = writer
+        self.on_event = on_event
+        self.mark = mark
+        self.rows: list[ScenarioSample] = []
+        self.targets: dict[str, Target] = {}
+
+    def batches(self, subjects: Sequence[Subject]) -> list[Batch]:
+        batches = []
+        for subject in subjects:
+            if DENSITY in self.plan.scenarios:
+                batches.append(Batch(DENSITY, subject, IDLE, 1))
+            if START_RATE in self.plan.scenarios:
+                batches.append(Batch(START_RATE, subject, SEQUENTIAL, 1))
+                batches.append(Batch(START_RATE, subject, CONCURRENT, 2))
+            if REQUESTS in self.plan.scenarios:
+                batches.append(Batch(REQUESTS, subject, FRESH, 1))
+                batches.append(Batch(REQUESTS, subject, LONG_LIVED, 1))
+        return batches
+
+    def run(self, subjects: Sequence[Subject]) -> list[ScenarioSample]:
+        """Every batch, interleaved. The run opens targets of its own (one per variant, and one
+        more per extra concurrent starter) and closes them at its end, warm hosts included."""
+        rng = random.Random(self.plan.seed)
+        batches = self.batches(subjects)
+        try:
+            for variant in dict.fromkeys(subject.variant for subject in subjects):
+                self.targets[variant] = self.open_target(variant)
+            for repetition in range(self.plan.repetitions):
+                order = list(batches)
+                rng.shuffle(order)
+                for batch in order:
+                    runner = {DENSITY: self.density, START_RATE: self.start_rate,
+                              REQUESTS: self.requests}[batch.scenario]  # fmt: skip
+                    first = len(self.rows)
+                    runner(batch, repetition, random.Random(rng.random()))
+                    done = self.rows[first:]
+                    ok = sum(row.status is Status.OK for row in done)
+                    self.on_event(f"{batch.label}, batch {repetition + 1}: {ok}/{len(done)} ok")
+        finally:
+            for target in self.targets.values():
+                target.close()
+        return self.rows
+
+    def spawner(self, batch: Batch) -> Spawner:
+        return _spawner(self.targets[batch.subject.variant])
+
+    def record(self, batch: Batch, repetition: int, index: int, **values: object) -> None:
+        artifact = batch.artifact
+        row = ScenarioSample(
+            scenario=batch.scenario,
+            workload=artifact.workload,
+            language=batch.subject.language,
+            variant=batch.subject.variant,
+            mode=batch.mode,
+            concurrency=batch.concurrency,
+            instances=1,
+            repetition=repetition,
+            index=index,
+            status=Status.OK,
+            start_offset_ns=None,
+            latency_ns=None,
+            arch=platform.machine(),
+            emulated=runs_emulated(Path(artifact.path)),
+            artifact_id=artifact.id,
+        )
+        row = replace(row, **values)  # type: ignore[arg-type]
+        self.writer.add(row)
+        self.rows.append(row)
+
+    # -- density ------------------------------------------------------------------------------
+
+    def density(self, batch: Batch, repetition: int, rng: random.Random) -> None:
+        per_instance = 0
+        for step, count in enumerate(self.plan.density_steps):
+            needed = per_instance * count + self.plan.memory_reserve_bytes
+            if available_bytes() < needed:
+                self.on_event(
+                    f"{batch.label}: {count} instances would leave less than the reserve of "
+                    f"{self.plan.memory_reserve_bytes >> 20} MiB available; stopping at "
+                    f"{self.plan.density_steps[step - 1] if step else 0}"
+                )
+                return
+            row = self.density_step(batch, repetition, step, count)
+            if row.status is not Status.OK:
+                return  # more instances would fail the same way
+            if row.host_used_after_bytes and row.host_used_before_bytes is not None:
+                grown = row.host_used_after_bytes - row.host_used_before_bytes
+                per_instance = max(per_instance, grown // count)
+
+    def density_step(self, batch: Batch, repetition: int, step: int, count: int) -> ScenarioSample:
+        spawner = self.spawner(batch)
+        artifact = batch.artifact
+        serve = self._serve()
+        first_request = serve.requests[0]
+        instances: list[Instance] = []
+        values: dict[str, object] = {"instances": count}
+        try:
+            shared = spawner.shared_processes(artifact, self.mark)
+            values |= {"host_used_before_bytes": host_used_bytes(),
+                       "pss_before_bytes": pss_bytes(shared)}  # fmt: skip
+            started = time.perf_counter_ns()
+            for number in range(count):
+                self._check_reserve(number)
+                instance = spawner.spawn(artifact, serve.args, self.mark)
+                instances.append(instance)
+                ask(FrameReader(instance), first_request, time.monotonic() + self.plan.timeout_s)
+            values["latency_ns"] = time.perf_counter_ns() - started
+            values["start_offset_ns"] = 0
+            own = [pid for instance in instances for pid in instance.pids()]
+            values |= {"host_used_after_bytes": host_used_bytes(),
+                       "pss_after_bytes": pss_bytes([*shared, *own])}  # fmt: skip
+            self.on_event(f"{batch.label}: {count} instances up")
+            for instance in instances:
+                instance.end_input()
+            deadline = time.monotonic() + self.plan.timeout_s
+            for instance in instances:
+                finish(instance, deadline)
+        except Exception as error:
+            values["status"], values["detail"] = outcome_of(error)
+        finally:
+            for instance in instances:
+                instance.stop()
+        self.record(batch, repetition, step, **values)
+        return self.rows[-1]
+
+    # -- start rate ---------------------------------------------------------------------------
+
+    def start_rate(self, batch: Batch, repetition: int, rng: random.Random) -> None:
+        size = self.workloads[START_WORKLOAD].size(START_SIZE)
+        artifact = batch.artifact
+
+        def start(spawner: Spawner) -> None:
+            instance = spawner.spawn(artifact, size.args, self.mark)
+            try:
+                one_shot(instance, size, time.monotonic() + self.plan.timeout_s)
+            finally:
+                instance.stop()
+
+        self.timed_operations(batch, repetition, [start] * self.plan.starts)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def requests(self, batch: Batch, repetition: int, rng: random.Random) -> None:
+        serve = self._serve()
+        artifact = batch.artifact
+        chosen = [rng.choice(serve.requests) for _ in range(self.plan.requests)]
+        if batch.mode == FRESH:
+
+            def fresh(request: ServeRequest) -> Callable[[Spawner], None]:
+                def operation(spawner: Spawner) -> None:
+                    instance = spawner.spawn(artifact, request.size.args, self.mark)
+                    try:
+                        one_shot(instance, request.size, time.monotonic() + self.plan.timeout_s)
+                    finally:
+                        instance.stop()
+
+                return operation
+
+            self.timed_operations(batch, repetition, [fresh(r) for r in chosen],
+                                  names=[r.size.name for r in chosen])  # fmt: skip
+            return
+        spawner = self.spawner(batch)
+        instance = spawner.spawn(artifact, serve.args, self.mark)
+        try:
+            reader = FrameReader(instance)
+
+            def long_lived(request: ServeRequest) -> Callable[[Spawner], None]:
+                return lambda _: ask(reader, request, time.monotonic() + self.plan.timeout_s)
+
+            failed = self.timed_operations(batch, repetition, [long_lived(r) for r in chosen],
+                                           names=[r.size.name for r in chosen])  # fmt: skip
+            if not failed:
+                instance.end_input()
+                try:
+                    finish(instance, time.monotonic() + self.plan.timeout_s)
+                except NotOkError as not_ok:
+                    self.on_event(f"{batch.label}: at its end: {not_ok.detail}")
+        finally:
+            instance.stop()
+
+    # -- shared -------------------------------------------------------------------------------
+
+    def timed_operations(
+        self,
+        batch: Batch,
+        repetition: int,
+        operations: Sequence[Callable[[Spawner], None]],
+        names: Sequence[str] = (),
+    ) -> bool:
+        """Runs the operations in order, shared among `batch.concurrency` starters (each with a
+        target of its own, made ready before the clock starts), each timed and recorded; stops
+        at the first failure or the batch's time limit. Returns whether one failed."""
+        extra = [self.open_target(batch.subject.variant) for _ in range(batch.concurrency - 1)]
+        try:
+            spawners = [self.spawner(batch), *map(_spawner, extra)]
+            for spawner in spawners:
+                spawner.shared_processes(batch.artifact, self.mark)  # a wasm host warms up
+            return self._share(batch, repetition, spawners, list(enumerate(operations)), names)
+        finally:
+            for target in extra:
+                target.close()
+
+    def _share(
+        self,
+        batch: Batch,
+        repetition: int,
+        spawners: list[Spawner],
+        queue: list[tuple[int, Callable[[Spawner], None]]],
+        names: Sequence[str],
+    ) -> bool:
+        lock = threading.Lock()
+        failed, stop = threading.Event(), threading.Event()
+        limit_ns = self.plan.batch_time_limit_s * 1e9
+        started = time.perf_counter_ns()
+
+        def starter(spawner: Spawner) -> None:
+            while not stop.is_set() and time.perf_counter_ns() - started < limit_ns:
+                with lock:
+                    if not queue:
+                        return
+                    index, operation = queue.pop(0)
+                begun = time.perf_counter_ns()
+                values: dict[str, object] = {"start_offset_ns": begun - started}
+                try:
+                    operation(spawner)
+                    values["latency_ns"] = time.perf_counter_ns() - begun
+                except Exception as error:
+                    values["status"], values["detail"] = outcome_of(error)
+                    failed.set()
+                    stop.set()
+                if names:
+                    values["request"] = names[index]
+                with lock:
+                    self.record(batch, repetition, index, **values)
+
+        if len(spawners) == 1:
+            starter(spawners[0])
+            return failed.is_set()
+        with ThreadPoolExecutor(len(spawners)) as pool:
+            try:
+                for future in [pool.submit(starter, spawner) for spawner in spawners]:
+                    future.result()
+            finally:
+                stop.set()  # on an interrupt, the starters end after their current operation
+        return failed.is_set()
+
+    def _check_reserve(self, started: int) -> None:
+        if available_bytes() < self.plan.memory_reserve_bytes:
+            raise NotOkError(
+                Status.ERROR,
+                f"stopped after {started} instances: available memory below the reserve",
+            )
+
+    def _serve(self) -> Serve:
+        serve = self.workloads[SERVE_WORKLOAD].serve
+        if serve is None:
+            raise NotOkError(Status.ERROR, f"workload {SERVE_WORKLOAD} has no [serve] table")
+        return serve
+
+
+def _spawner(target: Target) -> Spawner:
+    if not isinstance(target, Spawner):
+        raise NotOkError(Status.ERROR, f"variant {target.name} cannot start long-lived instances")
+    return target
+
+
+# -- leaving nothing behind -------------------------------------------------------------------
+
+
+def _mark_is_stale(mark: str) -> bool:
+    """A mark of an isobench process that is gone (a killed or crashed run)."""
+    owner = mark.split("-", 1)[0]
+    return owner.isdigit() and not psutil.pid_exists(int(owner))
+
+
+def sweep(marks: Callable[[str], bool], targets: Sequence[Target]) -> int:
+    """Kill every process and remove every container and temporary folder whose mark passes
+    `marks`; how many were found."""
+    found = 0
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            mark = process.environ().get(MARK)
+            if mark is not None and marks(mark):
+                found += 1
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGKILL)
+    for folder in Path(tempfile.gettempdir()).glob("isobench-scenario-*"):
+        if marks(folder.name.removeprefix("isobench-scenario-").rsplit("-", 1)[0]):
+            found += 1
+            shutil.rmtree(folder, ignore_errors=True)
+    for target in targets:
+        if isinstance(target, DockerTarget):
+            found += remove_marked_containers(target.api, marks)
+            break  # one Engine: its containers are found once
+    return found
+
+
+@contextlib.contextmanager
+def swept(targets: Sequence[Target], mark: str, on_event: Callable[[str], None]) -> Iterator[None]:
+    """Clears what dead runs left, then, whatever happens inside, what this run left."""
+    stale = sweep(_mark_is_stale, targets)
+    if stale:
+        on_event(f"removed {stale} processes, containers or folders left by an earlier run")
+    try:
+        yield
+    finally:
+        left = sweep(lambda found: found == mark, targets)
+        if left:
+            on_event(f"stopped {left} processes, containers or folders this run had left")
