@@ -13,6 +13,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = PROJECT_ROOT / "workloads"
 
 
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build cache for the test session: each artifact is compiled once."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture
 def workloads_copy(tmp_path: Path) -> Path:
     """A private copy of the project's workloads, safe to edit."""

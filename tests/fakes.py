@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache
 from harness.targets import Execution, Invocation
+from harness.targets.base import Ended
 from harness.toolchains import Binary, Check
+from harness.workloads import Serve
 
 
 class FakeTarget:
@@ -53,3 +55,76 @@ class FakeTarget:
 
 def ok(wall_ns: int) -> Execution:
     return Execution(wall_ns, {"all": wall_ns}, exit_code=0)
+
+
+class FakeInstance:
+    """Answers like the real workloads would, in-process: framed requests when started with
+    the serve form's args, otherwise the one-shot output of the size whose stdin it was given.
+    `wrong` makes it answer garbage."""
+
+    def __init__(self, serve: Serve, args: Sequence[str], *, wrong: bool = False) -> None:
+        self.serve = serve
+        self.serving = tuple(args) == serve.args
+        self.wrong = wrong
+        self.input = bytearray()
+        self.output = bytearray()
+        self.ended = False
+        self.stopped = False
+
+    def send(self, data: bytes) -> None:
+        self.input += data
+        while self.serving:
+            header, newline, rest = bytes(self.input).partition(b"\n")
+            if not newline or len(rest) < int(header):
+                return
+            request = rest[: int(header)]
+            del self.input[: len(header) + 1 + int(header)]
+            answer = next(r.response for r in self.serve.requests if r.request == request)
+            self.output += Serve.frame(b"garbage\n" if self.wrong else answer)
+
+    def end_input(self) -> None:
+        self.ended = True
+        if not self.serving:  # the one-shot program answers at the end of its input
+            matching = [r for r in self.serve.requests if r.request == bytes(self.input)]
+            answer = matching[0].size.expected_stdout_path if matching else None
+            self.output += b"garbage" if self.wrong else answer.read_bytes() if answer else b""
+            self.exit_code = matching[0].size.expected_exit_code if matching else 0
+
+    def read(self, timeout_s: float) -> bytes:
+        data, self.output = bytes(self.output), bytearray()
+        if not data and not self.ended:
+            raise TimeoutError
+        return data
+
+    def wait(self, timeout_s: float) -> Ended:
+        if not self.ended:
+            raise TimeoutError
+        return Ended(getattr(self, "exit_code", 0))
+
+    def pids(self) -> list[int]:
+        return []
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class FakeSpawner(FakeTarget):
+    """A Target that can start FakeInstances; the `wrong_from`-th instance on answers wrongly."""
+
+    def __init__(self, serve: Serve, wrong_from: int | None = None) -> None:
+        super().__init__([])
+        self.serve = serve
+        self.wrong_from = wrong_from
+        self.instances: list[FakeInstance] = []
+        self.closed = False
+
+    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> FakeInstance:
+        wrong = self.wrong_from is not None and len(self.instances) >= self.wrong_from
+        self.instances.append(FakeInstance(self.serve, args, wrong=wrong))
+        return self.instances[-1]
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        return []
+
+    def close(self) -> None:
+        self.closed = True

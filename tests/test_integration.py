@@ -77,11 +77,6 @@ def run_isobench(
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture(scope="session")
 def built(cache_dir: Path) -> Built:
     """Every project workload x language x variant, built once."""
     assert main(["--workloads-dir", str(WORKLOADS), "--cache-dir", str(cache_dir), "build"]) == 0

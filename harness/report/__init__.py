@@ -31,10 +31,11 @@ def _ms(value_ns: float | None) -> str:
 def _bytes(value: float | None) -> str:
     if value is None:
         return "—"
+    sign, size = ("\N{MINUS SIGN}", -value) if value < 0 else ("", value)  # a growth may be < 0
     for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
-        if value >= scale:
-            return f"{value / scale:.1f} {unit}"
-    return f"{value:.0f} B"
+        if size >= scale:
+            return f"{sign}{size / scale:.1f} {unit}"
+    return f"{sign}{size:.0f} B"
 
 
 def _environment() -> jinja2.Environment:
@@ -53,6 +54,7 @@ def render(report: Report) -> str:
     runs = report.runs
     context: dict[str, Any] = {
         "report": report,
+        "has_scenarios": any(run.densities or run.rates for run in runs),
         "version": __version__,
         "confidence": CONFIDENCE,
         "artifact_kinds": ARTIFACT_KINDS,
@@ -62,6 +64,9 @@ def render(report: Report) -> str:
                 "throughput": figures.throughput_ratios(run),
                 "distributions": figures.distributions(run),
                 "memory": figures.memory_peaks(run),
+                "density": figures.instances_per_gib(run),
+                "start_rate": figures.rates(run, "start-rate", "instance starts"),
+                "requests": figures.rates(run, "requests", "requests"),
             }
             for run in runs
         },

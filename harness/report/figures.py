@@ -332,3 +332,53 @@ def cross_host(rows: list[CrossHostRow], labels: list[str]) -> str | None:
         _dedup_legend(ax)
         _margins(figure, names)
         return to_svg(figure)
+
+
+def _plain(value: float) -> str:
+    """3 significant figures, never in exponent form: 0.512, 15.4, 986, 21,845."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _bars(rows: list[tuple[str, str, float]], axis_label: str) -> str | None:
+    """Horizontal bars on a log axis, one per (label, variant, value), coloured by variant: the
+    scenario figures, whose values span three orders of magnitude between variants."""
+    rows = [row for row in rows if row[2] > 0]
+    if not rows:
+        return None
+    colours = variant_colours([variant for _, variant, _ in rows])
+    with _style():
+        figure = Figure(figsize=(WIDTH_INCHES, 0.7 + ROW_INCHES * len(rows)))
+        ax = figure.subplots()
+        positions = range(len(rows))
+        values = [value for _, _, value in rows]
+        ax.barh(positions, values, height=0.6, color=[colours[v] for _, v, _ in rows])
+        for position, value in zip(positions, values, strict=True):
+            ax.text(value, position, f" {_plain(value)}", va="center", fontsize=7)
+        ax.set_yticks(positions, [label for label, _, _ in rows])
+        ax.invert_yaxis()  # the first row on top, as in the table
+        _log_axis(ax, axis_label)
+        ax.set_xlim(min(values) / 2, max(values) * 4)
+        _margins(figure, [label for label, _, _ in rows])
+        return to_svg(figure)
+
+
+def instances_per_gib(run: Run) -> str | None:
+    """Density: instances per GiB at the largest K every batch reached, from PSS."""
+    rows = [
+        (f"{summary.variant} ({summary.language}) K={step.instances}", summary.variant,
+         step.instances_per_gib or 0.0)
+        for summary in run.densities
+        if (step := summary.largest) is not None
+    ]  # fmt: skip
+    return _bars(rows, "idle webhook instances per GiB of host memory (PSS), log scale")
+
+
+def rates(run: Run, scenario: str, unit: str) -> str | None:
+    """Start rate or requests: the median of the batches' rates, per variant and mode."""
+    rows = [
+        (f"{rate.variant} ({rate.language}) {rate.mode}"
+         + (f" x{rate.concurrency}" if rate.concurrency > 1 else ""), rate.variant,
+         rate.per_second or 0.0)
+        for rate in run.rates_of(scenario)
+    ]  # fmt: skip
+    return _bars(rows, f"{unit} per second (median of batches), log scale")

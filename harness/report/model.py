@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.errors import IsobenchError
 from harness.results import Results, Sample, Status
+from harness.scenario_stats import DensitySummary, RateSummary, density_summaries, rate_summaries
 from harness.stats import (
     BASELINE_STATE,
     BASELINE_VARIANT,
@@ -82,6 +83,18 @@ class Run:
     cells: Cells  # non-warm-up, non-emulated samples by cell
     link: str  # the results file, relative to the report
     counts: SampleCounts
+    densities: list[DensitySummary]  # scenario figures (empty when the run had none)
+    rates: list[RateSummary]
+
+    @property
+    def scenario_descriptions(self) -> dict[str, str]:
+        described = self.header.get("scenarios")
+        if not isinstance(described, dict):
+            return {}
+        return {str(name): str(text) for name, text in described.items()}
+
+    def rates_of(self, scenario: str) -> list[RateSummary]:
+        return [rate for rate in self.rates if rate.scenario == scenario]
 
     @property
     def groups(self) -> dict[Key, list[Sample]]:
@@ -219,6 +232,8 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
                     os.path.relpath(result.path.resolve(), output.resolve().parent)
                 ).as_posix(),
                 counts=SampleCounts.of(result.samples),
+                densities=density_summaries(result.scenario_samples),
+                rates=rate_summaries(result.scenario_samples),
             )
         )
     return runs
@@ -609,17 +624,21 @@ def _ratio_estimates(run: Run, key: Key, metric: str, index: int) -> FloatArray 
 def failures(runs: list[Run]) -> list[Failure]:
     found = []
     for run in runs:
-        by_cell: dict[tuple[str, str], list[Sample]] = {}
+        by_cell: dict[tuple[str, str], list[str]] = {}  # cell, status -> details
         for sample in run.results.samples:
             if sample.status is not Status.OK and not sample.warmup:
                 cell = (
                     f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
                     f"{sample.size}, {sample.profile})"
                 )
-                by_cell.setdefault((cell, sample.status.value), []).append(sample)
-        for (cell, status), samples in sorted(by_cell.items()):
-            details = list(dict.fromkeys(s.detail for s in samples if s.detail))
-            found.append(Failure(run.label, cell, status, len(samples), details[:FIRST_DETAILS]))
+                by_cell.setdefault((cell, sample.status.value), []).append(sample.detail)
+        for row in run.results.scenario_samples:
+            if row.status is not Status.OK:
+                cell = f"{row.scenario} {row.workload} ({row.language}, {row.variant} {row.mode})"
+                by_cell.setdefault((cell, row.status.value), []).append(row.detail)
+        for (cell, status), details in sorted(by_cell.items()):
+            shown = list(dict.fromkeys(detail for detail in details if detail))
+            found.append(Failure(run.label, cell, status, len(details), shown[:FIRST_DETAILS]))
     return found
 
 
