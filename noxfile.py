@@ -1,5 +1,6 @@
 """Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
-figures: `bench`, `overhead`, `report_bench`; `regression` (a baseline given: fail on slowdowns).
+figures: `bench`, `scenarios`, `overhead`, `report_bench`; `regression` (a baseline given: fail
+on slowdowns).
 
 Speed and memory figures belong in benchmarks, never in timed tests.
 """
@@ -39,6 +40,17 @@ def bench(session: nox.Session) -> None:
     """The default suite on this host, 20 measured rounds: prints the summary, writes results/."""
     session.install("-e", ".")
     session.run("isobench", "run", "--repetitions", "20", *session.posargs)
+
+
+@nox.session
+def scenarios(session: nox.Session) -> None:
+    """Density, start rate and requests per instance on every variant that can start long-lived
+    instances: prints instances per GiB, starts per second and webhook requests per second,
+    writes results/. Extra arguments go to `isobench scenario` (e.g. `-- density --batches 1`)."""
+    session.install("-e", ".")
+    variants = ("native", "docker", "wasmtime", "wasmtime-cli", "wasmtime-min", "node",
+                "wasm-docker")  # fmt: skip
+    session.run("isobench", "scenario", *(f"--variant={v}" for v in variants), *session.posargs)
 
 
 @nox.session
