@@ -436,8 +436,12 @@ class ScenarioRun:
             self.timed_operations(batch, repetition, [fresh(r) for r in chosen],
                                   names=[r.size.name for r in chosen])  # fmt: skip
             return
-        spawner = self.spawner(batch)
-        instance = spawner.spawn(artifact, serve.args, self.mark)
+        try:
+            instance = self.spawner(batch).spawn(artifact, serve.args, self.mark)
+        except Exception as error:  # the instance never started: the batch's one row says why
+            status, detail = outcome_of(error)
+            self.record(batch, repetition, 0, status=status, detail=detail)
+            return
         try:
             reader = FrameReader(instance)
 
@@ -446,12 +450,13 @@ class ScenarioRun:
 
             failed = self.timed_operations(batch, repetition, [long_lived(r) for r in chosen],
                                            names=[r.size.name for r in chosen])  # fmt: skip
-            if not failed:
+            if not failed:  # the instance must also end well when its input ends
                 instance.end_input()
                 try:
                     finish(instance, time.monotonic() + self.plan.timeout_s)
                 except NotOkError as not_ok:
-                    self.on_event(f"{batch.label}: at its end: {not_ok.detail}")
+                    self.record(batch, repetition, len(chosen), status=not_ok.status,
+                                detail=f"at the end of its input: {not_ok.detail}")  # fmt: skip
         finally:
             instance.stop()
 
