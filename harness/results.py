@@ -19,15 +19,18 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
       the phases whose sum is wall_ns); sample gains `emulated` (the artifact is for another
       architecture than the host's). Older files are read as not emulated, revisions unknown.
   6 - rows of kind "scenario" (ScenarioSample: density, start rate, requests) beside the
-      samples, and header `scenarios` ({name: what its figures span}, the scenario plan).
-      Nothing else changed: older files simply hold no scenario rows.
+      samples, and header `scenarios` ({name: what its figures span}, the scenario plan);
+      statuses "oom" and "unavailable"; header `plan.memory_limit_bytes`, `unavailable`
+      ({variant: why it was not measured}). Older files hold no scenario rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
+import shutil
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +39,7 @@ from typing import IO, Any
 import orjson
 
 from harness.errors import IsobenchError
+from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
 SCHEMA_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
@@ -48,6 +52,8 @@ class Status(StrEnum):
     WRONG_EXIT_CODE = "wrong-exit-code"  # not the exit code the size expects
     CRASHED = "crashed"  # killed by a signal, or a wasm trap
     TIMEOUT = "timeout"
+    OOM = "oom"  # stopped at the memory limit (killed by the OOM killer, or by Docker)
+    UNAVAILABLE = "unavailable"  # the variant's engine could not be reached (Docker daemon gone)
     ERROR = "error"  # the harness could not take the sample
 
 
@@ -91,11 +97,40 @@ class Sample:
             values.setdefault("profile", "portable")
             if values["status"] == "nonzero-exit":
                 values["status"] = Status.WRONG_EXIT_CODE.value
+        _check_types(values, _SAMPLE_TYPES)
         values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
         return cls(**values)
 
 
 _SAMPLE_FIELDS = frozenset(f.name for f in fields(Sample))
+_NONE = type(None)
+# The exact JSON types of each field (bool is not an int here): a results file is checked, not
+# trusted, since it may come from another host, tool or hand.
+_SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("workload", "language", "variant", "size", "profile", "state", "arch",
+                     "status", "stdout_sha256", "detail", "artifact_id"), (str,)),
+    "round": (int,), "warmup": (bool,), "emulated": (bool,), "phases_ns": (dict,),
+    **dict.fromkeys(("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "exit_code"),
+                    (int, _NONE)),
+}  # fmt: skip
+_NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes")
+
+
+def _check_types(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
+    """Raise ValueError naming the first field whose value has not its type."""
+    for name, value in values.items():
+        allowed = types.get(name)
+        if allowed is not None and type(value) not in allowed:
+            raise ValueError(f"field {name!r}: {type(value).__name__} {value!r:.40}")
+    for name in _NON_NEGATIVE:
+        value = values.get(name)
+        if value is not None and value < 0:
+            raise ValueError(f"field {name!r}: negative ({value})")
+    phases = values.get("phases_ns")
+    if phases and not all(type(ns) is int and ns >= 0 for ns in phases.values()):
+        raise ValueError("field 'phases_ns': not a map of phase names to nanoseconds")
+
+
 _STATUSES = {status.value: status for status in Status}
 _KNOWN_KEYS = len(_SAMPLE_FIELDS) + 1  # and "kind"
 
@@ -135,37 +170,83 @@ class ScenarioSample:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScenarioSample:
         values = {key: value for key, value in data.items() if key in _SCENARIO_FIELDS}
+        _check_types(values, _SCENARIO_TYPES)
         values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
         return cls(**values)
 
 
 _SCENARIO_FIELDS = frozenset(f.name for f in fields(ScenarioSample))
+_SCENARIO_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("scenario", "workload", "language", "variant", "mode", "status",
+                     "request", "detail", "arch", "artifact_id"), (str,)),
+    **dict.fromkeys(("concurrency", "instances", "repetition", "index"), (int,)),
+    **dict.fromkeys(("start_offset_ns", "latency_ns", "host_used_before_bytes",
+                     "host_used_after_bytes", "pss_before_bytes", "pss_after_bytes"),
+                    (int, _NONE)),
+    "emulated": (bool,),
+}  # fmt: skip
+
+
+MIN_FREE_BYTES = 16 << 20  # refuse to start a run on a disk with less room than this
 
 
 class ResultsWriter:
-    """Appends one JSON line per sample and flushes it at once."""
+    """Appends one JSON line per sample and flushes it at once. A line is written whole or, if
+    the disk fills up, cut short: the reader then treats it as an interrupted last line."""
 
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+    def __init__(self, path: Path, header: dict[str, Any] | None) -> None:
+        """A new file with `header`, or (header None) the end of an existing file, for a
+        resumed run: a last line cut short by the interruption is dropped first."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._stream: IO[str] = path.open("x", encoding="utf-8")
-        self._write({"kind": "header", "schema_version": SCHEMA_VERSION, **header})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(path.parent).free
+            if free < MIN_FREE_BYTES:
+                raise IsobenchError(
+                    f"{path.parent}: only {free >> 20} MiB free; a run needs at least "
+                    f"{MIN_FREE_BYTES >> 20} MiB for its results"
+                )
+            if header is None:
+                _drop_cut_last_line(path)
+                self._stream: IO[str] = path.open("a", encoding="utf-8")
+            else:
+                self._stream = path.open("x", encoding="utf-8")
+        except OSError as error:
+            raise IsobenchError(f"{path}: cannot write results: {error.strerror}") from None
+        if header is not None:
+            self._write({"kind": "header", "schema_version": SCHEMA_VERSION, **header})
 
     def _write(self, row: dict[str, Any]) -> None:
-        self._stream.write(json.dumps(row, sort_keys=False) + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(json.dumps(row, sort_keys=False) + "\n")
+            self._stream.flush()
+        except OSError as error:
+            raise IsobenchError(
+                f"{self.path}: cannot write results ({error.strerror}); every line before "
+                "this one is kept"
+            ) from None
 
     def add(self, sample: Sample | ScenarioSample) -> None:
         self._write(sample.to_json())
 
     def close(self) -> None:
-        self._stream.close()
+        with contextlib.suppress(OSError):  # a full disk: the error was reported at the write
+            self._stream.close()
 
     def __enter__(self) -> ResultsWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _drop_cut_last_line(path: Path) -> None:
+    """Truncate `path` after its last newline: the line an interruption cut short goes."""
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with path.open("r+b") as stream:
+            stream.truncate(end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +257,9 @@ class Results:
     truncated: bool  # the last line was cut short (the run was interrupted mid-write)
     sha256: str = ""  # of the file as read
     scenario_samples: list[ScenarioSample] = field(default_factory=list)
+    # Parts of the header left out for not having their expected shape (harness.shapes): the
+    # header holds only what it validly says.
+    header_problems: list[str] = field(default_factory=list)
 
     @property
     def schema_version(self) -> int:
@@ -194,6 +278,40 @@ class Results:
         plan = self.header.get("plan")
         units = plan.get("work_units") if isinstance(plan, dict) else None
         return units if isinstance(units, dict) else {}
+
+
+_STRINGS = DictOf(str)
+HEADER_SHAPE = Fields({
+    **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
+    "host": DictOf(ANY),  # shown as text only
+    "tools": DictOf(ANY),
+    "workloads": DictOf(Fields({"revision": str, "description": str, "stresses": str})),
+    "variants": DictOf(Fields({"states": _STRINGS, "phases": ListOf(str), "memory_scope": str,
+                               "wall_phases": DictOf(ListOf(str))},
+                              required=("states", "phases", "memory_scope"))),
+    "artifacts": ListOf(Fields(
+        {"id": str, "kind": str, "workload": str, "language": str, "profile": str,
+         "size_bytes": int, "recipe": Fields({"flags": ListOf(str)}),
+         "extra": Fields({"build_ns": NUMBER})},
+        required=("id", "kind", "workload", "language", "profile"),
+    )),
+    "plan": Fields({
+        "suite": Optional(str), "repetitions": int, "max_repetitions": int, "warmup": int,
+        "seed": int, "min_time_s": NUMBER, "timeout_s": NUMBER,
+        "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)),
+        **{name: ListOf(str) for name in ("workloads", "sizes", "profiles", "states",
+                                           "languages")},
+    }),
+    "memory": Fields({"method": Optional(str), "field": str}),
+    "host_costs": DictOf(Fields({
+        "containerd_shim": Optional(Fields(dict.fromkeys(
+            ("processes", "rss_bytes", "pss_bytes", "private_bytes"), int))),
+        "method": str, "note": str,
+    })),
+    "scenarios": _STRINGS,
+    "scenario_plan": DictOf(ANY),
+    "unavailable": _STRINGS,
+})  # fmt: skip
 
 
 def read_results(path: Path) -> Results:
@@ -231,9 +349,10 @@ def read_results(path: Path) -> Results:
     finally:
         if collecting:
             gc.enable()
-    return Results(
-        path, header, samples, truncated, hashlib.sha256(data).hexdigest(), scenario_samples
-    )
+    dropped: list[str] = []
+    clean = conform(header, HEADER_SHAPE, "header", dropped)
+    return Results(path, clean, samples, truncated, hashlib.sha256(data).hexdigest(),
+                   scenario_samples, header_problems=dropped)  # fmt: skip
 
 
 def _read_samples(

@@ -64,7 +64,7 @@ def test_an_interrupted_write_keeps_the_complete_samples(tmp_path: Path) -> None
 def test_a_results_file_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     ResultsWriter(path, {"run_id": "r1"}).close()
-    with pytest.raises(FileExistsError):
+    with pytest.raises(IsobenchError, match=r"run.jsonl: cannot write results: File exists"):
         ResultsWriter(path, {"run_id": "r1"})
 
 

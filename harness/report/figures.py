@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import statistics
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -61,7 +62,10 @@ def variant_colours(variants: list[str]) -> dict[str, str]:
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(_RC), warnings.catch_warnings():
+        # A label in a script DejaVu lacks: the SVG keeps it as text and the browser draws it;
+        # only matplotlib's width estimate is off. Not worth a warning per figure.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         yield
 
 

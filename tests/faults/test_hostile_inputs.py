@@ -1,0 +1,158 @@
+"""Property tests: whatever bytes a manifest or a results file holds, isobench either reads it
+or stops with one IsobenchError naming the file, never with another exception; and a report of
+whatever it read renders (every string escaped) or stops the same way."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.errors import IsobenchError
+from harness.report import write_report
+from harness.results import SCHEMA_VERSION, Status, read_results
+from harness.workloads import load_workload
+from tests.conftest import WORKLOADS
+
+EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+REPORTS = settings(EXAMPLES, max_examples=40)  # each example renders a whole report
+NOOP_MANIFEST = (WORKLOADS / "noop" / "workload.toml").read_text()
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
+    st.text(max_size=20),
+)  # fmt: skip
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def toml_value(value: Any) -> str:
+    """A TOML rendering of a JSON-like value (enough for the mutations below)."""
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def refusal(action: Callable[[], object]) -> str | None:
+    """None when `action` succeeds; the message when it raises IsobenchError (any other
+    exception fails the test)."""
+    try:
+        action()
+    except IsobenchError as error:
+        return str(error)
+    return None
+
+
+def load_manifest(text: str) -> None:
+    folder = Path(tempfile.mkdtemp()) / "noop"
+    try:
+        shutil.copytree(WORKLOADS / "noop", folder)
+        (folder / "workload.toml").write_text(text, encoding="utf-8")
+        message = refusal(lambda: load_workload(folder))
+        assert message is None or str(folder / "workload.toml") in message  # names the file
+    finally:
+        shutil.rmtree(folder.parent)
+
+
+@EXAMPLES
+@given(st.text(max_size=400))
+def test_any_text_as_a_manifest_is_read_or_refused_with_one_error(text: str) -> None:
+    load_manifest(text)
+
+
+@EXAMPLES
+@given(
+    st.sampled_from(["name", "description", "sources", "sizes", "sizes.tiny", "sizes.tiny.args",
+                     "sizes.default.expected_stdout", "sizes.tiny.work_units", "serve", "other"]),
+    json_values,
+)  # fmt: skip
+def test_a_manifest_field_of_any_value_is_read_or_refused_with_one_error(
+    field: str, value: Any
+) -> None:
+    """Replace (or add) one field of a good manifest by any value."""
+    table, _, key = field.rpartition(".")
+    lines = NOOP_MANIFEST.splitlines()
+    header = f"[{table}]" if table else None
+    start = lines.index(header) + 1 if header in lines else 0
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("[")), len(lines))
+    kept = [line for line in lines[start:end] if not line.startswith(f"{key} ")]
+    body = [*lines[:start], f"{key} = {toml_value(value)}", *kept, *lines[end:]]
+    if header is not None and header not in lines:
+        body = [*lines, header, f"{key} = {toml_value(value)}"]
+    load_manifest("\n".join(body) + "\n")
+
+
+def sample_row(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "kind": "sample", "workload": "noop", "language": "c", "variant": "native",
+        "size": "tiny", "profile": "portable", "state": "warm", "arch": "x86_64", "round": 0,
+        "warmup": False, "status": "ok", "wall_ns": 1_000_000, "phases_ns": {},
+        "peak_memory_bytes": None, "linear_memory_bytes": None, "exit_code": 0,
+        "stdout_sha256": "", "detail": "", "artifact_id": "", "emulated": False,
+    }  # fmt: skip
+    return row | changes
+
+
+def read_and_report(lines: list[str]) -> None:
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / "run.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        message = refusal(lambda: read_results(path))
+        if message is not None:
+            assert str(path) in message
+            return
+        for sample in read_results(path).samples:
+            assert isinstance(sample.status, Status)
+        message = refusal(lambda: write_report([path], folder / "report.html"))
+        assert message is None or str(path) in message or "report" in message
+    finally:
+        shutil.rmtree(folder)
+
+
+@EXAMPLES
+@given(st.lists(st.text(max_size=80), max_size=6))
+def test_any_lines_as_a_results_file_are_read_or_refused_with_one_error(
+    lines: list[str],
+) -> None:
+    read_and_report(lines)
+
+
+@REPORTS
+@given(st.dictionaries(st.sampled_from(["host", "plan", "variants", "workloads", "artifacts",
+                                        "run_id", "started_at", "host_costs", "scenarios",
+                                        "unavailable", "tools"]),
+                       json_values, max_size=6))  # fmt: skip
+def test_a_hostile_header_never_breaks_the_report(header: dict[str, Any]) -> None:
+    good = {"kind": "header", "schema_version": SCHEMA_VERSION}
+    rows = [sample_row(), sample_row(variant="wasmtime", wall_ns=2_000_000)]
+    read_and_report([json.dumps(good | header), *(json.dumps(row) for row in rows)])
+
+
+@REPORTS
+@given(st.sampled_from(list(sample_row())), json_values)
+def test_a_sample_field_of_any_value_is_read_or_refused_with_one_error(
+    field: str, value: Any
+) -> None:
+    header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "<script>x</script>"}
+    rows = [sample_row(), sample_row(**{field: value})]
+    read_and_report([json.dumps(header), *(json.dumps(row) for row in rows)])
