@@ -17,10 +17,21 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 V1_MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
 V2_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS_ROOT = Path("/sys/fs/cgroup")
 PARENT_NAME = "isobench"
+KILL_ROUNDS = 10
+KILL_WAIT_S = 5.0  # for killed processes to be gone
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except OSError:  # the group went away meanwhile
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,44 @@ class SampleCgroup:
     def peak_bytes(self) -> int:
         peak_file = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
         return int((self.path / peak_file).read_text())
+
+    def limit(self, limit_bytes: int) -> None:
+        """Cap the group's memory: past it the kernel reclaims, then its OOM killer kills a
+        process of the group (never one outside it)."""
+        limit_file = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
+        (self.path / limit_file).write_text(f"{limit_bytes}\n")
+
+    def oom_kills(self) -> int:
+        """How many processes the OOM killer killed in the group (and the groups below it)."""
+        counters = "memory.oom_control" if self.version == 1 else "memory.events"
+        for line in (self.path / counters).read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == "oom_kill":
+                return int(value)
+        return 0
+
+    def kill_all(self) -> int:
+        """SIGKILL every process left in the group and the groups below it (a sample cut short
+        by an interrupt: the launcher, the program and whatever it started); how many."""
+        killed = 0
+        for _ in range(KILL_ROUNDS):  # a process may fork while the previous round kills
+            pids = {
+                int(line)
+                for procs in self.path.glob("**/cgroup.procs")
+                for line in _read_lines(procs)
+            }
+            if not pids:
+                break
+            processes = []
+            for pid in pids:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process = psutil.Process(pid)
+                    process.kill()
+                    processes.append(process)
+            killed += len(processes)
+            # A group is removable only once its processes are gone, not merely signalled.
+            psutil.wait_procs(processes, timeout=KILL_WAIT_S)
+        return killed
 
     def remove(self) -> None:
         # Docker (cgroup v1, cgroupfs driver) creates the parent in every controller; remove them
@@ -75,25 +124,42 @@ class MemoryCgroups:
                 (parent / "cgroup.subtree_control").write_text("+memory")
             except OSError:
                 return None
-            return cls(parent, 2)
+            return cls._ready(parent, 2)
         if (V1_MEMORY_ROOT / "memory.max_usage_in_bytes").is_file():
             parent = V1_MEMORY_ROOT / PARENT_NAME
             try:
                 parent.mkdir(exist_ok=True)
             except OSError:
                 return None
-            return cls(parent, 1)
+            return cls._ready(parent, 1)
         return None
+
+    @classmethod
+    def _ready(cls, parent: Path, version: int) -> MemoryCgroups:
+        cgroups = cls(parent, version)
+        cgroups.remove_stale()
+        return cgroups
 
     def describe(self) -> str:
         peak = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
         return f"cgroup v{self.version} per-sample group under {self.parent} ({peak})"
 
-    def new_sample(self) -> SampleCgroup:
-        name = f"sample-{uuid.uuid4().hex[:16]}"
+    def remove_stale(self) -> None:
+        """Remove the sample groups of runs that are gone (named for their harness's pid): a
+        run killed, or a container its daemon kept, can leave one behind."""
+        for path in self.parent.glob("sample-*"):
+            owner = path.name.split("-")[1]
+            if owner.isdigit() and not psutil.pid_exists(int(owner)):
+                SampleCgroup(path, self.version, path.name).remove()
+
+    def new_sample(self, limit_bytes: int | None = None) -> SampleCgroup:
+        name = f"sample-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         path = self.parent / name
         path.mkdir()
-        return SampleCgroup(path, self.version, name)
+        cgroup = SampleCgroup(path, self.version, name)
+        if limit_bytes is not None:
+            cgroup.limit(limit_bytes)
+        return cgroup
 
 
 def join(procs_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import uuid
@@ -42,6 +43,7 @@ from harness.host import fingerprint, git_revision
 from harness.measure import Cell, Plan, run_plan
 from harness.report import write_report
 from harness.results import (
+    Results,
     ResultsWriter,
     Sample,
     ScenarioSample,
@@ -57,20 +59,22 @@ from harness.scenarios import (
     ScenarioPlan,
     ScenarioRun,
     Subject,
-    new_mark,
     swept,
 )
 from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, TARGETS, Target
-from harness.targets.base import COLD, WARM, Spawner
+from harness.targets.base import COLD, WARM, Spawner, new_mark
 from harness.toolchains import Check, Profile, compiler_checks, find_compiler
 from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_REGRESSION = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 PIPE_WIDTH = 150
+DEFAULT_MEMORY_LIMIT_MIB = 4096  # memtouch's large size touches 2 GiB
 REPORTS_DIR = Path("reports")
 
 
@@ -201,13 +205,29 @@ def make_parser() -> argparse.ArgumentParser:
         help="seed of the shuffled run order (default: random, recorded)",
     )
     measuring.add_argument(
+        "--memory-limit",
+        type=_positive_int,
+        default=DEFAULT_MEMORY_LIMIT_MIB,
+        metavar="MIB",
+        help="each instance is stopped past this much memory: a cgroup limit for every variant, "
+        "and Docker's --memory, and the wasm store's limit (default: %(default)s)",
+    )
+    measuring.add_argument(
         "--timeout",
         type=float,
         default=120.0,
         metavar="SECONDS",
         help="per-sample timeout (default: %(default)s)",
     )
-    verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
+    run = verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
+    run.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="RUNFILE",
+        help="complete an interrupted run: the same plan (from the file's header), appending "
+        "the samples it still lacks to that file",
+    )
     scenario_options = _scenario_options()
     everything = verbs.add_parser(
         "all",
@@ -369,8 +389,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": lambda: export_verb(args, console),
         "summary": lambda: summary_verb(args, console),
     }
+    previous_handler = signal.signal(signal.SIGTERM, _terminate)
     try:
         return verbs[args.verb]()
+    except Terminated:
+        Console(stderr=True).print("isobench: terminated (results written so far are kept)")
+        return EXIT_TERMINATED
     except IsobenchError as error:
         Console(stderr=True, highlight=False).print(
             f"isobench: error: {error}", markup=False, soft_wrap=True
@@ -378,7 +402,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         Console(stderr=True).print("isobench: interrupted (results written so far are kept)")
-        return 130
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, `kill`): unwinds like Ctrl-C, so every cleanup runs."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 # -- doctor ---------------------------------------------------------------------------------
@@ -423,14 +457,36 @@ def doctor(console: Console) -> int:
 # -- build ----------------------------------------------------------------------------------
 
 
+class OpenedTargets(dict[str, Target]):
+    """The selected variants' targets, by name; `unavailable`: those whose engine could not be
+    reached, with why (the run goes on without them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unavailable: dict[str, str] = {}
+
+
 @contextlib.contextmanager
-def opened_targets(args: argparse.Namespace, cache: BuildCache) -> Iterator[dict[str, Target]]:
-    """The selected variants' targets, connected to their engines, closed at the end."""
+def opened_targets(
+    args: argparse.Namespace, cache: BuildCache, console: Console
+) -> Iterator[OpenedTargets]:
+    """The selected variants' targets, connected to their engines, closed at the end. A variant
+    whose engine cannot be reached (no Docker daemon) is left out with a warning; when none is
+    left, that is an error."""
     names = args.variants or list(DEFAULT_VARIANTS)
-    targets: dict[str, Target] = {}
+    targets = OpenedTargets()
     try:
         for name in dict.fromkeys(names):
-            targets[name] = TARGETS[name].open(cache)
+            try:
+                targets[name] = TARGETS[name].open(cache)
+            except IsobenchError as error:
+                targets.unavailable[name] = str(error)
+                console.print(f"[yellow]warning:[/] {name}: unavailable, not measured: {error}")
+        if not targets:
+            raise IsobenchError(
+                "no variant can run: "
+                + "; ".join(f"{name}: {why}" for name, why in targets.unavailable.items())
+            )
         yield targets
     finally:
         for target in targets.values():
@@ -509,15 +565,76 @@ def build_verb(
 
 def build_only_verb(args: argparse.Namespace, console: Console) -> int:
     workloads, _ = selection(args, measuring=False)
-    with opened_targets(args, BuildCache(args.cache_dir)) as targets:
+    with opened_targets(args, BuildCache(args.cache_dir), console) as targets:
         build_verb(args, console, targets, workloads)
     return 0
 
 
+def resumed_arguments(args: argparse.Namespace, previous: Results) -> argparse.Namespace:
+    """The arguments of the interrupted run, from its header, so that the same plan goes on."""
+    plan = previous.header.get("plan")
+    variants = previous.header.get("variants")
+    if not isinstance(plan, dict) or not isinstance(variants, dict):
+        raise IsobenchError(f"{previous.path}: line 1: no plan to resume (not a run's results)")
+    artifacts = previous.header.get("artifacts") or []
+    try:
+        return argparse.Namespace(**{
+            **vars(args),
+            "suite": None,
+            "workloads": list(plan["workloads"]),
+            "sizes": list(plan["sizes"]),
+            "states": list(plan["states"]),
+            "profiles": list(plan["profiles"]),
+            "variants": list(variants),
+            "languages": plan.get("languages")
+            or sorted({a["language"] for a in artifacts if a.get("workload")}),
+            "repetitions": int(plan["repetitions"]),
+            "min_time": float(plan["min_time_s"]),
+            "max_repetitions": int(plan["max_repetitions"]),
+            "warmup": int(plan["warmup"]),
+            "seed": int(plan["seed"]),
+            "timeout": float(plan["timeout_s"]),
+            "memory_limit": int(plan.get("memory_limit_bytes") or DEFAULT_MEMORY_LIMIT_MIB << 20)
+            >> 20,
+        })  # fmt: skip
+    except (KeyError, TypeError, ValueError) as error:
+        raise IsobenchError(
+            f"{previous.path}: line 1: field 'plan': cannot resume from it ({error})"
+        ) from None
+
+
+def check_same_workloads(previous: Results, workloads: list[Workload]) -> None:
+    for workload in workloads:
+        recorded = previous.workload_revision(workload.name)
+        if recorded is not None and recorded != workload.revision():
+            raise IsobenchError(
+                f"{previous.path}: workload {workload.name!r} changed since the run began "
+                "(another revision): resuming would mix the two; start a new run"
+            )
+
+
+def check_same_artifacts(previous: Results, cells: list[Cell]) -> None:
+    """A resumed run must run the very artifacts the run began with (same sources, toolchain
+    and flags: the same content-addressed ids)."""
+    recorded = {artifact.get("id") for artifact in previous.header.get("artifacts", [])}
+    changed = sorted({cell.label for cell in cells if cell.artifact.id not in recorded})
+    if changed:
+        raise IsobenchError(
+            f"{previous.path}: the artifacts of {changed[0]} are not the ones the run began with "
+            "(a toolchain or build flag changed): resuming would mix the two; start a new run"
+        )
+
+
 def run_verb(args: argparse.Namespace, console: Console) -> int:
+    previous = None
+    if getattr(args, "resume", None) is not None:
+        previous = read_results(args.resume)
+        args = resumed_arguments(args, previous)
     workloads, sizes = selection(args, measuring=True)
+    if previous is not None:
+        check_same_workloads(previous, workloads)
     cache = BuildCache(args.cache_dir)
-    with opened_targets(args, cache) as targets:
+    with opened_targets(args, cache, console) as targets:
         outcome = build_verb(args, console, targets, workloads)
         states = args.states or [COLD, WARM]
         cells = [
@@ -541,6 +658,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             args.timeout,
             min_time_s=args.min_time,
             max_repetitions=max(args.max_repetitions, args.repetitions),
+            memory_limit_bytes=args.memory_limit << 20,
         )
         cgroups = MemoryCgroups.detect()
         if cgroups is None:
@@ -551,29 +669,36 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
         scenario_plan = None
         if args.verb == "all" and not args.no_scenarios:
             scenario_plan = scenario_plan_of(args, SCENARIOS, workloads, console)
-        header = results_header(
-            args,
-            workloads=workloads,
-            plan=plan,
-            sizes=sizes,
-            targets=targets,
-            cgroups=cgroups,
-            artifacts=outcome.all_artifacts(),
-            scenario_plan=scenario_plan,
-        )
-        path = args.results_dir / f"{header['run_id']}.jsonl"
+        if previous is None:
+            header = results_header(
+                args,
+                workloads=workloads,
+                plan=plan,
+                sizes=sizes,
+                targets=targets,
+                cgroups=cgroups,
+                artifacts=outcome.all_artifacts(),
+                scenario_plan=scenario_plan,
+            )
+            path = args.results_dir / f"{header['run_id']}.jsonl"
+        else:
+            check_same_artifacts(previous, cells)
+            header, path = previous.header, previous.path
+            console.print(f"resuming {path}: {len(previous.samples)} samples already measured")
         rows: list[ScenarioSample] = []
+        earlier = previous.samples if previous else []
         with (
-            ResultsWriter(path, header) as writer,
+            ResultsWriter(path, None if previous else header) as writer,
             tempfile.TemporaryDirectory(prefix="isobench-", dir=scratch_parent()) as scratch,
         ):
-            samples = measure_with_progress(
+            samples = earlier + measure_with_progress(
                 console,
                 plan=plan,
                 targets=targets,
                 cgroups=cgroups,
                 writer=writer,
                 scratch=Path(scratch),
+                earlier=earlier,
             )
             if scenario_plan is not None:
                 rows = measure_scenarios(
@@ -584,7 +709,11 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
     print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
     print_scenarios(console, rows)
-    exit_code = max(report_failures(samples), report_scenario_failures(rows))
+    exit_code = max(
+        report_failures(samples),
+        report_scenario_failures(rows),
+        report_unavailable(targets.unavailable),
+    )
     if args.verb == "all":
         write_and_name_report(console, [path], None)
     return exit_code
@@ -629,7 +758,7 @@ def scenario_verb(args: argparse.Namespace, console: Console) -> int:
     if plan is None:
         return EXIT_USER_ERROR
     cache = BuildCache(args.cache_dir)
-    with opened_targets(args, cache) as targets:
+    with opened_targets(args, cache, console) as targets:
         outcome = build_verb(args, console, targets, workloads)
         header = results_header(
             args,
@@ -643,7 +772,7 @@ def scenario_verb(args: argparse.Namespace, console: Console) -> int:
             rows = measure_scenarios(console, args, plan, targets, outcome, workloads, writer)
     console.print(f"results: {path}")
     print_scenarios(console, rows)
-    return report_scenario_failures(rows)
+    return max(report_scenario_failures(rows), report_unavailable(targets.unavailable))
 
 
 def measure_scenarios(  # noqa: PLR0917 - one call site per verb, each naming its parts
@@ -732,6 +861,16 @@ def print_scenarios(console: Console, rows: list[ScenarioSample]) -> None:
         console.print(table)
 
 
+def report_unavailable(unavailable: dict[str, str]) -> int:
+    """Names the variants asked for that could not be measured: the run is not complete."""
+    if not unavailable:
+        return 0
+    Console(stderr=True, highlight=False).print(
+        f"isobench: not measured, engine unavailable: {', '.join(unavailable)}", markup=False
+    )
+    return EXIT_SAMPLES_FAILED
+
+
 def report_scenario_failures(rows: list[ScenarioSample]) -> int:
     failing: dict[tuple[str, str, str, str], ScenarioSample] = {}
     for row in rows:
@@ -785,23 +924,24 @@ def measure_with_progress(
     cgroups: MemoryCgroups | None,
     writer: ResultsWriter,
     scratch: Path,
+    earlier: Sequence[Sample] = (),
 ) -> list[Sample]:
     with progress_bar(console, "run") as progress:
-        task = progress.add_task("", total=plan.expected_total)
+        total = plan.expected_total
+        task = progress.add_task("", total=total - len(earlier) if total else None)
 
         def on_sample(cell: Cell, sample: Sample) -> None:
             progress.update(task, advance=1, description=cell.label)
 
-        return run_plan(
-            plan, targets, cgroups=cgroups, writer=writer, scratch=scratch, on_sample=on_sample
-        )
+        return run_plan(plan, targets, cgroups=cgroups, writer=writer, scratch=scratch,
+                        on_sample=on_sample, earlier=earlier)  # fmt: skip
 
 
 def results_header(
     args: argparse.Namespace,
     *,
     workloads: list[Workload],
-    targets: dict[str, Target],
+    targets: OpenedTargets,
     artifacts: list[Artifact],
     plan: Plan | None = None,
     sizes: Sequence[str] = (),
@@ -842,6 +982,7 @@ def results_header(
             for name, target in targets.items()
         },
         "artifacts": [artifact.to_json() for artifact in artifacts],
+        "unavailable": targets.unavailable,  # variants asked for whose engine was unreachable
     }
     if scenario_plan is not None:
         header |= scenario_plan.describe()
@@ -861,13 +1002,23 @@ def results_header(
             "warmup": plan.warmup,
             "seed": plan.seed,
             "timeout_s": plan.timeout_s,
+            "memory_limit_bytes": plan.memory_limit_bytes,
+            "languages": sorted({cell.language.value for cell in plan.cells}),
             "order": "warm-up rounds (not recorded), then rounds over the cells still short of "
             "their count or time, each shuffled with random.Random(seed)",
         },
         "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
         # What each variant's instances cost the host outside their own memory group.
-        "host_costs": {name: target.host_costs() for name, target in targets.items()},
+        "host_costs": {name: host_costs_of(target) for name, target in targets.items()},
     }
+
+
+def host_costs_of(target: Target) -> dict[str, object]:
+    """The target's host costs, or why they could not be measured (the engine went away)."""
+    try:
+        return target.host_costs()
+    except Exception as error:  # a measurement of the header is never worth the run
+        return {"note": f"not measured: {type(error).__name__}: {error}"}
 
 
 def work_units_of(plan: Plan) -> dict[str, dict[str, float]]:

@@ -10,6 +10,8 @@
  * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS cold|warm STDIN STDOUT STDERR PROGRAM [ARGS...]
  * cold: the program's pages are evicted from the page cache (posix_fadvise DONTNEED) before the
  * clock starts, so the timed spawn reads it from disk again; warm: it is left cached.
+ * The program is the leader of a process group of its own: at the timeout the whole group is
+ * killed, and whatever it left running when it exited is killed too.
  * prints one line: wall_ns=N exit_code=N signal=N timed_out=0|1 maxrss_kb=N
  * exits 0 when it measured (whatever the program did), 125 when it could not.
  */
@@ -76,6 +78,11 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
 
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0); /* a group of its own, led by the program */
+
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_alarm; /* no SA_RESTART: wait4 returns EINTR when the timer fires */
@@ -85,7 +92,7 @@ int main(int argc, char **argv) {
     pid_t child;
     setitimer(ITIMER_REAL, &timer, NULL);
     long long start = now_ns();
-    int spawn_error = posix_spawn(&child, argv[7], &actions, NULL, &argv[7], environ);
+    int spawn_error = posix_spawn(&child, argv[7], &actions, &attributes, &argv[7], environ);
     if (spawn_error != 0) {
         errno = spawn_error;
         return fail(argv[7]);
@@ -97,10 +104,11 @@ int main(int argc, char **argv) {
         if (errno != EINTR) return fail("wait4");
         if (timer_fired && !timed_out) {
             timed_out = 1;
-            kill(child, SIGKILL);
+            kill(-child, SIGKILL);
         }
     }
     long long end = now_ns();
+    kill(-child, SIGKILL); /* anything the program left behind in its group (ESRCH if none) */
 
     printf("wall_ns=%lld exit_code=%d signal=%d timed_out=%d maxrss_kb=%ld\n",
            end - start,

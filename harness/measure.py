@@ -11,7 +11,7 @@ import platform
 import random
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.arch import runs_emulated
@@ -37,6 +37,12 @@ class Cell:
     artifact: Artifact
 
     @property
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        """What identifies the cell's samples in a results file."""
+        return (self.workload.name, self.language.value, self.variant, self.size.name,
+                self.profile, self.state)  # fmt: skip
+
+    @property
     def label(self) -> str:
         return (
             f"{self.workload.name} ({self.language.value}, {self.variant} {self.state}, "
@@ -53,6 +59,7 @@ class Plan:
     timeout_s: float
     min_time_s: float = 0.0  # the minimum measured wall time per cell, summed over its samples
     max_repetitions: int = 1000  # the most measured samples per cell, whatever min_time_s says
+    memory_limit_bytes: int | None = None  # every instance is stopped past this much memory
 
     def satisfied(self, count: int, measured_ns: int, failed: bool) -> bool:
         """Whether a cell has all the samples it needs (a failing cell stops at the count)."""
@@ -76,12 +83,9 @@ class Plan:
 def judge(execution: Execution, stdout: bytes, stderr: bytes, expected: Size) -> tuple[Status, str]:
     """The sample's status and, when it is not ok, why."""
     stderr_text = stderr.decode(errors="replace").strip()[-STDERR_EXCERPT_CHARS:]
-    if execution.error:
-        return Status.ERROR, execution.error
-    if execution.timed_out:
-        return Status.TIMEOUT, "killed at the timeout"
-    if execution.crash:
-        return Status.CRASHED, f"{execution.crash}; stderr: {stderr_text!r}"
+    stopped = _why_stopped(execution, stderr_text)
+    if stopped is not None:
+        return stopped
     if execution.exit_code != expected.expected_exit_code:
         return Status.WRONG_EXIT_CODE, (
             f"exit code {execution.exit_code}, expected {expected.expected_exit_code}; "
@@ -98,6 +102,21 @@ def judge(execution: Execution, stdout: bytes, stderr: bytes, expected: Size) ->
     return Status.OK, ""
 
 
+def _why_stopped(execution: Execution, stderr_text: str) -> tuple[Status, str] | None:
+    """The status of an instance that did not end by itself, or that could not run at all."""
+    if execution.unavailable:
+        return Status.UNAVAILABLE, execution.error
+    if execution.timed_out:
+        return Status.TIMEOUT, "killed at the timeout"
+    if execution.out_of_memory:  # before error: a runtime killed at the limit is an error too
+        return Status.OOM, f"stopped at the memory limit; stderr: {stderr_text!r}"
+    if execution.error:
+        return Status.ERROR, execution.error
+    if execution.crash:
+        return Status.CRASHED, f"{execution.crash}; stderr: {stderr_text!r}"
+    return None
+
+
 def take_sample(
     cell: Cell,
     target: Target,
@@ -107,6 +126,7 @@ def take_sample(
     cgroups: MemoryCgroups | None,
     scratch: Path,
     timeout_s: float,
+    memory_limit_bytes: int | None = None,
 ) -> Sample:
     stdout_path, stderr_path = scratch / "stdout", scratch / "stderr"
     for path in (stdout_path, stderr_path):
@@ -115,7 +135,7 @@ def take_sample(
     shutil.rmtree(output_dir, ignore_errors=True)
     if cell.size.needs_output_dir:
         output_dir.mkdir()
-    cgroup = cgroups.new_sample() if cgroups else None
+    cgroup = cgroups.new_sample(memory_limit_bytes) if cgroups else None
     try:
         invocation = Invocation(
             artifact=cell.artifact,
@@ -124,6 +144,7 @@ def take_sample(
             stderr_path=stderr_path,
             timeout_s=timeout_s,
             cgroup=cgroup,
+            memory_limit_bytes=memory_limit_bytes,
             state=cell.state,
             stdin_path=cell.size.stdin,
             input_dir=cell.size.input_dir,
@@ -134,8 +155,11 @@ def take_sample(
         except Exception as error:  # any failure to run one sample is that sample's status
             execution = Execution(None, error=f"{type(error).__name__}: {error}")
         peak = cgroup.peak_bytes() if cgroup and execution.in_cgroup else None
+        if cgroup and cgroup.oom_kills():  # whatever was killed in it, before it said so
+            execution = replace(execution, out_of_memory=True)
     finally:
         if cgroup:
+            cgroup.kill_all()  # nothing, unless an interrupt cut the sample short
             cgroup.remove()
     stdout = stdout_path.read_bytes() if stdout_path.exists() else b""
     stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
@@ -171,11 +195,16 @@ def run_plan(
     writer: ResultsWriter,
     scratch: Path,
     on_sample: Callable[[Cell, Sample], None],
+    earlier: Sequence[Sample] = (),
 ) -> list[Sample]:
     """Warm-up rounds first (checked, not recorded), then measured rounds in a seeded shuffled
     order, each round over the cells that still need samples, until every cell has its minimum
-    count and minimum time. Returns the measured samples, as written."""
-    rng = random.Random(plan.seed)
+    count and minimum time. Returns the measured samples, as written.
+
+    `earlier`: the samples an interrupted run of the same plan already wrote (a resumed run):
+    they count toward each cell's needs, and the order goes on from a generator seeded by the
+    plan's seed and how many there were."""
+    rng = random.Random(plan.seed if not earlier else f"{plan.seed}/{len(earlier)}")
 
     def take(cell: Cell, round_index: int, warmup: bool) -> Sample:
         sample = take_sample(
@@ -186,6 +215,7 @@ def run_plan(
             cgroups=cgroups,
             scratch=scratch,
             timeout_s=plan.timeout_s,
+            memory_limit_bytes=plan.memory_limit_bytes,
         )
         on_sample(cell, sample)
         return sample
@@ -198,6 +228,15 @@ def run_plan(
     measured_ns = [0] * len(plan.cells)
     failed = [False] * len(plan.cells)
     round_index = plan.warmup
+    positions = {cell.key: index for index, cell in enumerate(plan.cells)}
+    for sample in earlier:
+        index = positions.get((sample.workload, sample.language, sample.variant, sample.size,
+                               sample.profile, sample.state))  # fmt: skip
+        if index is not None and not sample.warmup:
+            counts[index] += 1
+            measured_ns[index] += sample.wall_ns or 0
+            failed[index] |= sample.status is not Status.OK
+            round_index = max(round_index, sample.round + 1)
     while True:
         pending = [
             index

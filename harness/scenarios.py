@@ -31,7 +31,6 @@ import signal
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -42,7 +41,7 @@ import psutil
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.results import ResultsWriter, ScenarioSample, Status
-from harness.targets.base import MARK, Ended, Instance, Spawner, Target
+from harness.targets.base import MARK, Ended, Instance, Spawner, Target, mark_is_stale
 from harness.targets.docker import DockerTarget, remove_marked_containers
 from harness.workloads import Serve, ServeRequest, Size, Workload, sha256_bytes
 
@@ -113,11 +112,6 @@ class NotOkError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-
-
-def new_mark() -> str:
-    """The run's mark: the harness's pid first, so a later run can tell a dead run's leftovers."""
-    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 # -- memory -----------------------------------------------------------------------------------
@@ -549,12 +543,6 @@ def _spawner(target: Target) -> Spawner:
 # -- leaving nothing behind -------------------------------------------------------------------
 
 
-def _mark_is_stale(mark: str) -> bool:
-    """A mark of an isobench process that is gone (a killed or crashed run)."""
-    owner = mark.split("-", 1)[0]
-    return owner.isdigit() and not psutil.pid_exists(int(owner))
-
-
 def sweep(marks: Callable[[str], bool], targets: Sequence[Target]) -> int:
     """Kill every process and remove every container and temporary folder whose mark passes
     `marks`; how many were found."""
@@ -582,7 +570,7 @@ def sweep(marks: Callable[[str], bool], targets: Sequence[Target]) -> int:
 @contextlib.contextmanager
 def swept(targets: Sequence[Target], mark: str, on_event: Callable[[str], None]) -> Iterator[None]:
     """Clears what dead runs left, then, whatever happens inside, what this run left."""
-    stale = sweep(_mark_is_stale, targets)
+    stale = sweep(mark_is_stale, targets)
     if stale:
         on_event(f"removed {stale} processes, containers or folders left by an earlier run")
     try:

@@ -8,10 +8,14 @@ so adding a variant means adding one module and one line in `harness.targets.TAR
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
+
+import psutil
 
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import SampleCgroup
@@ -37,6 +41,7 @@ class Invocation:
     stderr_path: Path
     timeout_s: float
     cgroup: SampleCgroup | None  # place the instance here, so its peak memory can be read
+    memory_limit_bytes: int | None = None  # the instance is stopped past this much memory
     state: str = WARM  # one of the target's `states`
     stdin_path: Path | None = None  # the instance's stdin; empty when None
     input_dir: Path | None = None  # read-only for the instance
@@ -65,6 +70,8 @@ class Execution:
     in_cgroup: bool = False  # True only if the instance really ran inside `Invocation.cgroup`
     linear_memory_bytes: int | None = None  # wasm only: the instance's linear memory at exit
     error: str = ""  # the harness could not take the sample (not the workload's fault)
+    out_of_memory: bool = False  # stopped at the memory limit
+    unavailable: bool = False  # the engine behind the variant could not be reached
 
 
 class Target(Protocol):
@@ -113,10 +120,21 @@ def probe_failure(name: str, error: Exception, install: str) -> Check:
 
 # -- long-lived instances, for the scenarios (density, start rate, requests) -----------------
 
-# Set in the environment of every process a scenario starts (and on the labels of its
-# containers), with the scenario run's token as value: what `harness.scenarios` sweeps away
-# after a scenario, even when it was interrupted before it could note what it had started.
+# Set in the environment of every process a scenario starts and on the labels of every
+# container isobench creates, with a run's mark as value: what is swept away after a scenario
+# or at the next start, even when a run was interrupted before it could note what it started.
 MARK = "ISOBENCH_SCENARIO"
+
+
+def new_mark() -> str:
+    """A run's mark: the harness's pid first, so a later run can tell a dead run's leftovers."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def mark_is_stale(mark: str) -> bool:
+    """A mark of an isobench process that is gone (a killed or crashed run)."""
+    owner = mark.split("-", 1)[0]
+    return owner.isdigit() and not psutil.pid_exists(int(owner))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import socket
 import tarfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +34,8 @@ from harness.targets.base import (
     Execution,
     Instance,
     Invocation,
+    mark_is_stale,
+    new_mark,
     probe_failure,
 )
 from harness.toolchains import Binary, Check, find_compiler
@@ -42,16 +46,27 @@ INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log
 IMAGE_REPOSITORY = "isobench"
 READ_CHUNK = 1 << 16
 LABEL = "org.isobench"
+PIDS_LIMIT = 256  # processes per container: the workloads need one
 ENGINE_DAEMONS = ("dockerd", "containerd")
 
 
 def connect() -> Any:
+    client = None
     try:
         client = docker.from_env(timeout=120)
         client.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
-        raise IsobenchError(f"Docker Engine not reachable ({error}): {INSTALL}") from None
-    return client
+        reason = str(error)
+    else:
+        return client
+    if client is not None:
+        client.close()
+    # docker-py leaves the socket of a failed API-version probe to the garbage collector, which
+    # would warn about it later, somewhere else: collect it here, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    raise IsobenchError(f"Docker Engine not reachable ({reason}): {INSTALL}")
 
 
 def _exchange(stream: Any, stdin: bytes | None, timeout_s: float) -> tuple[bytes, bytes]:
@@ -135,6 +150,9 @@ class DockerTarget:
         self.client = client
         self.cache = cache
         self.api = client.api
+        self.mark = new_mark()  # on every container it creates
+        # Containers of runs that died (killed, or the daemon restarted them): removed first.
+        remove_marked_containers(self.api, mark_is_stale)
         # Docker can nest a container's group in ours only with the cgroupfs driver.
         self.cgroups_usable = client.info().get("CgroupDriver") == "cgroupfs"
 
@@ -248,7 +266,9 @@ class DockerTarget:
 
     def _executable_sha256(self, tag: str) -> str:
         """sha256 of /app as stored in the image (read back, not assumed)."""
-        container = self.api.create_container(tag, network_disabled=True)["Id"]
+        container = self.api.create_container(
+            tag, network_disabled=True, labels={LABEL: "check", MARK: self.mark}
+        )["Id"]
         try:
             stream, _ = self.api.get_archive(container, "/app")
             with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
@@ -259,19 +279,41 @@ class DockerTarget:
         finally:
             self.api.remove_container(container, force=True)
 
+    def sandbox(self, **settings: Any) -> Any:
+        """Every container's host config: no network (unless the variant says otherwise), a
+        read-only root filesystem, no capabilities, no privilege gain, a pids limit, and the
+        settings given (memory limit, binds, cgroup parent)."""
+        return self.api.create_host_config(
+            network_mode=self.network_mode,
+            read_only=True,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            pids_limit=PIDS_LIMIT,
+            **settings,
+        )
+
     def _host_config(self, invocation: Invocation, cgroup: SampleCgroup | None) -> Any:
         binds = {}
         if invocation.input_dir is not None:
             binds[str(invocation.input_dir)] = {"bind": GUEST_INPUT_DIR, "mode": "ro"}
         if invocation.output_dir is not None:
             binds[str(invocation.output_dir)] = {"bind": GUEST_OUTPUT_DIR, "mode": "rw"}
-        return self.api.create_host_config(
-            network_mode=self.network_mode,
+        limit = invocation.memory_limit_bytes
+        return self.sandbox(
             cgroup_parent=cgroup.docker_parent if cgroup else None,
             binds=binds or None,
+            mem_limit=limit,
+            memswap_limit=limit,  # no swap beyond the limit
         )
 
     def run(self, invocation: Invocation) -> Execution:
+        try:
+            return self._run(invocation)
+        except (requests.exceptions.ConnectionError, ConnectionError) as error:
+            # The daemon is gone (its socket refuses, or the connection dropped mid-call).
+            return Execution(None, error=f"Docker Engine unreachable: {error}", unavailable=True)
+
+    def _run(self, invocation: Invocation) -> Execution:
         cgroup = invocation.cgroup if self.cgroups_usable else None
         host_config = self._host_config(invocation, cgroup)
         stdin = invocation.stdin_path.read_bytes() if invocation.stdin_path else None
@@ -286,7 +328,7 @@ class DockerTarget:
                 output_dir=invocation.output_dir is not None,
             ),
             host_config=host_config,
-            labels={LABEL: "sample"},
+            labels={LABEL: "sample", MARK: self.mark},
             stdin_open=stdin is not None,  # docker-py then sets StdinOnce
         )["Id"]
         phases["create"] = time.perf_counter_ns() - start
@@ -316,6 +358,7 @@ class DockerTarget:
             status = self.api.wait(container)
             exited = time.perf_counter_ns()
             phases["wait"] = exited - before
+            killed_at_limit = bool(self.api.inspect_container(container)["State"]["OOMKilled"])
             invocation.stdout_path.write_bytes(stdout)
             invocation.stderr_path.write_bytes(stderr)
         finally:
@@ -332,6 +375,7 @@ class DockerTarget:
             crash="" if timed_out else crash,
             timed_out=timed_out,
             in_cgroup=cgroup is not None,
+            out_of_memory=killed_at_limit,
         )
 
     def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
@@ -340,7 +384,7 @@ class DockerTarget:
             self.api.create_container(
                 artifact.extra["tag"],
                 command=self.container_command(args),
-                host_config=self.api.create_host_config(network_mode=self.network_mode),
+                host_config=self.sandbox(),
                 labels={LABEL: "scenario", MARK: mark},
                 stdin_open=True,
             )["Id"],
@@ -362,8 +406,8 @@ class DockerTarget:
         container = self.api.create_container(
             image.extra["tag"],
             stdin_open=True,  # isobench-idle runs until its stdin ends
-            host_config=self.api.create_host_config(network_mode="none"),
-            labels={LABEL: "host-costs"},
+            host_config=self.sandbox(),
+            labels={LABEL: "host-costs", MARK: self.mark},
         )["Id"]
         try:
             stream = self.api.attach_socket(container, params={"stdin": 1, "stream": 1})
@@ -405,6 +449,12 @@ class DockerTarget:
         }
 
     def close(self) -> None:
+        """Remove any container this target created and could not remove itself (an interrupt
+        in the middle of creating one), then disconnect."""
+        with contextlib.suppress(
+            docker.errors.DockerException, requests.exceptions.RequestException
+        ):
+            remove_marked_containers(self.api, lambda mark: mark == self.mark)
         self.client.close()
 
 

@@ -37,11 +37,12 @@ from harness.workloads import sha256_file
 # Applied to wasmtime.Config both when compiling ahead of time and when loading: an artifact
 # made with other settings may still load (cranelift_opt_level is not checked), so every setting
 # is part of the artifact id.
-ENGINE_SETTINGS: dict[str, Any] = {"cranelift_opt_level": "speed"}
+ENGINE_SETTINGS: dict[str, Any] = {"cranelift_opt_level": "speed", "epoch_interruption": True}
 WORKER = Path(__file__).with_name("wasmtime_worker.py")
 HOST = Path(__file__).with_name("wasmtime_host.py")
 HOST_REPLY_TIMEOUT_S = 60.0  # a host command (load, start) that takes longer: the host is stuck
 READ_CHUNK = 1 << 16
+WASM_PAGE_BYTES = 64 << 10
 INSTALL = "pip install 'wasmtime>=50,<51'"
 
 
@@ -143,6 +144,7 @@ class WasmtimeTarget:
             "output_dir": str(invocation.output_dir) if invocation.output_dir else None,
             "cgroup_procs": str(invocation.cgroup.procs_path) if invocation.cgroup else None,
             "timeout_s": invocation.timeout_s,
+            "memory_limit_bytes": invocation.memory_limit_bytes,
             "engine_settings": ENGINE_SETTINGS,
         }
         # -I: no user site or PYTHON* variables; the worker imports nothing from isobench.
@@ -160,13 +162,25 @@ class WasmtimeTarget:
             return Execution(None, error=f"wasmtime worker exited {completed.returncode}: {last}")
         reply = json.loads(completed.stdout)
         phases = reply["phases_ns"]
+        if reply["timed_out"]:  # the epoch deadline interrupted the instance
+            return Execution(None, phases_ns=phases, timed_out=True,
+                             in_cgroup=invocation.cgroup is not None)  # fmt: skip
+        linear = reply["linear_memory_bytes"]
+        limit = invocation.memory_limit_bytes
+        failed = bool(reply["trap"]) or reply["exit_code"] != 0
         return Execution(
             wall_ns=sum(phases.values()),
             phases_ns=phases,
             exit_code=None if reply["trap"] else reply["exit_code"],
             crash=f"trap: {reply['trap']}" if reply["trap"] else "",
             in_cgroup=invocation.cgroup is not None,
-            linear_memory_bytes=reply["linear_memory_bytes"],
+            linear_memory_bytes=linear,
+            # The program failed with its linear memory within an eighth of the store's limit:
+            # memory.grow was refused (wasmtime-py reports no refusal itself), for want of memory.
+            out_of_memory=failed
+            and limit is not None
+            and linear is not None
+            and linear + max(WASM_PAGE_BYTES, limit // 8) > limit,
         )
 
     def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:

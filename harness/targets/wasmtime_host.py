@@ -47,6 +47,9 @@ class Host:
         wasi.stderr_file = command["stderr"]
         store = wasmtime.Store(self.engine)
         store.set_wasi(wasi)
+        # The engine interrupts on epochs (the one-shot worker's timeout), which this host never
+        # advances: an instance that hangs is stopped with the host, by the harness.
+        store.set_epoch_deadline(1)
         instance = self.linker.instantiate(store, self.modules[command["module"]])
         outcome: dict[str, object] = {}
         thread = threading.Thread(target=run, args=(store, instance, outcome), daemon=True)
