@@ -30,6 +30,7 @@ from harness.toolchains import (
     cargo_version,
     debian_crates,
     find_compiler,
+    host_arch,
 )
 from harness.workloads import Language, Workload, sha256_file
 
@@ -54,7 +55,9 @@ class Packager(Protocol):
     @property
     def binary(self) -> Binary: ...
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]: ...
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]: ...
 
 
 @dataclass(slots=True)
@@ -62,6 +65,7 @@ class BuildOutcome:
     artifacts: dict[ArtifactKey, Artifact] = field(default_factory=dict)
     built: list[Artifact] = field(default_factory=list)
     cached: list[Artifact] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # variant -> why it has no artifact
 
     def record(self, artifact: Artifact, was_built: bool) -> None:
         (self.built if was_built else self.cached).append(artifact)
@@ -94,8 +98,13 @@ def compile_binary(
     profile: Profile,
     compiler: Compiler,
     cache: BuildCache,
+    arch: str | None = None,
 ) -> tuple[Artifact, bool]:
+    """`arch`: the architecture of a native executable, when not this host's (a cross build).
+    A wasm module is the same for every architecture."""
     sources = workload.sources[language]
+    cross = binary is Binary.NATIVE and arch is not None and arch != host_arch()
+    arch = arch if cross else None
     # Compilers run inside the workload folder on relative paths: rustc embeds the source path
     # it was given (panic locations), and the bytes must not depend on where the checkout is.
     recipe: dict[str, Any] = {
@@ -107,12 +116,14 @@ def compile_binary(
         "profile": profile.value,
         "procedure": COMPILE_PROCEDURE,
     }
+    if arch is not None:
+        recipe["arch"] = arch  # only cross builds say so: host builds keep their ids
     if sources.cargo_package is not None:
-        arguments, rustflags = cargo_arguments(binary, profile)
+        arguments, rustflags = cargo_arguments(binary, profile, arch)
         recipe |= {"cargo": cargo_version(), "cargo_arguments": arguments,
                    "rustflags": rustflags, "debian_crates": debian_crates()}  # fmt: skip
     else:
-        recipe["flags"] = [*compiler.flags(binary, profile), *compiler.libraries()]
+        recipe["flags"] = [*compiler.flags(binary, profile, arch), *compiler.libraries()]
     kind = binary.value
     ident = artifact_id(kind, recipe)
     cached = cache.lookup(kind, ident)
@@ -130,9 +141,10 @@ def compile_binary(
             profile=profile,
             directory=directory,
             output=output,
+            arch=arch,
         )
     else:
-        argv = compiler.argv(binary, profile, sources, workload.directory, output)
+        argv = compiler.argv(binary, profile, sources, workload.directory, output, arch=arch)
         completed = subprocess.run(
             argv, cwd=workload.directory, capture_output=True, text=True, check=False
         )
@@ -162,6 +174,7 @@ def _cargo_build(
     profile: Profile,
     directory: Path,
     output: Path,
+    arch: str | None = None,
 ) -> dict[str, Any]:
     """Build a Cargo package offline, in a copy (cargo writes Cargo.lock and target/ beside the
     manifest: the workload folder stays untouched), with crates from Debian's registry."""
@@ -170,7 +183,7 @@ def _cargo_build(
     cargo_home = directory / "cargo-home"
     cargo_home.mkdir()
     (cargo_home / "config.toml").write_text(cargo_home_config())
-    arguments, rustflags = cargo_arguments(binary, profile)
+    arguments, rustflags = cargo_arguments(binary, profile, arch)
     environment = {
         **os.environ,
         "CARGO_HOME": str(cargo_home),
@@ -250,7 +263,11 @@ def build(
     targets: Sequence[Packager],
     cache: BuildCache,
     on_step: StepReport,
+    arch: str | None = None,
 ) -> BuildOutcome:
+    """Every workload x language x profile, compiled, then packaged by each target. `arch`:
+    build for that architecture (a cross build when it is not this host's); a variant that
+    cannot package for it is left out, and why is in `skipped`."""
     outcome = BuildOutcome()
     compilers: dict[Language, Compiler] = {}
     binaries_needed = {target.binary for target in targets}
@@ -270,12 +287,21 @@ def build(
                         profile=profile,
                         compiler=compilers[language],
                         cache=cache,
+                        arch=arch,
                     )
                     binaries[binary] = artifact
                     outcome.record(artifact, was_built)
                     on_step(artifact, was_built)
                 for target in targets:
-                    artifact, was_built = target.package(binaries[target.binary], cache)
+                    if target.name in outcome.skipped:
+                        continue
+                    try:
+                        artifact, was_built = target.package(binaries[target.binary], cache, arch)
+                    except IsobenchError as error:
+                        if arch in (None, host_arch()):
+                            raise
+                        outcome.skipped[target.name] = str(error)
+                        continue
                     key = (workload.name, language.value, target.name, profile.value)
                     outcome.artifacts[key] = artifact
                     if artifact.kind != binaries[target.binary].kind:  # new, not the binary

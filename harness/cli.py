@@ -50,6 +50,7 @@ from harness.results import (
     Status,
     latest_results,
     read_results,
+    with_emulated_labelled,
 )
 from harness.scenario_stats import density_summaries, rate_summaries
 from harness.scenarios import (
@@ -65,7 +66,7 @@ from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, TARGETS, Target
 from harness.targets.base import COLD, WARM, Spawner, new_mark
-from harness.toolchains import Check, Profile, compiler_checks, find_compiler
+from harness.toolchains import ARCHES, Check, Profile, compiler_checks, find_compiler, host_arch
 from harness.workloads import Language, Workload, select
 
 EXIT_SAMPLES_FAILED = 1
@@ -74,6 +75,9 @@ EXIT_REGRESSION = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 PIPE_WIDTH = 150
+# From a cross build, what qemu (binfmt) can run here: a whole static executable, alone or in
+# its image.
+EMULATED_KINDS = ("native", "docker-image")
 DEFAULT_MEMORY_LIMIT_MIB = 4096  # memtouch's large size touches 2 GiB
 REPORTS_DIR = Path("reports")
 
@@ -140,6 +144,13 @@ def make_parser() -> argparse.ArgumentParser:
         "--suite",
         default=None,
         help="a suite from workloads/suites.toml (run: default; build: every workload)",
+    )
+    selection.add_argument(
+        "--arch",
+        choices=ARCHES,
+        default=None,
+        help="build for this architecture (default: this host's). Another is a cross build; "
+        "run then runs it under qemu (binfmt): marked emulated, for correctness only",
     )
     selection.add_argument(
         "--profile",
@@ -261,6 +272,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="results .jsonl files (default: the newest in --results-dir)",
     )
     report.add_argument(
+        "--include-emulated",
+        action="store_true",
+        help="show samples run under emulation (another architecture's artifacts, under qemu) "
+        "as variants of their own, labelled '(emulated)'; by default they are only counted",
+    )
+    report.add_argument(
         "-o",
         "--output",
         type=Path,
@@ -292,6 +309,11 @@ def make_parser() -> argparse.ArgumentParser:
     exporting.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     summary = verbs.add_parser("summary", help="summary table of a results file")
+    summary.add_argument(
+        "--include-emulated",
+        action="store_true",
+        help="show emulated samples as variants of their own, labelled '(emulated)'",
+    )
     summary.add_argument(
         "results_file",
         nargs="?",
@@ -547,7 +569,10 @@ def build_verb(
             targets=list(targets.values()),
             cache=cache,
             on_step=on_step,
+            arch=getattr(args, "arch", None),
         )
+    for variant, why in outcome.skipped.items():
+        console.print(f"build: {variant} left out for {args.arch}: {why}", markup=False)
     if outcome.built:
         console.print(
             f"build: {len(outcome.built)} artifacts built, {len(outcome.cached)} already up to date"
@@ -596,6 +621,7 @@ def resumed_arguments(args: argparse.Namespace, previous: Results) -> argparse.N
             "timeout": float(plan["timeout_s"]),
             "memory_limit": int(plan.get("memory_limit_bytes") or DEFAULT_MEMORY_LIMIT_MIB << 20)
             >> 20,
+            "arch": plan.get("arch") if plan.get("arch") != host_arch() else None,
         })  # fmt: skip
     except (KeyError, TypeError, ValueError) as error:
         raise IsobenchError(
@@ -611,6 +637,14 @@ def check_same_workloads(previous: Results, workloads: list[Workload]) -> None:
                 f"{previous.path}: workload {workload.name!r} changed since the run began "
                 "(another revision): resuming would mix the two; start a new run"
             )
+
+
+def runs_here(artifact: Artifact, arch: str | None) -> bool:
+    """Whether this host runs the artifact of a build for `arch`: all of them for its own
+    architecture; from a cross build, only a whole executable (alone, or in its image), which
+    qemu runs. A runtime for this host (wasmtime, node) cannot load code compiled for another
+    CPU, and a .wasm it runs would measure this host, not the other."""
+    return arch in (None, host_arch()) or artifact.kind in EMULATED_KINDS
 
 
 def check_same_artifacts(previous: Results, cells: list[Cell]) -> None:
@@ -645,7 +679,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             for workload in workloads
             for size in sizes
             for (name, language, variant, profile), artifact in outcome.artifacts.items()
-            if name == workload.name
+            if name == workload.name and runs_here(artifact, args.arch)
             for state in targets[variant].states
             if state in states
         ]  # fmt: skip
@@ -888,12 +922,15 @@ def report_scenario_failures(rows: list[ScenarioSample]) -> int:
 
 def report_verb(args: argparse.Namespace, console: Console) -> int:
     write_and_name_report(console, args.results_files or [latest_results(args.results_dir)],
-                          args.output)  # fmt: skip
+                          args.output, include_emulated=args.include_emulated)  # fmt: skip
     return 0
 
 
-def write_and_name_report(console: Console, paths: list[Path], output: Path | None) -> Path:
-    written = write_report(paths, output or REPORTS_DIR / f"{paths[0].stem}.html")
+def write_and_name_report(
+    console: Console, paths: list[Path], output: Path | None, *, include_emulated: bool = False
+) -> Path:
+    written = write_report(paths, output or REPORTS_DIR / f"{paths[0].stem}.html",
+                           include_emulated=include_emulated)  # fmt: skip
     console.print(f"report: {written}", markup=False)
     return written
 
@@ -1004,6 +1041,7 @@ def results_header(
             "timeout_s": plan.timeout_s,
             "memory_limit_bytes": plan.memory_limit_bytes,
             "languages": sorted({cell.language.value for cell in plan.cells}),
+            "arch": getattr(args, "arch", None) or host_arch(),  # what the artifacts are for
             "order": "warm-up rounds (not recorded), then rounds over the cells still short of "
             "their count or time, each shuffled with random.Random(seed)",
         },
@@ -1139,6 +1177,8 @@ def export_verb(args: argparse.Namespace, console: Console) -> int:
 def summary_verb(args: argparse.Namespace, console: Console) -> int:
     path = args.results_file or latest_results(args.results_dir)
     results = read_results(path)
+    if args.include_emulated:
+        results = with_emulated_labelled(results)
     console.print(
         f"results: {path} (run {results.header.get('run_id')}, "
         f"{results.header.get('host', {}).get('hostname')})"

@@ -12,15 +12,32 @@ from typing import Any
 
 import psutil
 
+# /proc/cpuinfo keys that name the CPU: x86 has "model name"; Arm has "CPU implementer" and
+# "CPU part" (codes: 0x41 is Arm Ltd, 0xd0c a Neoverse N1), and "model name" only on some
+# kernels, "Model" on some boards.
+CPU_KEYS = ("model name", "Model", "CPU implementer", "CPU part", "CPU variant")
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Model", "CPU part") and value.strip():
-                return value.strip()
-    except OSError:
-        pass
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    """The CPU's name as the first core reports it (`cpuinfo`: /proc/cpuinfo's text): "model
+    name" on x86; on Arm whichever of model name, implementer, part and variant it gives."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    found: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if not key and found:
+            break  # the first core's block has ended
+        if key in CPU_KEYS and value and key not in found:
+            found[key] = value
+    if "model name" in found:
+        return found["model name"]
+    if found:
+        return ", ".join(f"{key} {value}" for key, value in found.items())
     return platform.processor() or "unknown"
 
 

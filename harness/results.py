@@ -31,7 +31,7 @@ import gc
 import hashlib
 import json
 import shutil
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -298,7 +298,7 @@ HEADER_SHAPE = Fields({
     "plan": Fields({
         "suite": Optional(str), "repetitions": int, "max_repetitions": int, "warmup": int,
         "seed": int, "min_time_s": NUMBER, "timeout_s": NUMBER,
-        "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)),
+        "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)), "arch": str,
         **{name: ListOf(str) for name in ("workloads", "sizes", "profiles", "states",
                                            "languages")},
     }),
@@ -402,6 +402,22 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     if not isinstance(row, dict):
         raise IsobenchError(f"{path}: line {number}: not a JSON object")
     return row
+
+
+EMULATED_SUFFIX = " (emulated)"
+
+
+def with_emulated_labelled(results: Results) -> Results:
+    """The results with their emulated samples turned into samples of a variant of their own,
+    "native (emulated)": asked for (--include-emulated), they enter summaries under that name,
+    never mixed with the same variant measured on its own CPU."""
+    samples = [
+        replace(sample, variant=sample.variant + EMULATED_SUFFIX, emulated=False)
+        if sample.emulated
+        else sample
+        for sample in results.samples
+    ]
+    return replace(results, samples=samples)
 
 
 def latest_results(results_dir: Path) -> Path:

@@ -67,8 +67,34 @@ RUST_TRIPLES = {
 }
 
 
+ARCHES = ("x86_64", "aarch64")
+GNU_TRIPLES = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
+# What cross builds for each architecture need, as Debian packages: the target's static glibc
+# and, for Rust, its std and a linker driver. The compilers stay the same clang and rustc.
+CROSS_PACKAGES = {
+    "aarch64": "dpkg --add-architecture arm64 && apt-get update && apt-get install -y "
+    "gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstd-rust-dev:arm64 qemu-user-static",
+    "x86_64": "dpkg --add-architecture amd64 && apt-get update && apt-get install -y "
+    "gcc-x86-64-linux-gnu libc6-dev-amd64-cross libstd-rust-dev:amd64 qemu-user-static",
+}
+
+
 def host_arch() -> str:
     return platform.machine()
+
+
+def native_target_flags(language: Language, arch: str) -> tuple[str, ...]:
+    """Flags for a static executable for `arch`: this host's, or a cross build (the same clang
+    and rustc; lld, or the cross gcc driver for Rust, links against the target's glibc)."""
+    if arch == host_arch():
+        return TARGET_FLAGS[(language, Binary.NATIVE)]
+    if arch not in GNU_TRIPLES:
+        raise IsobenchError(f"no cross build for {arch!r} (known: {', '.join(ARCHES)})")
+    gnu = GNU_TRIPLES[arch]
+    if language is Language.C:
+        return (f"--target={gnu}", "-fuse-ld=lld", "-static")
+    return ("--target", RUST_TRIPLES[arch], "-C", f"linker={gnu}-gcc",
+            "-C", "target-feature=+crt-static")  # fmt: skip
 
 
 def host_has_feature(feature: str) -> bool:
@@ -84,18 +110,20 @@ def host_has_feature(feature: str) -> bool:
     )
 
 
-def profile_flags(language: Language, binary: Binary, profile: Profile) -> tuple[str, ...]:
+def profile_flags(
+    language: Language, binary: Binary, profile: Profile, arch: str | None = None
+) -> tuple[str, ...]:
     if profile is Profile.PORTABLE:
         return ()
     if binary is Binary.WASM:
         return ("-msimd128",) if language is Language.C else ("-C", "target-feature=+simd128")
-    arch = host_arch()
+    arch = arch or host_arch()
     if arch not in NATIVE_SIMD_FEATURE:
         raise IsobenchError(f"the simd profile knows no vector extension for {arch}")
     feature = NATIVE_SIMD_FEATURE[arch]
     if not feature:
         return ()
-    if not host_has_feature(feature):
+    if arch == host_arch() and not host_has_feature(feature):
         raise IsobenchError(f"the simd profile needs {feature}, which this CPU does not report")
     return (f"-m{feature}",) if language is Language.C else ("-C", f"target-feature=+{feature}")
 
@@ -116,13 +144,15 @@ class Compiler:
     executable: str
     version: str  # the compiler's own version line, hashed into every artifact id
 
-    def flags(self, binary: Binary, profile: Profile) -> tuple[str, ...]:
+    def flags(self, binary: Binary, profile: Profile, arch: str | None = None) -> tuple[str, ...]:
+        """`arch`: the architecture of a native executable (default: this host's)."""
         common = C_FLAGS if self.language is Language.C else RUST_FLAGS
-        return (
-            *common,
-            *TARGET_FLAGS[(self.language, binary)],
-            *profile_flags(self.language, binary, profile),
+        target = (
+            TARGET_FLAGS[(self.language, binary)]
+            if binary is Binary.WASM
+            else native_target_flags(self.language, arch or host_arch())
         )
+        return (*common, *target, *profile_flags(self.language, binary, profile, arch))
 
     def libraries(self) -> tuple[str, ...]:
         """Link inputs that go after the sources (part of the artifact id, like the flags)."""
@@ -135,15 +165,18 @@ class Compiler:
         sources: Sources,
         relative_to: Path,
         output: Path,
+        *,
+        arch: str | None = None,
     ) -> list[str]:
         """The command, with source paths relative to `relative_to` (the compiler's cwd)."""
         files = [str(path.relative_to(relative_to)) for path in sources.files]
+        flags = self.flags(binary, profile, arch)
         if self.language is Language.RUST:
             # rustc follows `mod` declarations from the crate root, the first file.
-            return [self.executable, *self.flags(binary, profile), files[0], "-o", str(output)]
+            return [self.executable, *flags, files[0], "-o", str(output)]
         return [
             self.executable,
-            *self.flags(binary, profile),
+            *flags,
             *(f"-I{path.relative_to(relative_to)}" for path in sources.include_dirs),
             *(f"-D{define}" for define in sources.defines),
             *files,
@@ -238,6 +271,9 @@ def compiler_checks() -> list[Check]:
     checks.append(
         Check(f"cargo ({CARGO})", cargo is not None, cargo or "missing", INSTALL["cargo"])
     )
+    for arch in ARCHES:
+        if arch != host_arch():
+            checks.append(cross_check(arch))
     avx2 = host_has_feature("avx2") if host_arch() == "x86_64" else None
     if avx2 is not None:
         checks.append(
@@ -247,19 +283,41 @@ def compiler_checks() -> list[Check]:
     return checks
 
 
-def cargo_arguments(binary: Binary, profile: Profile) -> tuple[list[str], list[str]]:
+def cross_check(arch: str) -> Check:
+    """Whether `isobench build --arch ARCH` can cross-build, and run under qemu: optional."""
+    gnu = GNU_TRIPLES[arch]
+    libc = Path(f"/usr/{gnu}/lib/libc.a")
+    sysroot = _version_line([RUSTC, "--print", "sysroot"]) or "/nonexistent"
+    rust_std = Path(sysroot, "lib/rustlib", RUST_TRIPLES[arch], "lib")
+    linker = _version_line([f"{gnu}-gcc", "--version"])
+    qemu = _version_line([f"qemu-{arch}-static", "--version"])
+    found = libc.is_file() and rust_std.is_dir() and linker is not None
+    detail = (
+        f"{libc}, {rust_std}, {gnu}-gcc" + (f"; {qemu}" if qemu else "; no qemu: cannot run them")
+        if found
+        else f"missing {libc}, {rust_std} or {gnu}-gcc"
+    )
+    return Check(f"cross builds for {arch}", found, detail, CROSS_PACKAGES[arch], optional=True)
+
+
+def cargo_arguments(
+    binary: Binary, profile: Profile, arch: str | None = None
+) -> tuple[list[str], list[str]]:
     """`cargo build` arguments and RUSTFLAGS: the same optimisation settings as a single-file
     Rust workload (cargo's release profile is overridden to match RUST_FLAGS)."""
-    triple = RUST_TRIPLES[Binary.WASM] if binary is Binary.WASM else RUST_TRIPLES[host_arch()]
+    arch = arch or host_arch()
+    triple = RUST_TRIPLES[Binary.WASM] if binary is Binary.WASM else RUST_TRIPLES[arch]
+    cross = binary is Binary.NATIVE and arch != host_arch()
+    linker = ["--config", f'target.{triple}.linker="{GNU_TRIPLES[arch]}-gcc"'] if cross else []
     arguments = [
         "build", "--release", "--offline", "--target", triple,
         "--config", f"profile.release.opt-level={RUST_OPT_LEVEL}",
         "--config", f"profile.release.codegen-units={RUST_CODEGEN_UNITS}",
         "--config", f'profile.release.strip="{RUST_STRIP}"',
-        "--message-format=json-render-diagnostics",
+        "--message-format=json-render-diagnostics", *linker,
     ]  # fmt: skip
     static = ["-C", "target-feature=+crt-static"] if binary is Binary.NATIVE else []
-    return arguments, [*static, *profile_flags(Language.RUST, binary, profile)]
+    return arguments, [*static, *profile_flags(Language.RUST, binary, profile, arch)]
 
 
 def cargo_home_config() -> str:

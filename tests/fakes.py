@@ -34,7 +34,9 @@ class FakeTarget:
     def probe() -> list[Check]:
         return [Check("fake", True, "scripted")]
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
         return binary, False
 
     def run(self, invocation: Invocation) -> Execution:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from harness.arch import elf_machine, runs_emulated
+from harness.host import cpu_model
 
 
 def elf_header(machine: int) -> bytes:
@@ -37,3 +38,22 @@ def test_wasm_and_missing_files_have_no_architecture(tmp_path: Path) -> None:
     assert elf_machine(module) is None
     assert not runs_emulated(module)
     assert elf_machine(tmp_path / "absent") is None
+
+
+ARM_CPUINFO = """processor\t: 0
+BogoMIPS\t: 50.00
+Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid
+CPU implementer\t: 0x41
+CPU architecture: 8
+CPU variant\t: 0x3
+CPU part\t: 0xd0c
+CPU revision\t: 1
+
+processor\t: 1
+CPU implementer\t: 0x42
+"""
+
+
+def test_an_arm_cpu_is_named_by_implementer_part_and_variant() -> None:
+    assert cpu_model(ARM_CPUINFO) == "CPU implementer 0x41, CPU variant 0x3, CPU part 0xd0c"
+    assert cpu_model("model name\t: Neoverse-N1\nCPU part\t: 0xd0c\n") == "Neoverse-N1"

@@ -16,7 +16,7 @@ from harness import __version__
 from harness.errors import IsobenchError
 from harness.report import figures
 from harness.report.model import ARTIFACT_KINDS, Report, build_report, load_runs
-from harness.results import read_results
+from harness.results import read_results, with_emulated_labelled
 from harness.stats import CONFIDENCE
 
 
@@ -77,9 +77,14 @@ def render(report: Report) -> str:
     return _environment().get_template("report.html.j2").render(context)
 
 
-def write_report(result_paths: list[Path], output: Path) -> Path:
-    """Render the report of `result_paths` to `output`, written whole or not at all."""
-    runs = load_runs([read_results(path) for path in result_paths], output)
+def write_report(result_paths: list[Path], output: Path, *, include_emulated: bool = False) -> Path:
+    """Render the report of `result_paths` to `output`, written whole or not at all.
+    `include_emulated`: emulated samples enter the figures as variants of their own, labelled
+    "(emulated)" (by default they are only counted, in Quality)."""
+    results = [read_results(path) for path in result_paths]
+    if include_emulated:
+        results = [with_emulated_labelled(result) for result in results]
+    runs = load_runs(results, output)
     html = render(build_report(runs))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

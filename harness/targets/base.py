@@ -94,8 +94,12 @@ class Target(Protocol):
         """`isobench doctor` lines for the engine behind this variant."""
         ...
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
-        """The artifact this variant runs, made from `binary`; True when it had to be built."""
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
+        """The artifact this variant runs, made from `binary`; True when it had to be built.
+        `arch`: the architecture it is for, when not this host's (a cross build); a variant
+        that cannot package for it raises IsobenchError saying why."""
         ...
 
     def run(self, invocation: Invocation) -> Execution: ...

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import hashlib
 import io
+import platform
 import socket
 import tarfile
 import threading
@@ -20,6 +21,7 @@ import docker.errors
 import psutil
 import requests
 
+from harness.arch import elf_machine
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.cgroups import SampleCgroup
@@ -48,6 +50,7 @@ READ_CHUNK = 1 << 16
 LABEL = "org.isobench"
 PIDS_LIMIT = 256  # processes per container: the workloads need one
 ENGINE_DAEMONS = ("dockerd", "containerd")
+DOCKER_ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}  # machine -> Docker's platform name
 
 
 def connect() -> Any:
@@ -188,8 +191,17 @@ class DockerTarget:
         )
         return [Check("Docker Engine", True, detail), shim]
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
         recipe = {"executable_sha256": binary.sha256, "dockerfile": DOCKERFILE}
+        # The executable's own architecture names the image's platform: another than this
+        # host's (a cross build) makes a linux/arm64 (or amd64) image, run here under qemu.
+        machine = elf_machine(Path(binary.path))
+        platform_name = None
+        if machine is not None and machine != platform.machine():
+            platform_name = f"linux/{DOCKER_ARCHES.get(machine, machine)}"
+            recipe["platform"] = platform_name
         ident = artifact_id("docker-image", recipe)
         # A workload's image, or one of harness's own programs (the idle one).
         name = (
@@ -205,7 +217,10 @@ class DockerTarget:
         started = time.perf_counter_ns()
         executable = Path(binary.path).read_bytes()
         image = self.build_image(
-            tag, ident, [("Dockerfile", DOCKERFILE.encode(), 0o644), ("app", executable, 0o755)]
+            tag,
+            ident,
+            [("Dockerfile", DOCKERFILE.encode(), 0o644), ("app", executable, 0o755)],
+            platform_name,
         )
         inside = self._executable_sha256(tag)
         if inside != binary.sha256:
@@ -232,10 +247,16 @@ class DockerTarget:
         return cache.store(artifact), True
 
     def build_image(
-        self, tag: str, ident: str, files: list[tuple[str, bytes, int]]
+        self,
+        tag: str,
+        ident: str,
+        files: list[tuple[str, bytes, int]],
+        platform_name: str | None = None,
     ) -> dict[str, Any]:
-        """Build `files` (a Dockerfile and what it copies) as `tag`; the image's inspect data."""
+        """Build `files` (a Dockerfile and what it copies) as `tag`, for `platform_name` (e.g.
+        linux/arm64; default this host's); the image's inspect data."""
         for chunk in self.api.build(
+            platform=platform_name,
             fileobj=context_tar(files),
             custom_context=True,
             tag=tag,

@@ -84,7 +84,9 @@ class NativeTarget:
     def probe() -> list[Check]:
         return []  # needs only clang and static glibc, which the compiler checks cover
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
         return binary, False  # the variant runs the compiled executable itself
 
     def run(self, invocation: Invocation) -> Execution:

@@ -67,7 +67,9 @@ class NodeTarget:
             return [Check("node", False, "not found on PATH", INSTALL)]
         return [Check("node", True, f"{_version(node)} ({node})")]
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
         return binary, False  # node compiles the .wasm itself, every run
 
     def run(self, invocation: Invocation) -> Execution:

@@ -7,6 +7,7 @@ cost of the wasm runtime inside a container against the executable itself.
 
 from __future__ import annotations
 
+import platform
 import re
 import subprocess
 import time
@@ -72,7 +73,14 @@ class WasmDockerTarget(DockerTarget):
     def probe() -> list[Check]:
         return []  # the Docker Engine and wasmtime CLI checks cover it
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
+        if arch not in (None, platform.machine()):
+            raise IsobenchError(
+                f"wasm-docker is not built for {arch} here: its image needs wasmtime-min for "
+                f"{arch} and the libraries it links, which this host does not have"
+            )
         cwasm, _ = compile_cwasm(binary, cache, self.compiler)
         libraries = shared_libraries(self.runtime.path)
         instructions = dockerfile()

@@ -97,7 +97,15 @@ class WasmtimeTarget:
             return [probe_failure("wasmtime-py", error, INSTALL)]
         return [Check("wasmtime-py", True, f"{version} (in {sys.executable})")]
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
+        if arch not in (None, platform.machine()):
+            # wasmtime-py aborts the process when asked for another target (FIELD-NOTES)
+            raise IsobenchError(
+                f"wasmtime-py cannot compile for {arch}: its AOT artifact is made on the {arch} "
+                "host that runs it (wasmtime-cli can cross-compile)"
+            )
         recipe = {
             "procedure": 2,  # 2: the record names the .wasm it came from (the cold state's input)
             "wasm_sha256": binary.sha256,

@@ -109,13 +109,18 @@ def trap_as_crash(execution: Execution, invocation: Invocation) -> Execution:
     return replace(execution, exit_code=None, crash=trap[trap.index("wasm trap:") :])
 
 
-def compile_cwasm(binary: Artifact, cache: BuildCache, compiler: Artifact) -> tuple[Artifact, bool]:
-    """The AOT artifact of a .wasm, compiled by the wasmtime CLI `compiler` for this host."""
+def compile_cwasm(
+    binary: Artifact, cache: BuildCache, compiler: Artifact, arch: str | None = None
+) -> tuple[Artifact, bool]:
+    """The AOT artifact of a .wasm, compiled by the wasmtime CLI `compiler` for this host, or
+    for `arch` (Cranelift cross-compiles: `--target`)."""
+    cross = arch is not None and arch != platform.machine()
+    target = ["--target", f"{arch}-unknown-linux-gnu"] if cross else []
     recipe = {
         "wasm_sha256": binary.sha256,
         "compiler": compiler.recipe,
-        "flags": list(ENGINE_FLAGS),
-        "host_arch": platform.machine(),
+        "flags": [*ENGINE_FLAGS, *target],
+        "host_arch": arch if cross else platform.machine(),
     }
     ident = artifact_id("cli-cwasm", recipe)
     cached = cache.lookup("cli-cwasm", ident)
@@ -123,7 +128,7 @@ def compile_cwasm(binary: Artifact, cache: BuildCache, compiler: Artifact) -> tu
         return cached, False
     output = cache.fresh_directory("cli-cwasm", ident) / f"{binary.workload}.cwasm"
     started = time.perf_counter_ns()
-    argv = [compiler.path, "compile", *ENGINE_FLAGS, "-o", str(output), binary.path]
+    argv = [compiler.path, "compile", *ENGINE_FLAGS, *target, "-o", str(output), binary.path]
     completed = subprocess.run(argv, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
@@ -177,8 +182,10 @@ class WasmtimeCliTarget:
             return [probe_failure("wasmtime CLI", error, INSTALL)]
         return [Check("wasmtime CLI", True, f"{version} ({PACKAGE}: wasmtime, wasmtime-min)")]
 
-    def package(self, binary: Artifact, cache: BuildCache) -> tuple[Artifact, bool]:
-        return compile_cwasm(binary, cache, self.compiler)
+    def package(
+        self, binary: Artifact, cache: BuildCache, arch: str | None = None
+    ) -> tuple[Artifact, bool]:
+        return compile_cwasm(binary, cache, self.compiler, arch)
 
     def run(self, invocation: Invocation) -> Execution:
         if invocation.state == COLD:
