@@ -37,10 +37,10 @@ def write_workload(root: Path, name: str, manifest: str, files: dict[str, str]) 
     return directory
 
 
-def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
-    loaded = load_workload(WORKLOADS / workload)
-    artifact = Artifact(
-        id="0" * 64,
+def fake_artifact(workload: str, ident: str = "0" * 64) -> Artifact:
+    """An artifact record for a C workload that points at no file: for logic that never runs it."""
+    return Artifact(
+        id=ident,
         kind="native",
         workload=workload,
         language="c",
@@ -50,4 +50,9 @@ def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
         size_bytes=0,
         recipe={},
     )
+
+
+def fake_cell(variant: str = "fake", workload: str = "fannkuch-redux") -> Cell:
+    loaded = load_workload(WORKLOADS / workload)
+    artifact = fake_artifact(workload)
     return Cell(loaded, Language.C, variant, loaded.size("tiny"), "portable", "warm", artifact)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.cache import Artifact
 from harness.results import ResultsWriter, ScenarioSample, Status, read_results
 from harness.scenario_stats import GIB, batch_rate, density_summaries, rate_summaries
 from harness.scenarios import (
@@ -27,7 +26,7 @@ from harness.scenarios import (
 )
 from harness.targets.base import Target
 from harness.workloads import Serve, load_workload
-from tests.conftest import WORKLOADS
+from tests.conftest import WORKLOADS, fake_artifact
 from tests.fakes import FakeSpawner
 
 WORKLOADS_BY_NAME = {
@@ -36,22 +35,10 @@ WORKLOADS_BY_NAME = {
 SERVE = WORKLOADS_BY_NAME[SERVE_WORKLOAD].serve
 
 
-def artifact(workload: str) -> Artifact:
-    return Artifact(
-        id=workload * 4,
-        kind="native",
-        workload=workload,
-        language="c",
-        profile="portable",
-        path="/nonexistent",
-        sha256="",
-        size_bytes=0,
-        recipe={},
-    )
-
-
 def subject(variant: str) -> Subject:
-    return Subject(variant, "c", {name: artifact(name) for name in WORKLOADS_BY_NAME})
+    return Subject(
+        variant, "c", {name: fake_artifact(name, name * 4) for name in WORKLOADS_BY_NAME}
+    )
 
 
 def run_scenarios(

@@ -1,5 +1,6 @@
 """Long-lived instances that are host processes (native, the wasmtime CLIs, node): the program
-with pipes on stdin and stdout, in its own session and process group."""
+with pipes on stdin and stdout, in its own session and process group; and what every instance
+whose stdin and stdout are file descriptors (pipes, FIFOs) shares."""
 
 from __future__ import annotations
 
@@ -16,32 +17,13 @@ from harness.targets.base import MARK, Ended
 READ_CHUNK = 1 << 16
 
 
-class ProcessInstance:
-    def __init__(self, argv: Sequence[str], mark: str) -> None:
-        # stderr goes to an unnamed file: a pipe nobody reads could fill and block the program.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-        child_stdin, self._stdin_fd = os.pipe()
-        self._stdout_fd, child_stdout = os.pipe()
-        try:
-            # The program's own session: a Ctrl-C at the terminal reaches the harness alone,
-            # which then stops every instance itself; killpg takes the program's children too.
-            self._process = subprocess.Popen(
-                list(argv),
-                stdin=child_stdin,
-                stdout=child_stdout,
-                stderr=self._stderr,
-                start_new_session=True,
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), MARK: mark},
-            )
-        except BaseException:
-            for fd in (self._stdin_fd, self._stdout_fd):
-                os.close(fd)
-            self._stderr.close()
-            raise
-        finally:
-            os.close(child_stdin)
-            os.close(child_stdout)
-        self._open_fds = [self._stdin_fd, self._stdout_fd]
+class FdStreams:
+    """An instance's stdin and stdout as file descriptors the harness holds: writing, the end
+    of input, reading with a timeout, and closing what is still open."""
+
+    def __init__(self, stdin_fd: int, stdout_fd: int) -> None:
+        self._stdin_fd, self._stdout_fd = stdin_fd, stdout_fd
+        self._open_fds = [stdin_fd, stdout_fd]
 
     def send(self, data: bytes) -> None:
         view = memoryview(data)
@@ -56,11 +38,45 @@ class ProcessInstance:
             self._open_fds.remove(fd)
             os.close(fd)
 
+    def close_streams(self) -> None:
+        for fd in list(self._open_fds):
+            self._close(fd)
+
     def read(self, timeout_s: float) -> bytes:
         ready, _, _ = select.select([self._stdout_fd], [], [], max(timeout_s, 0))
         if not ready:
             raise TimeoutError
-        return os.read(self._stdout_fd, READ_CHUNK)
+        try:
+            return os.read(self._stdout_fd, READ_CHUNK)
+        except BlockingIOError:  # a non-blocking FIFO woken with nothing to read: not the end
+            return self.read(0.0)
+
+
+class ProcessInstance(FdStreams):
+    def __init__(self, argv: Sequence[str], mark: str) -> None:
+        # stderr goes to an unnamed file: a pipe nobody reads could fill and block the program.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        child_stdin, stdin_fd = os.pipe()
+        stdout_fd, child_stdout = os.pipe()
+        super().__init__(stdin_fd, stdout_fd)
+        try:
+            # The program's own session: a Ctrl-C at the terminal reaches the harness alone,
+            # which then stops every instance itself; killpg takes the program's children too.
+            self._process = subprocess.Popen(
+                list(argv),
+                stdin=child_stdin,
+                stdout=child_stdout,
+                stderr=self._stderr,
+                start_new_session=True,
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), MARK: mark},
+            )
+        except BaseException:
+            self.close_streams()
+            self._stderr.close()
+            raise
+        finally:
+            os.close(child_stdin)
+            os.close(child_stdout)
 
     def wait(self, timeout_s: float) -> Ended:
         try:
@@ -81,6 +97,5 @@ class ProcessInstance:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
-        for fd in list(self._open_fds):
-            self._close(fd)
+        self.close_streams()
         self._stderr.close()

@@ -31,6 +31,7 @@ from harness.targets.base import (
     Invocation,
     probe_failure,
 )
+from harness.targets.instances import FdStreams
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
 
@@ -41,7 +42,6 @@ ENGINE_SETTINGS: dict[str, Any] = {"cranelift_opt_level": "speed", "epoch_interr
 WORKER = Path(__file__).with_name("wasmtime_worker.py")
 HOST = Path(__file__).with_name("wasmtime_host.py")
 HOST_REPLY_TIMEOUT_S = 60.0  # a host command (load, start) that takes longer: the host is stuck
-READ_CHUNK = 1 << 16
 WASM_PAGE_BYTES = 64 << 10
 INSTALL = "pip install 'wasmtime>=50,<51'"
 
@@ -272,7 +272,7 @@ class WasmHost:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class HostedInstance:
+class HostedInstance(FdStreams):
     """An instance inside the warm host. Its stdin and stdout are FIFOs: the harness opens the
     write end of stdin read-write (so opening it never blocks, and closing it is the end of
     input) and the read end of stdout before the host opens the other ends."""
@@ -285,9 +285,8 @@ class HostedInstance:
         }
         for name in ("stdin", "stdout"):
             os.mkfifo(self._paths[name])
-        self._open_fds: list[int] = []
-        self._stdin_fd = self._open(self._paths["stdin"], os.O_RDWR)
-        self._stdout_fd = self._open(self._paths["stdout"], os.O_RDONLY | os.O_NONBLOCK)
+        stdin_fd = os.open(self._paths["stdin"], os.O_RDWR)
+        super().__init__(stdin_fd, os.open(self._paths["stdout"], os.O_RDONLY | os.O_NONBLOCK))
         self._ended: Ended | None = None
         try:
             host.call(
@@ -297,33 +296,6 @@ class HostedInstance:
         except BaseException:
             self.stop()
             raise
-
-    def _open(self, path: Path, flags: int) -> int:
-        fd = os.open(path, flags)
-        self._open_fds.append(fd)
-        return fd
-
-    def send(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._stdin_fd, view) :]
-
-    def end_input(self) -> None:
-        self._close(self._stdin_fd)
-
-    def _close(self, fd: int) -> None:
-        if fd in self._open_fds:
-            self._open_fds.remove(fd)
-            os.close(fd)
-
-    def read(self, timeout_s: float) -> bytes:
-        ready, _, _ = select.select([self._stdout_fd], [], [], max(timeout_s, 0))
-        if not ready:
-            raise TimeoutError
-        try:
-            return os.read(self._stdout_fd, READ_CHUNK)
-        except BlockingIOError:  # woken with nothing to read: not the end
-            return self.read(0.0)
 
     def wait(self, timeout_s: float) -> Ended:
         reply = self._host.call({"op": "wait", "id": self.ident, "timeout_s": timeout_s},
@@ -349,7 +321,6 @@ class HostedInstance:
                 self.wait(1.0)
             except (TimeoutError, IsobenchError, KeyError):
                 self._host.stop()
-        for fd in list(self._open_fds):
-            self._close(fd)
+        self.close_streams()
         for path in self._paths.values():
             path.unlink(missing_ok=True)

@@ -1,0 +1,46 @@
+"""User mistakes: one line naming the file and field, or the missing tool and how to install it,
+exit code 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import toolchains
+from harness.cli import main
+from tests.conftest import WORKLOADS
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def test_an_unknown_size_is_named_with_the_sizes_there_are(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    err = refused(capsys, ["--workloads-dir", str(WORKLOADS), "--results-dir", str(tmp_path),
+                           "run", "-w", "noop", "-s", "huge"])  # fmt: skip
+    assert "workload 'noop' has no size 'huge' (it has: tiny, default, large)" in err
+
+
+def test_a_missing_source_file_names_the_manifest_and_field(
+    capsys: pytest.CaptureFixture[str], workloads_copy: Path
+) -> None:
+    (workloads_copy / "noop" / "main.c").unlink()
+    err = refused(capsys, ["--workloads-dir", str(workloads_copy), "build", "-w", "noop"])
+    assert f"{workloads_copy / 'noop' / 'workload.toml'}: field 'sources.c'" in err
+    assert "'main.c' does not exist" in err
+
+
+def test_a_missing_compiler_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(toolchains, "RUSTC", str(tmp_path / "no-rustc"))
+    err = refused(capsys, ["--workloads-dir", str(WORKLOADS), "--cache-dir", str(tmp_path),
+                           "build", "-w", "noop", "-l", "rust", "--variant", "native"])  # fmt: skip
+    assert f"{tmp_path / 'no-rustc'} not found: apt-get install -y rustc" in err
