@@ -38,7 +38,7 @@ class Cell:
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
-        """What identifies the cell's samples in a results file."""
+        """What identifies the cell's samples in a results file (their Sample.cell_key)."""
         return (self.workload.name, self.language.value, self.variant, self.size.name,
                 self.profile, self.state)  # fmt: skip
 
@@ -230,8 +230,7 @@ def run_plan(
     round_index = plan.warmup
     positions = {cell.key: index for index, cell in enumerate(plan.cells)}
     for sample in earlier:
-        index = positions.get((sample.workload, sample.language, sample.variant, sample.size,
-                               sample.profile, sample.state))  # fmt: skip
+        index = positions.get(sample.cell_key)
         if index is not None and not sample.warmup:
             counts[index] += 1
             measured_ns[index] += sample.wall_ns or 0

@@ -41,7 +41,15 @@ import psutil
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.results import ResultsWriter, ScenarioSample, Status
-from harness.targets.base import MARK, Ended, Instance, Spawner, Target, mark_is_stale
+from harness.targets.base import (
+    MARK,
+    MARKED_FOLDER_PREFIX,
+    Ended,
+    Instance,
+    Spawner,
+    Target,
+    mark_is_stale,
+)
 from harness.targets.docker import DockerTarget, remove_marked_containers
 from harness.workloads import Serve, ServeRequest, Size, Workload, sha256_bytes
 
@@ -296,14 +304,14 @@ class ScenarioRun:
         try:
             for variant in dict.fromkeys(subject.variant for subject in subjects):
                 self.targets[variant] = self.open_target(variant)
+            runners = {DENSITY: self.density, START_RATE: self.start_rate,
+                       REQUESTS: self.requests}  # fmt: skip
             for repetition in range(self.plan.repetitions):
                 order = list(batches)
                 rng.shuffle(order)
                 for batch in order:
-                    runner = {DENSITY: self.density, START_RATE: self.start_rate,
-                              REQUESTS: self.requests}[batch.scenario]  # fmt: skip
                     first = len(self.rows)
-                    runner(batch, repetition, random.Random(rng.random()))
+                    runners[batch.scenario](batch, repetition, random.Random(rng.random()))
                     done = self.rows[first:]
                     ok = sum(row.status is Status.OK for row in done)
                     self.on_event(f"{batch.label}, batch {repetition + 1}: {ok}/{len(done)} ok")
@@ -556,8 +564,8 @@ def sweep(marks: Callable[[str], bool], targets: Sequence[Target]) -> int:
                     os.killpg(process.pid, signal.SIGKILL)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGKILL)
-    for folder in Path(tempfile.gettempdir()).glob("isobench-scenario-*"):
-        if marks(folder.name.removeprefix("isobench-scenario-").rsplit("-", 1)[0]):
+    for folder in Path(tempfile.gettempdir()).glob(f"{MARKED_FOLDER_PREFIX}*"):
+        if marks(folder.name.removeprefix(MARKED_FOLDER_PREFIX).rsplit("-", 1)[0]):
             found += 1
             shutil.rmtree(folder, ignore_errors=True)
     for target in targets:

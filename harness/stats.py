@@ -250,15 +250,7 @@ def group_cells(samples: Iterable[Sample]) -> dict[Key, list[Sample]]:
     groups: dict[Key, list[Sample]] = {}
     for sample in samples:
         if not sample.warmup and not sample.emulated:
-            key = (
-                sample.workload,
-                sample.language,
-                sample.variant,
-                sample.size,
-                sample.profile,
-                sample.state,
-            )
-            groups.setdefault(key, []).append(sample)
+            groups.setdefault(sample.cell_key, []).append(sample)
     return groups
 
 

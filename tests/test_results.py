@@ -111,3 +111,26 @@ def test_a_line_holding_two_objects_is_named_not_read_as_two(tmp_path: Path) -> 
     path.write_text(path.read_text() + f"{line}, {line}\n" + line + "\n")
     with pytest.raises(IsobenchError, match="line 3: not JSON"):
         read_results(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"wall_ns": "1234"}, "field 'wall_ns': str"),
+        ({"round": True}, "field 'round': bool"),
+        ({"peak_memory_bytes": -1}, "field 'peak_memory_bytes': negative"),
+        ({"phases_ns": {"spawn_to_exit": 1.5}}, "field 'phases_ns'"),
+    ],
+)
+def test_a_sample_of_the_wrong_type_is_named_by_its_line(
+    tmp_path: Path, changes: dict[str, object], problem: str
+) -> None:
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+        writer.add(SAMPLE)
+        writer.add(SAMPLE)
+    lines = path.read_text().splitlines()
+    lines[2] = json.dumps({**json.loads(lines[2]), **changes})
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IsobenchError, match=rf"run.jsonl: line 3: bad sample: {problem}"):
+        read_results(path)

@@ -128,6 +128,9 @@ def probe_failure(name: str, error: Exception, install: str) -> Check:
 # container isobench creates, with a run's mark as value: what is swept away after a scenario
 # or at the next start, even when a run was interrupted before it could note what it started.
 MARK = "ISOBENCH_SCENARIO"
+# A temporary folder a scenario's instances need is named this, then the run's mark, then a
+# random suffix (tempfile.mkdtemp), so that the sweep finds it by its mark.
+MARKED_FOLDER_PREFIX = "isobench-scenario-"
 
 
 def new_mark() -> str:

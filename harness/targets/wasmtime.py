@@ -24,6 +24,7 @@ from harness.errors import IsobenchError
 from harness.targets.base import (
     COLD,
     MARK,
+    MARKED_FOLDER_PREFIX,
     WARM,
     Ended,
     Execution,
@@ -224,7 +225,7 @@ class WasmHost:
 
     def __init__(self, mark: str) -> None:
         # named for the run's mark: a sweep after an interrupted run finds and removes it
-        self.folder = Path(tempfile.mkdtemp(prefix=f"isobench-scenario-{mark}-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{MARKED_FOLDER_PREFIX}{mark}-"))
         self._stderr = (self.folder / "host.stderr").open("wb")
         self._process = subprocess.Popen(
             [sys.executable, "-I", str(HOST), json.dumps(ENGINE_SETTINGS)],
