@@ -36,11 +36,14 @@ DOCKER_SOCKET = "/var/run/docker.sock"
 
 
 def leftovers() -> list[str]:
-    """Processes of the fault workloads, containers isobench made, sample cgroups, scratch."""
+    """Processes of the fault workloads still alive, containers isobench made, sample cgroups,
+    scratch. A zombie is not alive: a killed workload's orphaned child (forker's) is a zombie
+    until PID 1 reaps it, which is PID 1's to do, not isobench's (CI saw one once)."""
     found = [
         f"process {process.pid} {process.info['name']}"
-        for process in psutil.process_iter(["name"])
+        for process in psutil.process_iter(["name", "status"])
         if process.info["name"] in (*FAULT_NAMES, "beacon", "isobench-launch")
+        and process.info["status"] != psutil.STATUS_ZOMBIE
     ]
     client = docker.from_env()
     try:
