@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
+import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ V1_CONTROLLERS_ROOT = Path("/sys/fs/cgroup")
 PARENT_NAME = "isobench"
 KILL_ROUNDS = 10
 KILL_WAIT_S = 5.0  # for killed processes to be gone
+PROBE_PAGES = 1024  # pages the charge probe touches: 4 MiB, some sixteen batches of 64 pages
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -50,6 +53,19 @@ class SampleCgroup:
     def docker_parent(self) -> str:
         """The `cgroup_parent` that makes Docker create the container's group inside this one."""
         return f"/{PARENT_NAME}/{self.name}"
+
+    def cpu_ns(self) -> int | None:
+        """User + system CPU time of every process that ran in the group (and the groups below
+        it, gone or not: a container's own group): v1 `cpuacct.usage` of the group of that name
+        Docker made in the cpuacct hierarchy (None where it made none), v2 `cpu.stat`."""
+        if self.version == 1:
+            try:
+                return int((V1_CONTROLLERS_ROOT / "cpuacct" / PARENT_NAME / self.name
+                            / "cpuacct.usage").read_text())  # fmt: skip
+            except OSError:
+                return None
+        stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
+        return int(stat["usage_usec"]) * 1000
 
     def peak_bytes(self) -> int:
         peak_file = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
@@ -151,6 +167,24 @@ class MemoryCgroups:
             owner = path.name.split("-")[1]
             if owner.isdigit() and not psutil.pid_exists(int(owner)):
                 SampleCgroup(path, self.version, path.name).remove()
+
+    def charge_granularity(self, probe: Path) -> int | None:
+        """The step in which a group's usage counter moves (the kernel's per-CPU charge batch),
+        read off a fresh group by `probe` (harness/chargeprobe.c); None when it cannot be read."""
+        cgroup = self.new_sample()
+        usage = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
+        try:
+            completed = subprocess.run(
+                [str(probe), str(cgroup.path), usage, str(PROBE_PAGES)],
+                capture_output=True, text=True, check=False, timeout=60,
+            )  # fmt: skip
+        finally:
+            cgroup.kill_all()
+            cgroup.remove()
+        steps = [int(line.split("=", 1)[1]) for line in completed.stdout.split()]
+        if completed.returncode != 0 or not steps:
+            return None
+        return statistics.mode(steps)
 
     def new_sample(self, limit_bytes: int | None = None) -> SampleCgroup:
         name = f"sample-{os.getpid()}-{uuid.uuid4().hex[:12]}"

@@ -33,14 +33,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness import __version__
-from harness.build import BuildOutcome, build
+from harness.build import BuildOutcome, build, build_helper
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups
 from harness.compare import DEFAULT_ALPHA, TEST_NAME, compare
 from harness.errors import IsobenchError
 from harness.export import FORMATS, export
 from harness.host import fingerprint, git_revision
-from harness.measure import Cell, Plan, run_plan
+from harness.measure import PRIMER, PRIMER_WORKLOAD, Cell, Plan, measurement_revision, run_plan
 from harness.report import write_report
 from harness.results import (
     Results,
@@ -74,7 +74,7 @@ EXIT_USER_ERROR = 2
 EXIT_REGRESSION = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-PIPE_WIDTH = 150
+PIPE_WIDTH = 220
 # From a cross build, what qemu (binfmt) can run here: a whole static executable, alone or in
 # its image.
 EMULATED_KINDS = ("native", "docker-image")
@@ -629,6 +629,16 @@ def resumed_arguments(args: argparse.Namespace, previous: Results) -> argparse.N
         ) from None
 
 
+def with_primer(args: argparse.Namespace, workloads: list[Workload]) -> list[Workload]:
+    """The workloads to build: those selected, and the primer's (noop) where the workloads
+    folder has it, since every sample is preceded by one of its instances (harness.measure)."""
+    if any(workload.name == PRIMER_WORKLOAD for workload in workloads):
+        return workloads
+    if not (args.workloads_dir / PRIMER_WORKLOAD / "workload.toml").is_file():
+        return workloads  # samples are then taken unprimed; the plan's `primer` says so
+    return [*workloads, *select(args.workloads_dir, [PRIMER_WORKLOAD])]
+
+
 def check_same_workloads(previous: Results, workloads: list[Workload]) -> None:
     for workload in workloads:
         recorded = previous.workload_revision(workload.name)
@@ -669,12 +679,12 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
         check_same_workloads(previous, workloads)
     cache = BuildCache(args.cache_dir)
     with opened_targets(args, cache, console) as targets:
-        outcome = build_verb(args, console, targets, workloads)
+        outcome = build_verb(args, console, targets, with_primer(args, workloads))
         states = args.states or [COLD, WARM]
         cells = [
             Cell(
                 workload, Language(language), variant, workload.size(size), profile, state,
-                artifact,
+                artifact, outcome.artifacts.get((PRIMER_WORKLOAD, language, variant, profile)),
             )
             for workload in workloads
             for size in sizes
@@ -739,7 +749,8 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
                     console, args, scenario_plan, targets, outcome, workloads, writer
                 )
     console.print(f"results: {path}")
-    print_summary(console, summarize(samples))
+    print_summary(console, summarize(samples, memory_resolution(header)), instances_of(header),
+                  memory_resolution(header))  # fmt: skip
     print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
     print_scenarios(console, rows)
@@ -1009,12 +1020,20 @@ def results_header(
             for workload in sorted(workloads, key=lambda workload: workload.name)
         },
         "tools": {"compilers": compilers, "engines": engines},
+        # A hash of the code that decides what is measured: a published figure is current only
+        # while it matches the code's (harness.measure.MEASUREMENT_FILES)
+        "measurement_revision": measurement_revision(),
         "variants": {
             name: {
                 "states": target.states,  # state -> what wall_ns spans in it
                 "phases": list(target.phases),
                 "memory_scope": target.memory_scope,
                 "wall_phases": target.wall_phases,
+                "instance": target.instance,  # what one instance is: startup compares within it
+                "cpu_scope": target.cpu_scope,
+                "rss_scope": target.rss_scope,
+                "cold_evicts": target.cold_evicts,
+                "settings": target.settings(),
             }
             for name, target in targets.items()
         },
@@ -1044,10 +1063,28 @@ def results_header(
             "arch": getattr(args, "arch", None) or host_arch(),  # what the artifacts are for
             "order": "warm-up rounds (not recorded), then rounds over the cells still short of "
             "their count or time, each shuffled with random.Random(seed)",
+            "primer": PRIMER if any(cell.primer for cell in plan.cells) else None,
         },
-        "memory": {"method": cgroups.describe() if cgroups else None, "field": "peak_memory_bytes"},
+        "memory": memory_method(cgroups, BuildCache(args.cache_dir)),
         # What each variant's instances cost the host outside their own memory group.
         "host_costs": {name: host_costs_of(target) for name, target in targets.items()},
+    }
+
+
+def memory_method(cgroups: MemoryCgroups | None, cache: BuildCache) -> dict[str, object]:
+    """How peaks are measured, and how finely: the step the cgroup counter moves in (probed on
+    a fresh group) and the resolution of a peak, one such step per CPU (each CPU may hold one
+    pre-charged batch for the group: a peak can read that much above the pages in use)."""
+    if cgroups is None:
+        return {"method": None, "field": "peak_memory_bytes"}
+    probe, _ = build_helper("chargeprobe.c", "isobench-chargeprobe",
+                            find_compiler(Language.C), cache)  # fmt: skip
+    granularity = cgroups.charge_granularity(Path(probe.path))
+    return {
+        "method": cgroups.describe(),
+        "field": "peak_memory_bytes",
+        "charge_granularity_bytes": granularity,
+        "resolution_bytes": granularity * (os.cpu_count() or 1) if granularity else None,
     }
 
 
@@ -1185,7 +1222,8 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     )
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
-    print_summary(console, summarize(results.samples))
+    print_summary(console, summarize(results.samples, memory_resolution(results.header)),
+                  instances_of(results.header), memory_resolution(results.header))  # fmt: skip
     print_host_costs(console, results.header.get("host_costs"))
     print_fits(console, fit_throughput(results.samples, results.work_units))
     print_scenarios(console, results.scenario_samples)
@@ -1215,30 +1253,61 @@ def _ratio_with_ci(ratio: float | None, interval: tuple[float, float] | None) ->
     return f"{ratio:.2f} ({interval[0]:.2f}–{interval[1]:.2f})"
 
 
-def print_summary(console: Console, rows: list[Summary]) -> None:
+def instances_of(header: dict[str, object]) -> dict[str, str]:
+    """variant -> what one of its instances is (process, container, in-host), from a header."""
+    variants = header.get("variants")
+    if not isinstance(variants, dict):
+        return {}
+    return {name: str(entry.get("instance", "")) for name, entry in variants.items()
+            if isinstance(entry, dict)}  # fmt: skip
+
+
+def memory_resolution(header: dict[str, object]) -> int | None:
+    memory = header.get("memory")
+    value = memory.get("resolution_bytes") if isinstance(memory, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def print_summary(
+    console: Console,
+    rows: list[Summary],
+    instances: dict[str, str] | None = None,
+    resolution_bytes: int | None = None,
+) -> None:
+    instances = instances or {}
     profiles = sorted({row.profile for row in rows})
     show_profile = len(profiles) > 1  # one profile: named in the title instead
+    below = (
+        f"; peak ≤ {resolution_bytes / 2**20:.1f}: below what the memory counter resolves"
+        if resolution_bytes
+        else ""
+    )
     table = Table(
-        title=f"wall time per sample (ms): median, {CONFIDENCE:.0%} bootstrap CI",
+        title=f"time per sample (ms), wall and CPU: median, {CONFIDENCE:.0%} bootstrap CI",
         caption=f"× native: this median / the native warm median of the same run "
         f"({CONFIDENCE:.0%} CI); net: the same with each side's noop median subtracted, compute "
-        "time apart from startup; CV: coefficient of variation; profile "
-        f"{', '.join(profiles) if profiles else '-'}",
+        "time apart from startup; cpu: the instance's user + system CPU time (whose: the "
+        "header's cpu_scope); CV: coefficient of variation. noop rows compare startup across "
+        "instance kinds (a process, a container, an instance in a warm host): compare them "
+        f"within one kind{below}; profile {', '.join(profiles) if profiles else '-'}",
     )
     columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant",
-               "state"]  # fmt: skip
+               "instance", "state"]  # fmt: skip
     for column in columns:
         table.add_column(column)
-    for column in ("ok/n", "median", "95% CI", "× native", "net × native", "CV", "peak MiB"):
+    for column in ("ok/n", "median", "95% CI", "× native", "net × native", "CV", "cpu",
+                   "cpu × native", "cpu net ×", "cpu CV", "peak MiB"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
         ci = f"{_ms(row.wall_ci_ns[0])}–{_ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "—"
+        peak = row.median_peak_memory_bytes
         table.add_row(
             row.workload,
             row.language,
             row.size,
             *([row.profile] if show_profile else []),
             row.variant,
+            instances.get(row.variant, ""),
             row.state,
             f"{row.samples_ok}/{row.samples_total}",
             _ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
@@ -1246,9 +1315,15 @@ def print_summary(console: Console, rows: list[Summary]) -> None:
             _ratio_with_ci(row.ratio_to_native, row.ratio_ci),
             _ratio_with_ci(row.net_ratio, row.net_ratio_ci),
             f"{row.cv:.0%}" if row.cv is not None else "—",
-            f"{row.median_peak_memory_bytes / 2**20:.1f}"
-            if row.median_peak_memory_bytes is not None
-            else "—",
+            _ms(row.median_cpu_ns) if row.median_cpu_ns is not None else "—",
+            _ratio_with_ci(row.cpu_ratio, row.cpu_ratio_ci),
+            _ratio_with_ci(row.cpu_net_ratio, row.cpu_net_ratio_ci),
+            f"{row.cpu_cv:.0%}" if row.cpu_cv is not None else "—",
+            "—"
+            if peak is None
+            else f"≤ {resolution_bytes / 2**20:.1f}"
+            if resolution_bytes and peak <= resolution_bytes
+            else f"{peak / 2**20:.1f}",
         )
     console.print(table)
     for row in rows:

@@ -7,12 +7,13 @@
  * posix_spawn -> wait4 with CLOCK_MONOTONIC around nothing else: the harness's own overhead
  * stays outside the timed region instead of being subtracted afterwards.
  *
- * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS cold|warm STDIN STDOUT STDERR PROGRAM [ARGS...]
- * cold: the program's pages are evicted from the page cache (posix_fadvise DONTNEED) before the
- * clock starts, so the timed spawn reads it from disk again; warm: it is left cached.
+ * usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR PROGRAM [ARGS...]
+ * (a cold sample's files are evicted from the page cache by the harness before this starts.)
  * The program is the leader of a process group of its own: at the timeout the whole group is
  * killed, and whatever it left running when it exited is killed too.
- * prints one line: wall_ns=N exit_code=N signal=N timed_out=0|1 maxrss_kb=N
+ * prints one line: wall_ns=N exit_code=N signal=N timed_out=0|1 maxrss_kb=N user_us=N sys_us=N
+ * (maxrss, user and system CPU time: wait4's rusage of the program and the children it waited
+ * for; the launcher's own are not in it)
  * exits 0 when it measured (whatever the program did), 125 when it could not.
  */
 #define _GNU_SOURCE
@@ -46,9 +47,9 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 8 || (strcmp(argv[3], "cold") != 0 && strcmp(argv[3], "warm") != 0)) {
-        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS cold|warm STDIN STDOUT "
-                        "STDERR PROGRAM [ARGS...]\n");
+    if (argc < 7) {
+        fprintf(stderr, "usage: isobench-launch CGROUP_PROCS|- TIMEOUT_MS STDIN STDOUT STDERR "
+                        "PROGRAM [ARGS...]\n");
         return 125;
     }
     const char *cgroup_procs = argv[1];
@@ -62,15 +63,9 @@ int main(int argc, char **argv) {
 
     /* Open everything before the clock starts: creating a file inside the child cost
      * 200-400 us here, which would be billed to the program. The child only dup2()s. */
-    if (strcmp(argv[3], "cold") == 0) {
-        int program_fd = open(argv[7], O_RDONLY | O_CLOEXEC);
-        if (program_fd < 0 || posix_fadvise(program_fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
-            return fail("evict the program from the page cache");
-        close(program_fd);
-    }
-    int stdin_fd = open(argv[4], O_RDONLY | O_CLOEXEC);
-    int stdout_fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int stderr_fd = open(argv[6], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int stdin_fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    int stdout_fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int stderr_fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (stdin_fd < 0 || stdout_fd < 0 || stderr_fd < 0) return fail("open stdio files");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -92,10 +87,10 @@ int main(int argc, char **argv) {
     pid_t child;
     setitimer(ITIMER_REAL, &timer, NULL);
     long long start = now_ns();
-    int spawn_error = posix_spawn(&child, argv[7], &actions, &attributes, &argv[7], environ);
+    int spawn_error = posix_spawn(&child, argv[6], &actions, &attributes, &argv[6], environ);
     if (spawn_error != 0) {
         errno = spawn_error;
-        return fail(argv[7]);
+        return fail(argv[6]);
     }
     int status = 0;
     struct rusage usage;
@@ -110,10 +105,13 @@ int main(int argc, char **argv) {
     long long end = now_ns();
     kill(-child, SIGKILL); /* anything the program left behind in its group (ESRCH if none) */
 
-    printf("wall_ns=%lld exit_code=%d signal=%d timed_out=%d maxrss_kb=%ld\n",
+    printf("wall_ns=%lld exit_code=%d signal=%d timed_out=%d maxrss_kb=%ld user_us=%lld "
+           "sys_us=%lld\n",
            end - start,
            WIFEXITED(status) ? WEXITSTATUS(status) : -1,
            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-           timed_out, usage.ru_maxrss);
+           timed_out, usage.ru_maxrss,
+           (long long)usage.ru_utime.tv_sec * 1000000LL + usage.ru_utime.tv_usec,
+           (long long)usage.ru_stime.tv_sec * 1000000LL + usage.ru_stime.tv_usec);
     return 0;
 }

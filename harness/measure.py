@@ -3,10 +3,20 @@ check its output, read its memory group, and write it at once.
 
 A timing is only kept (status ok) when the instance exited 0 and printed exactly the expected
 bytes; everything else is recorded with its status and left out of the statistics.
+
+Every sample starts from the same state, whatever sample came before it in the shuffled order:
+an unrecorded *primer* (the variant's noop, same language and profile) runs right before it,
+outside the clock. Measured here, the same native noop spawn took about 0.70 ms right after
+another spawn and 0.84-0.94 ms right after a container sample, or after 300 ms of idling, and
+waiting for the host to go quiet did not bring it back: nothing the previous sample left
+running was in the way, the state of the CPU and kernel it left was. With a primer, each
+variant's samples are taken as a back-to-back loop would take them (as hyperfine does).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import platform
 import random
 import shutil
@@ -17,11 +27,36 @@ from pathlib import Path
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.cgroups import MemoryCgroups
+from harness.pagecache import evict
 from harness.results import ResultsWriter, Sample, Status
+from harness.scopes import IN_HOST
 from harness.targets import Execution, Invocation, Target
+from harness.targets.base import COLD
 from harness.workloads import Language, Size, Workload, sha256_bytes
 
 STDERR_EXCERPT_CHARS = 200
+PRIMER_WORKLOAD = "noop"
+PRIMER = (
+    "an unrecorded noop instance of the same variant, language and profile right before each "
+    "sample, outside the clock (in-host variants: in the same host process)"
+)
+_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+# The files that decide what a sample measures: how each variant is built, started, timed and
+# read. Their hash is the results header's `measurement_revision`: figures published from a
+# results file are current only while it matches the code's (a test holds the example to it).
+MEASUREMENT_FILES = ("build.py", "toolchains.py", "measure.py", "cgroups.py", "pagecache.py",
+                     "launcher.c", "chargeprobe.c", "targets/*.py", "targets/*.mjs")  # fmt: skip
+
+
+def measurement_revision() -> str:
+    """A hash of MEASUREMENT_FILES (their paths and bytes), 16 hex digits."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    files = sorted({path for pattern in MEASUREMENT_FILES for path in package.glob(pattern)})
+    for path in files:
+        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +70,7 @@ class Cell:
     profile: str
     state: str
     artifact: Artifact
+    primer: Artifact | None = None  # the variant's noop, run unrecorded right before each sample
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
@@ -117,6 +153,46 @@ def _why_stopped(execution: Execution, stderr_text: str) -> tuple[Status, str] |
     return None
 
 
+def host_steal_ns() -> int:
+    """The host's steal time so far, all CPUs (the `cpu` line of /proc/stat, in clock ticks)."""
+    with Path("/proc/stat").open("rb") as stat:
+        return int(stat.readline().split()[8]) * _TICK_NS
+
+
+def prime(cell: Cell, target: Target, scratch: Path, cgroups: MemoryCgroups | None) -> None:
+    """Run the cell's primer as a process or container of its own, through the very path a
+    sample takes (a fresh memory group included), and forget it: it only leaves the host in the
+    state its last instance of this variant leaves it. Whatever goes wrong with it shows in the
+    sample that follows."""
+    primer = cell.primer
+    if primer is None or target.instance == IN_HOST:  # an in-host target primes in its host
+        return
+    cgroup = cgroups.new_sample() if cgroups else None
+    try:
+        target.run(Invocation(artifact=primer, args=(), stdout_path=scratch / "primer.stdout",
+                              stderr_path=scratch / "primer.stderr", timeout_s=60,
+                              cgroup=cgroup))  # fmt: skip
+    except Exception:  # noqa: S110 - the sample after it reports what is wrong
+        pass
+    finally:
+        if cgroup:
+            cgroup.kill_all()
+            cgroup.remove()
+
+
+def evict_cold_files(cell: Cell, target: Target) -> tuple[int | None, str]:
+    """For a cold sample: evict the files its variant names, and how much of them stayed in the
+    page cache (0: verified cold), with why when that is not 0. (None, "") when warm."""
+    if cell.state != COLD:
+        return None, ""
+    files = target.cold_files(cell.artifact)
+    resident = evict(files)
+    if not resident:
+        return 0, ""
+    names = ", ".join(path.name for path in files)
+    return resident, f"{resident:,} bytes of {names} stayed in the page cache after eviction"
+
+
 def take_sample(
     cell: Cell,
     target: Target,
@@ -135,6 +211,9 @@ def take_sample(
     shutil.rmtree(output_dir, ignore_errors=True)
     if cell.size.needs_output_dir:
         output_dir.mkdir()
+    prime(cell, target, scratch, cgroups)
+    resident, not_evicted = None, ""
+    steal_before = host_steal_ns()
     cgroup = cgroups.new_sample(memory_limit_bytes) if cgroups else None
     try:
         invocation = Invocation(
@@ -149,11 +228,14 @@ def take_sample(
             stdin_path=cell.size.stdin,
             input_dir=cell.size.input_dir,
             output_dir=output_dir if cell.size.needs_output_dir else None,
+            primer=cell.primer,
         )
         try:
+            resident, not_evicted = evict_cold_files(cell, target)
             execution = target.run(invocation)
         except Exception as error:  # any failure to run one sample is that sample's status
             execution = Execution(None, error=f"{type(error).__name__}: {error}")
+        steal = host_steal_ns() - steal_before
         peak = cgroup.peak_bytes() if cgroup and execution.in_cgroup else None
         if cgroup and cgroup.oom_kills():  # whatever was killed in it, before it said so
             execution = replace(execution, out_of_memory=True)
@@ -164,6 +246,8 @@ def take_sample(
     stdout = stdout_path.read_bytes() if stdout_path.exists() else b""
     stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
     status, detail = judge(execution, stdout, stderr, cell.size)
+    if status is Status.OK and not_evicted:  # a right answer, but not a cold start
+        status, detail = Status.NOT_EVICTED, not_evicted
     return Sample(
         workload=cell.workload.name,
         language=cell.language.value,
@@ -184,6 +268,10 @@ def take_sample(
         detail=detail,
         artifact_id=cell.artifact.id,
         emulated=runs_emulated(Path(cell.artifact.path)),
+        cpu_ns=execution.cpu_ns,
+        rss_peak_bytes=execution.rss_peak_bytes,
+        steal_ns=steal,
+        cold_resident_bytes=resident,
     )
 
 

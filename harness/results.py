@@ -22,6 +22,15 @@ Schema history (bump SCHEMA_VERSION on any change a reader must know about):
       samples, and header `scenarios` ({name: what its figures span}, the scenario plan);
       statuses "oom" and "unavailable"; header `plan.memory_limit_bytes`, `unavailable`
       ({variant: why it was not measured}). Older files hold no scenario rows.
+  7 - what a figure spans, made uniform (the faithful-figures issue): wall_ns runs from "start
+      this instance" to "this instance is gone" in every variant (wasm: teardown phase; docker:
+      remove inside it). Sample gains `cpu_ns` (the instance's CPU time, user + system),
+      `rss_peak_bytes` (peak RSS by a second method), `steal_ns` (the host's steal time during
+      the sample), `cold_resident_bytes` (what stayed in the page cache of the files a cold
+      sample evicts); status "not-evicted". Header gains `measurement_revision`, `memory.
+      charge_granularity_bytes` and `memory.resolution_bytes`, `plan.primer`, and per variant
+      `instance` (process, container, in-host), `cpu_scope`, `rss_scope`, `cold_evicts`,
+      `settings` (what the engine is told). Older files are read with these fields empty.
 """
 
 from __future__ import annotations
@@ -44,8 +53,8 @@ import orjson
 from harness.errors import IsobenchError
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 6
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
+SCHEMA_VERSION = 7
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 
@@ -57,6 +66,8 @@ class Status(StrEnum):
     TIMEOUT = "timeout"
     OOM = "oom"  # stopped at the memory limit (killed by the OOM killer, or by Docker)
     UNAVAILABLE = "unavailable"  # the variant's engine could not be reached (Docker daemon gone)
+    # a cold sample whose files stayed (partly) in the page cache: it was not taken cold
+    NOT_EVICTED = "not-evicted"
     ERROR = "error"  # the harness could not take the sample
 
 
@@ -83,6 +94,15 @@ class Sample:
     # Run under emulation (an artifact for another architecture): a correctness check only,
     # never in performance summaries or comparisons.
     emulated: bool = False
+    # The instance's CPU time, user + system: the header's `variants[v].cpu_scope` says whose.
+    # (One figure: the kernel's user/system split is sampled per tick, far too coarse here.)
+    cpu_ns: int | None = None
+    # Peak resident memory by a second method (rusage maxrss, VmHWM): `variants[v].rss_scope`
+    rss_peak_bytes: int | None = None
+    steal_ns: int | None = None  # the host's steal time during the sample (/proc/stat, in ticks)
+    # Cold samples: bytes of the evicted files still in the page cache when the clock started
+    # (0: verified cold); None in a state that evicts nothing
+    cold_resident_bytes: int | None = None
 
     @property
     def cell_key(self) -> tuple[str, str, str, str, str, str]:
@@ -118,10 +138,12 @@ _SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(("workload", "language", "variant", "size", "profile", "state", "arch",
                      "stdout_sha256", "detail", "artifact_id"), (str,)),
     "round": (int,), "warmup": (bool,), "emulated": (bool,), "phases_ns": (dict,),
-    **dict.fromkeys(("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "exit_code"),
-                    (int, _NONE)),
+    **dict.fromkeys(("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "exit_code",
+                     "cpu_ns", "rss_peak_bytes", "steal_ns",
+                     "cold_resident_bytes"), (int, _NONE)),
 }  # fmt: skip
-_NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes")
+_NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "cpu_ns",
+                 "rss_peak_bytes", "steal_ns", "cold_resident_bytes")  # fmt: skip
 
 
 def _check_row(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -317,8 +339,11 @@ HEADER_SHAPE = Fields({
     "host": DictOf(ANY),  # shown as text only
     "tools": DictOf(ANY),
     "workloads": DictOf(Fields({"revision": str, "description": str, "stresses": str})),
+    "measurement_revision": str,
     "variants": DictOf(Fields({"states": _STRINGS, "phases": ListOf(str), "memory_scope": str,
-                               "wall_phases": DictOf(ListOf(str))},
+                               "wall_phases": DictOf(ListOf(str)), "instance": str,
+                               "cpu_scope": str, "rss_scope": str, "cold_evicts": str,
+                               "settings": _STRINGS},
                               required=("states", "phases", "memory_scope"))),
     "artifacts": ListOf(Fields(
         {"id": str, "kind": str, "workload": str, "language": str, "profile": str,
@@ -332,8 +357,11 @@ HEADER_SHAPE = Fields({
         "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)), "arch": str,
         **{name: ListOf(str) for name in ("workloads", "sizes", "profiles", "states",
                                            "languages")},
+        "primer": Optional(str),
     }),
-    "memory": Fields({"method": Optional(str), "field": str}),
+    "memory": Fields({"method": Optional(str), "field": str,
+                      "charge_granularity_bytes": Optional(int),
+                      "resolution_bytes": Optional(int)}),
     "host_costs": DictOf(Fields({
         "containerd_shim": Optional(Fields(dict.fromkeys(
             ("processes", "rss_bytes", "pss_bytes", "private_bytes"), int))),

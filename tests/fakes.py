@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache
+from harness.scopes import PROCESS
 from harness.targets import Execution, Invocation
 from harness.targets.base import Ended
 from harness.toolchains import Binary, Check
@@ -21,10 +23,17 @@ class FakeTarget:
     phases: ClassVar[tuple[str, ...]] = ("all",)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {"warm": ("all",)}
     memory_scope: ClassVar[str] = "none"
+    instance: ClassVar[str] = PROCESS
+    cpu_scope: ClassVar[str] = "none"
+    rss_scope: ClassVar[str] = ""
+    cold_evicts: ClassVar[str] = "its cold_files"
 
-    def __init__(self, script: list[tuple[Execution, bytes]]) -> None:
+    def __init__(
+        self, script: list[tuple[Execution, bytes]], cold_files: Sequence[Path] = ()
+    ) -> None:
         self._script: Iterator[tuple[Execution, bytes]] = iter(script)
         self.invocations: list[Invocation] = []
+        self._cold_files = list(cold_files)
 
     @classmethod
     def open(cls, cache: BuildCache) -> FakeTarget:
@@ -44,6 +53,12 @@ class FakeTarget:
         execution, stdout = next(self._script)
         invocation.stdout_path.write_bytes(stdout)
         return execution
+
+    def cold_files(self, artifact: Artifact) -> list[Path]:
+        return self._cold_files
+
+    def settings(self) -> dict[str, str]:
+        return {"script": "replayed"}
 
     def versions(self) -> dict[str, str]:
         return {"fake": "1"}

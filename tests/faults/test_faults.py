@@ -91,10 +91,11 @@ def test_faulty_workloads_are_stopped_recorded_and_left_out_in_every_variant(
     for sample in samples:
         assert sample.detail  # why, in words
         assert sample.wall_ns is None or sample.status is not Status.TIMEOUT
-    # wasm: the epoch deadline stopped the spinning instance (its phases were still reported);
-    # the SIGALRM backstop would have killed the worker before it could report any
+    # wasm: the kernel timer armed before the clock ended the worker at the timeout (SIGALRM);
+    # had the harness's own guard (timeout + 60 s) stopped it instead, the status would be error
     hang = next(s for s in samples if (s.workload, s.variant) == ("hang", "wasmtime"))
-    assert hang.phases_ns.get("run", 0) >= 3e9
+    assert hang.status is Status.TIMEOUT
+    assert hang.phases_ns == {}  # a timed-out worker reports nothing: no figure to mistake
     hog = [s for s in samples if s.workload == "hog"]
     assert all(s.peak_memory_bytes is None or s.peak_memory_bytes <= 80 << 20 for s in hog)
     for workload in expected:
@@ -263,7 +264,9 @@ class DyingDaemon:
 
 @pytest.fixture
 def dying_daemon(tmp_path: Path) -> Iterator[DyingDaemon]:
-    proxy = DyingDaemon(tmp_path / "docker.sock", starts=3)
+    # the run's header measures one container (the shim's cost), then every docker sample
+    # starts two: its primer and itself
+    proxy = DyingDaemon(tmp_path / "docker.sock", starts=6)
     yield proxy
     proxy.die()
 
