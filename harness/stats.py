@@ -27,6 +27,11 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
 FloatArray = npt.NDArray[np.float64]
 NOISY_CV = 0.10  # coefficient of variation above which a cell is flagged
+# A memory ratio is shown only when both peaks are at least this many resolutions (the cgroup
+# counter's step per CPU, in the results header): each side's error is then at most a quarter.
+MEMORY_RATIO_MIN_RESOLUTIONS = 4
+WALL = "wall_ns"  # the metrics a cell's time is summarized in: wall time and CPU time
+CPU = "cpu_ns"
 OUTLIER_MADS = 3.0  # |x - median| > 3 scaled MADs is an outlier
 MAD_SCALE = 1.4826  # makes the MAD estimate the standard deviation for normal data
 
@@ -216,9 +221,22 @@ class Summary:
     outliers: int  # MAD outliers among the ok samples (kept: raw samples are the truth)
     cv: float | None  # coefficient of variation of the ok wall times
     median_peak_memory_bytes: float | None
-    memory_ratio: float | None  # median peak / the native warm median peak
+    # median peak / the native warm median peak; None when either is below what the memory
+    # counter resolves (memory_below_resolution)
+    memory_ratio: float | None
     memory_ratio_ci: tuple[float, float] | None
     failures: dict[str, int]  # status -> count, for every status but ok
+    # The same figures in CPU time (the instance's user + system: a quieter estimator of
+    # compute than wall time on a shared host); None where the variant records none
+    median_cpu_ns: float | None = None
+    cpu_ci_ns: tuple[float, float] | None = None
+    cpu_ratio: float | None = None
+    cpu_ratio_ci: tuple[float, float] | None = None
+    cpu_net_ratio: float | None = None
+    cpu_net_ratio_ci: tuple[float, float] | None = None
+    cpu_cv: float | None = None
+    # the median peak, or native's, is within MEMORY_RATIO_MIN_RESOLUTIONS resolutions
+    memory_below_resolution: bool = False
 
     @property
     def noisy(self) -> bool:
@@ -233,16 +251,10 @@ def counts(sample: Sample) -> bool:
     return sample.status is Status.OK and not sample.warmup and not sample.emulated
 
 
-def _ok_walls(group: Iterable[Sample]) -> list[float]:
-    return [s.wall_ns for s in group if s.status is Status.OK and s.wall_ns is not None]
-
-
-def _ok_peaks(group: Iterable[Sample]) -> list[float]:
-    return [
-        s.peak_memory_bytes
-        for s in group
-        if s.status is Status.OK and s.peak_memory_bytes is not None
-    ]
+def _ok_values(group: Iterable[Sample], field: str) -> list[float]:
+    """The field's values over the ok samples that have one."""
+    values = (getattr(s, field) for s in group if s.status is Status.OK)
+    return [value for value in values if value is not None]
 
 
 def group_cells(samples: Iterable[Sample]) -> dict[Key, list[Sample]]:
@@ -265,21 +277,31 @@ class Cells:
 
     def __init__(self, samples: Iterable[Sample]) -> None:
         self.groups = group_cells(samples)
-        self.walls = {key: _ok_walls(group) for key, group in self.groups.items()}
-        self.peaks = {key: _ok_peaks(group) for key, group in self.groups.items()}
-        # (language, variant, profile, state) -> noop's ok walls at any size (noop does the
-        # same at every size)
-        self._floors: dict[tuple[str, str, str, str], list[float]] = {}
-        for (workload, language, variant, _, profile, state), walls in self.walls.items():
-            if workload == FLOOR_WORKLOAD:
-                self._floors.setdefault((language, variant, profile, state), []).extend(walls)
+        # metric (WALL, CPU) -> cell -> its ok values
+        self.times = {
+            metric: {key: _ok_values(group, metric) for key, group in self.groups.items()}
+            for metric in (WALL, CPU)
+        }
+        self.walls = self.times[WALL]
+        self.peaks = {key: _ok_values(group, "peak_memory_bytes")
+                      for key, group in self.groups.items()}  # fmt: skip
+        # (metric, language, variant, profile, state) -> noop's ok values at any size (noop
+        # does the same at every size)
+        self._floors: dict[tuple[str, str, str, str, str], list[float]] = {}
+        for metric, by_cell in self.times.items():
+            for (workload, language, variant, _, profile, state), values in by_cell.items():
+                if workload == FLOOR_WORKLOAD:
+                    floor = (metric, language, variant, profile, state)
+                    self._floors.setdefault(floor, []).extend(values)
 
         # bootstrap medians, drawn once per group of values and named by it: every interval of
         # the run combines these, each side from its own stream
         self._medians: dict[str, FloatArray | None] = {}
 
-    def floor(self, language: str, variant: str, profile: str, state: str) -> list[float]:
-        return self._floors.get((language, variant, profile, state), [])
+    def floor(
+        self, language: str, variant: str, profile: str, state: str, metric: str = WALL
+    ) -> list[float]:
+        return self._floors.get((metric, language, variant, profile, state), [])
 
     def _bootstrap(self, name: str, values: list[float]) -> FloatArray | None:
         if name not in self._medians:
@@ -287,40 +309,50 @@ class Cells:
             self._medians[name] = bootstrap_medians(values, new_rng(name)) if enough else None
         return self._medians[name]
 
+    def medians(self, key: Key, metric: str = WALL) -> FloatArray | None:
+        """Bootstrap medians of a cell's ok values of `metric`."""
+        name = f"walls {key}" if metric == WALL else f"{metric} {key}"
+        return self._bootstrap(name, self.times[metric].get(key, []))
+
     def wall_medians(self, key: Key) -> FloatArray | None:
-        return self._bootstrap(f"walls {key}", self.walls.get(key, []))
+        return self.medians(key, WALL)
 
     def peak_medians(self, key: Key) -> FloatArray | None:
         return self._bootstrap(f"peaks {key}", self.peaks.get(key, []))
 
     def floor_medians(
-        self, language: str, variant: str, profile: str, state: str
+        self, language: str, variant: str, profile: str, state: str, metric: str = WALL
     ) -> FloatArray | None:
-        return self._bootstrap(
-            f"floor {(language, variant, profile, state)}",
-            self.floor(language, variant, profile, state),
-        )
+        floor = (language, variant, profile, state)
+        name = f"floor {floor}" if metric == WALL else f"{metric} floor {floor}"
+        return self._bootstrap(name, self.floor(*floor, metric))
 
-    def net_estimates(self, key: Key) -> FloatArray | None:
-        """Bootstrap estimates of the cell's net ratio (see bootstrap_net_ratio_ci)."""
+    def net_estimates(self, key: Key, metric: str = WALL) -> FloatArray | None:
+        """Bootstrap estimates of the cell's net ratio in `metric` (see
+        bootstrap_net_ratio_ci)."""
         _, language, variant, _, profile, state = key
-        top = self.wall_medians(key)
-        top_floor = self.floor_medians(language, variant, profile, state)
-        bottom = self.wall_medians(baseline_key(key))
-        bottom_floor = self.floor_medians(language, BASELINE_VARIANT, profile, BASELINE_STATE)
+        top = self.medians(key, metric)
+        top_floor = self.floor_medians(language, variant, profile, state, metric)
+        bottom = self.medians(baseline_key(key), metric)
+        bottom_floor = self.floor_medians(
+            language, BASELINE_VARIANT, profile, BASELINE_STATE, metric
+        )
         if top is None or top_floor is None or bottom is None or bottom_floor is None:
             return None
         return ratio_estimates(top - top_floor, bottom - bottom_floor)
 
-    def net_sides(self, key: Key) -> tuple[list[float], list[float], list[float], list[float]]:
-        """The ok walls of a cell, its noop floor, its native baseline and the baseline's
-        floor: the four sides of the net ratio (empty lists where the run lacks one)."""
+    def net_sides(
+        self, key: Key, metric: str = WALL
+    ) -> tuple[list[float], list[float], list[float], list[float]]:
+        """The ok values (of `metric`) of a cell, its noop floor, its native baseline and the
+        baseline's floor: the four sides of the net ratio (empty where the run lacks one)."""
         _, language, variant, _, profile, state = key
+        values = self.times[metric]
         return (
-            self.walls.get(key, []),
-            self.floor(language, variant, profile, state),
-            self.walls.get(baseline_key(key), []),
-            self.floor(language, BASELINE_VARIANT, profile, BASELINE_STATE),
+            values.get(key, []),
+            self.floor(language, variant, profile, state, metric),
+            values.get(baseline_key(key), []),
+            self.floor(language, BASELINE_VARIANT, profile, BASELINE_STATE, metric),
         )
 
 
@@ -336,24 +368,63 @@ def _ratio_interval(
     return percentile_interval(ratio_estimates(numerator, denominator))
 
 
-def summarize(samples: Iterable[Sample]) -> list[Summary]:
-    return summarize_cells(Cells(samples))
+def summarize(
+    samples: Iterable[Sample], memory_resolution_bytes: int | None = None
+) -> list[Summary]:
+    return summarize_cells(Cells(samples), memory_resolution_bytes)
 
 
-def summarize_cells(cells: Cells) -> list[Summary]:
-    """The summary of every cell, for callers that keep the Cells."""
+@dataclass(frozen=True, slots=True)
+class TimeFigures:
+    """A cell's figures in one metric (wall or CPU time)."""
+
+    median: float | None
+    interval: tuple[float, float] | None
+    ratio: float | None  # to native warm
+    ratio_interval: tuple[float, float] | None
+    net: float | None  # net of each side's noop floor, to native warm's
+    net_interval: tuple[float, float] | None
+    cv: float | None
+
+
+def time_figures(cells: Cells, key: Key, metric: str) -> TimeFigures:
+    values, floor, baseline, baseline_floor = cells.net_sides(key, metric)
+    median = statistics.median(values) if values else None
+    baseline_median = statistics.median(baseline) if baseline else None
+    is_baseline = key == baseline_key(key)
+    has_net = key[0] != FLOOR_WORKLOAD  # noop net of itself is nothing
+    return TimeFigures(
+        median=median,
+        interval=_interval_of(cells.medians(key, metric)),
+        ratio=median / baseline_median if median is not None and baseline_median else None,
+        ratio_interval=None
+        if is_baseline
+        else _ratio_interval(cells.medians(key, metric), cells.medians(baseline_key(key), metric)),
+        net=_net_ratio(values, floor, baseline, baseline_floor) if has_net else None,
+        net_interval=_interval_of(cells.net_estimates(key, metric))
+        if has_net and not is_baseline
+        else None,
+        cv=coefficient_of_variation(values),
+    )
+
+
+def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) -> list[Summary]:
+    """The summary of every cell, for callers that keep the Cells. `memory_resolution_bytes`
+    (the results header's): memory ratios between peaks below MEMORY_RATIO_MIN_RESOLUTIONS of
+    it are left out, flagged instead."""
+    least_peak = (memory_resolution_bytes or 0) * MEMORY_RATIO_MIN_RESOLUTIONS
     rows = []
     for key, group in cells.groups.items():
         workload, language, variant, size, profile, state = key
         bkey = baseline_key(key)
-        is_baseline = key == bkey
-        walls, floor, baseline, baseline_floor = cells.net_sides(key)
-        median = statistics.median(walls) if walls else None
-        baseline_median = statistics.median(baseline) if baseline else None
-        has_net = workload != FLOOR_WORKLOAD  # noop net of itself is nothing
-        peaks = cells.peaks[key]
+        wall, cpu = time_figures(cells, key, WALL), time_figures(cells, key, CPU)
+        walls, baseline = cells.walls.get(key, []), cells.walls.get(bkey, [])
+        peak = statistics.median(cells.peaks[key]) if cells.peaks[key] else None
         baseline_peaks = cells.peaks.get(bkey, [])
-        test = None if is_baseline else mann_whitney_u(walls, baseline)
+        baseline_peak = statistics.median(baseline_peaks) if baseline_peaks else None
+        resolved = (peak is not None and baseline_peak is not None
+                    and min(peak, baseline_peak) >= least_peak and baseline_peak > 0)  # fmt: skip
+        test = None if key == bkey else mann_whitney_u(walls, baseline)
         failures: dict[str, int] = {}
         for sample in group:
             if sample.status is not Status.OK:
@@ -368,29 +439,31 @@ def summarize_cells(cells: Cells) -> list[Summary]:
                 state=state,
                 samples_ok=len(walls),
                 samples_total=len(group),
-                median_wall_ns=median,
-                wall_ci_ns=_interval_of(cells.wall_medians(key)),
-                ratio_to_native=median / baseline_median
-                if median is not None and baseline_median
-                else None,
-                ratio_ci=None
-                if is_baseline
-                else _ratio_interval(cells.wall_medians(key), cells.wall_medians(bkey)),
-                net_ratio=_net_ratio(walls, floor, baseline, baseline_floor) if has_net else None,
-                net_ratio_ci=_interval_of(cells.net_estimates(key))
-                if has_net and not is_baseline
-                else None,
+                median_wall_ns=wall.median,
+                wall_ci_ns=wall.interval,
+                ratio_to_native=wall.ratio,
+                ratio_ci=wall.ratio_interval,
+                net_ratio=wall.net,
+                net_ratio_ci=wall.net_interval,
                 p_vs_native=test[1] if test else None,
                 outliers=mad_outliers(walls),
-                cv=coefficient_of_variation(walls),
-                median_peak_memory_bytes=statistics.median(peaks) if peaks else None,
-                memory_ratio=statistics.median(peaks) / statistics.median(baseline_peaks)
-                if peaks and baseline_peaks and statistics.median(baseline_peaks) > 0
+                cv=wall.cv,
+                median_peak_memory_bytes=peak,
+                memory_ratio=peak / baseline_peak
+                if resolved and peak is not None and baseline_peak
                 else None,
-                memory_ratio_ci=None
-                if is_baseline
-                else _ratio_interval(cells.peak_medians(key), cells.peak_medians(bkey)),
+                memory_ratio_ci=_ratio_interval(cells.peak_medians(key), cells.peak_medians(bkey))
+                if resolved and key != bkey
+                else None,
                 failures=failures,
+                median_cpu_ns=cpu.median,
+                cpu_ci_ns=cpu.interval,
+                cpu_ratio=cpu.ratio,
+                cpu_ratio_ci=cpu.ratio_interval,
+                cpu_net_ratio=cpu.net,
+                cpu_net_ratio_ci=cpu.net_interval,
+                cpu_cv=cpu.cv,
+                memory_below_resolution=peak is not None and not resolved,
             )
         )
     return sorted(

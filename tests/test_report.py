@@ -36,13 +36,15 @@ def test_the_verdict_gives_each_ratio_to_native_with_its_interval(tmp_path: Path
                     "method", "files"):  # fmt: skip
         assert f'<section id="{section}">' in html
     assert '<section id="hosts">' not in html  # one host: no cross-host section
-    # sieve: wasm 20 ms vs native 10 ms; net of noop (2 vs 1 ms): 18 / 9; peak 4 vs 2 MiB
-    assert "sieve c default 10 — 2.00× 2.00–2.00 2.00× 2.00–2.00 2.00× 2.00–2.00 —" in (
-        table_rows(html, "verdict")
+    # sieve: wasm 20 ms vs native 10 ms; net of noop (2 vs 1 ms): 18 / 9, in wall and in CPU
+    # time (0.9 of wall on both sides); peak 4 vs 2 MiB
+    assert (
+        "sieve c default 10 — 2.00× 2.00–2.00 2.00× 2.00–2.00 2.00× 2.00–2.00 2.00× 2.00–2.00 —"
+        in (table_rows(html, "verdict"))
     )
     assert (
-        "wasmtime warm c 5/5 2.000 2.000–2.000 2.00 load 0.200, instantiate 0.200, run 1.600"
-        in (table_rows(html, "startup"))
+        "wasmtime in-host warm c 5/5 2.000 2.000–2.000 2.00 1.800 load 0.200, instantiate 0.200, "
+        "run 1.600" in (table_rows(html, "startup"))
     )
     assert "geometric mean 2.00× native; furthest behind: sieve (c) at 2.00×" in html
     assert html.count("<svg") == 4  # startup, throughput, distributions, memory
@@ -198,3 +200,38 @@ def test_a_variant_without_a_warm_state_is_judged_in_the_one_it_has(tmp_path: Pa
     html = render(tmp_path, write_results(tmp_path / "a.jsonl", run_samples() + node))
     assert "node (cold), compute time net of startup" in html
     assert "wasmtime (warm), compute time net of startup" in html
+
+
+def test_startup_is_ranked_within_one_kind_of_instance_and_only_where_the_interval_says(
+    tmp_path: Path,
+) -> None:
+    run_header = header()
+    run_header["variants"] = {
+        **run_header["variants"],
+        "wasmtime-cli": {**run_header["variants"]["native"], "instance": "process"},
+        "node": {**run_header["variants"]["native"], "instance": "process"},
+    }
+    walls = {"native": [1.0, 1.1, 0.9, 1.0, 1.2], "wasmtime-cli": [1.1, 0.9, 1.0, 1.3, 1.0],
+             "node": [70.0, 71.0, 69.0, 70.0, 72.0]}  # fmt: skip
+    samples = [
+        dataclasses.replace(sample, wall_ns=round(wall * 1e6))
+        for variant, values in walls.items()
+        for sample, wall in zip(cell("noop", variant, 1.0), values, strict=True)
+    ] + cell("noop", "wasmtime", 0.3)
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", samples, run_header))
+    assert (
+        "Startup floor (noop, c), a process per instance, started by the kernel: native warm in "
+        "1 ms fastest, node warm in 70 ms slowest (70×, 95% CI" in html
+    )  # an in-host instance (0.3 ms) is never ranked against processes
+    assert (
+        "Startup floor (noop, c), an instance inside an already running host process (a warm "
+        "host): wasmtime warm in 0.3 ms." in html
+    )
+    two = render(tmp_path / "two", write_results(
+        tmp_path / "b.jsonl", [s for s in samples if s.variant in ("native", "wasmtime-cli")],
+        run_header))  # fmt: skip
+    assert re.search(
+        r"native warm in 1 ms, wasmtime-cli warm in 1 ms: no difference can be claimed "
+        r"\(1\.00×, 95% CI 0\.\d+×–1\.\d+×\)",
+        two,
+    )

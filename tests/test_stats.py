@@ -9,6 +9,7 @@ import pytest
 
 from harness.results import Sample, Status
 from harness.stats import (
+    Summary,
     bootstrap_median_ci,
     bootstrap_medians,
     bootstrap_ratio_ci,
@@ -247,3 +248,49 @@ def test_emulated_samples_never_enter_a_summary() -> None:
     assert [(row.samples_ok, row.samples_total, row.median_wall_ns) for row in rows] == [
         (3, 3, 100)
     ]
+
+
+def test_cpu_time_is_summarized_beside_wall_time() -> None:
+    # wall: as in the net ratio test (1.5x net); CPU: native noop 1, work 91 -> net 90; docker
+    # noop 10 (the engine's own work is not the container's CPU), work 190 -> net 180: 2x net
+    rows = summarize(
+        samples("native", [1, 1, 1], workload="noop", cpu_ns=1)
+        + samples("docker", [300, 300, 300], workload="noop", state="cold", cpu_ns=10)
+        + samples("native", [101, 101, 101], cpu_ns=91)
+        + samples("docker", [450, 450, 450], state="cold", cpu_ns=190)
+    )
+    by_cell = {(r.workload, r.variant): r for r in rows}
+    docker = by_cell[("w", "docker")]
+    assert (docker.median_cpu_ns, docker.cpu_ci_ns) == (190, (190, 190))
+    assert docker.cpu_ratio == pytest.approx(190 / 91)
+    assert docker.cpu_net_ratio == pytest.approx(2.0)
+    assert docker.cpu_net_ratio_ci == (pytest.approx(2.0), pytest.approx(2.0))
+    assert docker.net_ratio == pytest.approx(1.5)  # wall time, as before
+    assert docker.cpu_cv == 0
+    assert by_cell[("noop", "docker")].cpu_ratio == 10
+    no_cpu = summarize(samples("native", [5, 5]) + samples("docker", [9, 9]))
+    assert all(r.median_cpu_ns is None and r.cpu_ratio is None for r in no_cpu)
+
+
+def test_memory_ratios_only_between_peaks_the_counter_resolves() -> None:
+    resolution = 512 << 10  # ratios need both peaks at 4 resolutions: 2 MiB
+    mib = 2**20
+
+    def run(native_peak: int, docker_peak: int) -> Summary:
+        rows = summarize(
+            samples("native", [5, 5], peak_memory_bytes=native_peak)
+            + samples("docker", [9, 9], peak_memory_bytes=docker_peak),
+            memory_resolution_bytes=resolution,
+        )
+        return next(r for r in rows if r.variant == "docker")
+
+    small = run(1 * mib, 3 * mib)  # native's 1 MiB may be 0.5 MiB or 1 MiB: no ratio
+    assert (small.memory_ratio, small.memory_ratio_ci) == (None, None)
+    assert small.memory_below_resolution
+    assert small.median_peak_memory_bytes == 3 * mib  # the peak itself is still recorded
+    large = run(4 * mib, 8 * mib)
+    assert large.memory_ratio == 2.0
+    assert not large.memory_below_resolution
+    unknown = summarize(samples("native", [5, 5], peak_memory_bytes=mib)
+                        + samples("docker", [9, 9], peak_memory_bytes=3 * mib))  # fmt: skip
+    assert next(r for r in unknown if r.variant == "docker").memory_ratio == 3.0  # no resolution

@@ -30,6 +30,7 @@ from harness.report.model import (
     shown_size,
     wall_phases,
 )
+from harness.scopes import IN_HOST
 from harness.stats import (
     BASELINE_STATE,
     BASELINE_VARIANT,
@@ -171,11 +172,20 @@ def throughput_ratios(run: Run) -> str | None:
     with _style():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
+        nudge = 0.25 * DOT_ROW_INCHES / len(series)  # the CPU diamond just below its circle
         for variant, cells, positions in series:
             ratios = [Ratio(s.net_ratio, s.net_ratio_ci) for s in cells]
             _dots_with_intervals(ax, ratios, positions, colour=colours[variant], label=variant)
+            cpu = [(Ratio(s.cpu_net_ratio, s.cpu_net_ratio_ci), position - nudge)
+                   for s, position in zip(cells, positions, strict=True)
+                   if s.cpu_net_ratio is not None and s.cpu_net_ratio > 0]  # fmt: skip
+            if cpu:
+                _dots_with_intervals(ax, [r for r, _ in cpu], [y for _, y in cpu],
+                                     colour=colours[variant], label=f"{variant} (CPU)",
+                                     marker="d")  # fmt: skip
         ax.set_yticks(range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
-        _ratio_axis(ax, "compute time net of startup / native (log scale; 1 = as fast as native)")
+        _ratio_axis(ax, "compute time net of startup / native, wall (o) and CPU (◆) "
+                        "(log scale; 1 = as fast as native)")  # fmt: skip
         _dedup_legend(ax)
         _margins(figure, [f"{w} ({lang})" for w, lang in labels])
         return to_svg(figure)
@@ -291,14 +301,22 @@ def memory_peaks(run: Run) -> str | None:
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
         for variant, cells, positions in series:
+            marginal = run.instance(variant) == IN_HOST  # what an instance adds to its host
             ax.plot(
                 [(s.median_peak_memory_bytes or 0) / 2**20 for s in cells],
                 positions,
                 "o",
                 markersize=4,
                 color=colours[variant],
-                label=variant,
+                markerfacecolor="none" if marginal else colours[variant],
+                label=f"{variant} (marginal)" if marginal else variant,
             )
+        resolution = run.memory_resolution
+        if resolution:
+            low = min(ax.get_xlim()[0], resolution / 2**20 / 4)
+            ax.axvspan(low, resolution / 2**20, color="#dddddd", alpha=0.6, linewidth=0,
+                       label="below resolution")  # fmt: skip
+            ax.set_xlim(left=low)
         ax.set_yticks(range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
         _log_axis(ax, "median peak memory per instance, MiB, log scale (scopes: see Method)")
         ax.legend(fontsize=7, loc="best")

@@ -21,12 +21,14 @@ from typing import Any
 from harness.errors import IsobenchError
 from harness.results import Results, Sample, Status
 from harness.scenario_stats import DensitySummary, RateSummary, density_summaries, rate_summaries
+from harness.scopes import IN_HOST, INSTANCE_SCOPES
 from harness.stats import (
     BASELINE_STATE,
     BASELINE_VARIANT,
     BOOTSTRAP_RESAMPLES,
     CONFIDENCE,
     FLOOR_WORKLOAD,
+    MEMORY_RATIO_MIN_RESOLUTIONS,
     NOISY_CV,
     OUTLIER_MADS,
     Cells,
@@ -49,6 +51,9 @@ VERDICT_STATE = "warm"  # the verdict compares instances as a serving host keeps
 GOOD_RATIO = 1.10  # within 10% of native
 FAIR_RATIO = 2.0
 FIRST_DETAILS = 3  # failure details shown per cell
+# Variants whose every instance is a whole wasm runtime process: what an in-host instance's
+# marginal memory is set beside
+WHOLE_WASM_PROCESSES = ("wasmtime-min", "wasmtime-cli")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,26 @@ class Run:
     def variants(self) -> list[str]:
         return sorted({s.variant for s in self.summaries}, key=variant_order)
 
+    def instance(self, variant: str) -> str:
+        """What one instance of the variant is (process, container, in-host), from the header;
+        "" in files before schema 7."""
+        entry = self.header.get("variants", {}).get(variant, {})
+        return str(entry.get("instance", ""))
+
+    @property
+    def memory_resolution(self) -> int | None:
+        """The bytes below which a peak says little (the memory counter's step per CPU)."""
+        return memory_resolution_of(self.results)
+
+    @property
+    def measurement_revision(self) -> str:
+        return str(self.header.get("measurement_revision", ""))
+
+    @property
+    def steal_ns_total(self) -> int:
+        """The hypervisor's steal time summed over every sample of the run."""
+        return sum(s.steal_ns or 0 for s in self.results.samples)
+
     def verdict_state(self, variant: str) -> str:
         """The state a variant is judged in: VERDICT_STATE, or the one state it has (node has
         no warm state: every sample compiles)."""
@@ -156,7 +181,10 @@ class Ratio:
 class VerdictCell:
     time: Ratio  # wall time / native's
     net: Ratio  # compute time net of each side's startup floor / native's
-    memory: Ratio  # median peak / native's
+    cpu_net: Ratio  # the same in CPU time (the instance's user + system)
+    memory: Ratio  # median peak / native's; none when below the memory counter's resolution
+    memory_below_resolution: bool
+    marginal_memory: bool  # an in-host instance: what it adds to its host, not a whole process
     artifact_bytes: int | None
 
 
@@ -207,6 +235,11 @@ class Report:
     method: dict[str, Any]  # what every figure spans, and the statistics used
 
 
+def memory_resolution_of(results: Results) -> int | None:
+    value = results.header.get("memory", {}).get("resolution_bytes")
+    return value if isinstance(value, int) else None
+
+
 def load_runs(results: list[Results], output: Path) -> list[Run]:
     if not results:
         raise IsobenchError("report: give at least one results file")
@@ -225,7 +258,7 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
             Run(
                 results=result,
                 label=label,
-                summaries=summarize_cells(cells),
+                summaries=summarize_cells(cells, memory_resolution_of(result)),
                 fits=fit_throughput(result.samples, result.work_units),
                 cells=cells,
                 link=Path(
@@ -321,7 +354,10 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             cells[variant] = VerdictCell(
                 time=Ratio(summary.ratio_to_native, summary.ratio_ci),
                 net=Ratio(summary.net_ratio, summary.net_ratio_ci),
+                cpu_net=Ratio(summary.cpu_net_ratio, summary.cpu_net_ratio_ci),
                 memory=Ratio(summary.memory_ratio, summary.memory_ratio_ci),
+                memory_below_resolution=summary.memory_below_resolution,
+                marginal_memory=run.instance(variant) == IN_HOST,
                 artifact_bytes=sizes.get((workload, language, profile, variant)),
             )
         rows.append(
@@ -349,21 +385,7 @@ def geometric_mean(values: Iterable[float]) -> float | None:
 
 def verdict_sentences(run: Run) -> list[str]:
     """Plain statements drawn from the run's own figures."""
-    sentences = []
-    floors = [
-        s
-        for s in run.summaries
-        if s.workload == FLOOR_WORKLOAD and s.median_wall_ns is not None and s.language == "c"
-    ] or [s for s in run.summaries if s.workload == FLOOR_WORKLOAD and s.median_wall_ns]
-    if floors:
-        fastest = min(floors, key=lambda s: s.median_wall_ns or 0)
-        slowest = max(floors, key=lambda s: s.median_wall_ns or 0)
-        sentences.append(
-            f"Startup floor (noop, {fastest.language}): {fastest.variant} {fastest.state} starts "
-            f"fastest, in {_ms(fastest.median_wall_ns)}; {slowest.variant} {slowest.state} is "
-            f"slowest, in {_ms(slowest.median_wall_ns)} "
-            f"({(slowest.median_wall_ns or 0) / (fastest.median_wall_ns or 1):.0f}× the fastest)."
-        )
+    sentences = startup_sentences(run)
     for variant in run.variants:
         if variant == BASELINE_VARIANT:
             continue
@@ -389,20 +411,7 @@ def verdict_sentences(run: Run) -> list[str]:
             f"{average}furthest behind: {worst.workload} ({worst.language}) at "
             f"{worst.net_ratio:.2f}×."
         )
-    peaks = [
-        s
-        for s in run.summaries
-        if s.workload == FLOOR_WORKLOAD
-        and run.in_verdict_state(s)
-        and s.median_peak_memory_bytes is not None
-    ]
-    if peaks:
-        listing = ", ".join(
-            f"{s.variant} ({s.language}) {s.median_peak_memory_bytes / 2**20:.1f} MiB"
-            for s in sorted(peaks, key=lambda s: (variant_order(s.variant), s.language))
-            if s.median_peak_memory_bytes is not None
-        )
-        sentences.append(f"Smallest instance (noop, peak memory per instance): {listing}.")
+    sentences.extend(memory_sentences(run))
     for variant, cost in sorted(run.header.get("host_costs", {}).items()):
         shim = cost.get("containerd_shim") if isinstance(cost, dict) else None
         if isinstance(shim, dict) and isinstance(shim.get("pss_bytes"), int):
@@ -410,6 +419,103 @@ def verdict_sentences(run: Run) -> list[str]:
                 f"Each running {variant} container also costs the host its containerd-shim: "
                 f"{shim['pss_bytes'] / 2**20:.1f} MiB (PSS), outside the peak figures."
             )
+    return sentences
+
+
+def startup_sentences(run: Run) -> list[str]:
+    """The startup floor (noop) of each kind of instance apart: a process, a container and an
+    instance inside a running host are different things, never ranked against each other."""
+    floors = [s for s in run.summaries if s.workload == FLOOR_WORKLOAD and s.median_wall_ns]
+    languages = {s.language for s in floors}
+    language = "c" if "c" in languages else min(languages, default="")
+    sentences = []
+    for scope, described in INSTANCE_SCOPES.items():
+        cells = sorted((s for s in floors if s.language == language
+                        and run.instance(s.variant) == scope),
+                       key=lambda s: s.median_wall_ns or 0)  # fmt: skip
+        if not cells:
+            continue
+        fastest, slowest = cells[0], cells[-1]
+        text = (f"Startup floor (noop, {language}), {described}: {fastest.variant} "
+                f"{fastest.state} in {_ms(fastest.median_wall_ns)}")  # fmt: skip
+        if slowest is not fastest:
+            slow, fast = (run.cells.wall_medians(summary_key(cell)) for cell in (slowest, fastest))
+            ratio = Ratio((slowest.median_wall_ns or 0) / (fastest.median_wall_ns or 1),
+                          ratio_of_ratios_ci(slow, fast))  # fmt: skip
+            spread = f"{_times(ratio.value)}, {CONFIDENCE:.0%} CI {_interval(ratio.interval)}"
+            if ratio.holds_one:  # the interval says nothing about which starts faster
+                text += (f", {slowest.variant} {slowest.state} in "
+                         f"{_ms(slowest.median_wall_ns)}: no difference can be claimed "
+                         f"({spread})")  # fmt: skip
+            else:
+                text += (f" fastest, {slowest.variant} {slowest.state} in "
+                         f"{_ms(slowest.median_wall_ns)} slowest ({spread})")  # fmt: skip
+        sentences.append(text + ".")
+    unscoped = [s for s in floors if s.language == language and not run.instance(s.variant)]
+    if unscoped:  # files before schema 7 do not say what an instance is: no ranking then
+        listing = ", ".join(f"{s.variant} {s.state} {_ms(s.median_wall_ns)}" for s in unscoped)
+        sentences.append(f"Startup floor (noop, {language}), instance kind not recorded: "
+                         f"{listing}.")  # fmt: skip
+    return sentences
+
+
+def summary_key(summary: Summary) -> Key:
+    return (summary.workload, summary.language, summary.variant, summary.size, summary.profile,
+            summary.state)  # fmt: skip
+
+
+def _peak(summary: Summary, resolution: int | None) -> str:
+    """A median peak, or "below resolution" at or under what the memory counter resolves."""
+    peak = summary.median_peak_memory_bytes or 0
+    if resolution and peak <= resolution:
+        return f"below resolution (≤ {resolution / 2**20:.1f} MiB)"
+    return f"{peak / 2**20:.1f} MiB"
+
+
+def _times(value: float | None) -> str:
+    """A ratio as "1.23×" below 10, "132×" above."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}×" if value < 10 else f"{value:.0f}×"
+
+
+def _interval(interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return "not available"
+    return f"{_times(interval[0])}–{_times(interval[1])}"
+
+
+def memory_sentences(run: Run) -> list[str]:
+    """The smallest instance (noop's peak), with what the memory counter can and cannot
+    resolve, and an in-host figure beside a whole wasm process's."""
+    peaks = sorted((s for s in run.summaries if s.workload == FLOOR_WORKLOAD
+                    and run.in_verdict_state(s) and s.median_peak_memory_bytes is not None),
+                   key=lambda s: (variant_order(s.variant), s.language))  # fmt: skip
+    if not peaks:
+        return []
+    resolution = run.memory_resolution
+    parts = []
+    for s in peaks:
+        marginal = ", marginal" if run.instance(s.variant) == IN_HOST else ""
+        parts.append(f"{s.variant} ({s.language}{marginal}) {_peak(s, resolution)}")
+    sentences = [f"Smallest instance (noop, peak memory per instance): {', '.join(parts)}."]
+    for s in peaks:
+        if run.instance(s.variant) != IN_HOST:
+            continue
+        beside = next((w for name in WHOLE_WASM_PROCESSES for w in peaks
+                       if w.variant == name and w.language == s.language), None)  # fmt: skip
+        if beside is not None:
+            sentences.append(
+                f"{s.variant}'s memory is marginal, what one instance adds to a host process "
+                f"already running (noop, {s.language}: {_peak(s, resolution)}); a whole wasm "
+                f"process per instance ({beside.variant}) peaks at {_peak(beside, resolution)}."
+            )
+    if resolution:
+        sentences.append(
+            f"Peaks below {resolution / 2**20:.1f} MiB are below what the memory counter "
+            "resolves (a step per CPU: see Method); memory ratios are taken only between peaks "
+            f"of at least {MEMORY_RATIO_MIN_RESOLUTIONS} times that."
+        )
     return sentences
 
 
@@ -689,6 +795,7 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
         flat["run.started_at"] = str(run.header.get("started_at", ""))
         flat["run.isobench"] = str(run.header.get("isobench_version", ""))
         flat["run.git_revision"] = str(run.header.get("git_revision", ""))
+        flat["run.measurement_revision"] = run.measurement_revision
         flat["run.schema_version"] = str(run.results.schema_version)
         tables.append(flat)
     fields = sorted({name for table in tables for name in table})
@@ -703,15 +810,33 @@ def method(runs: list[Run]) -> dict[str, Any]:
     """What every figure spans, from the runs' own headers, and the statistics used."""
     variants: dict[str, dict[str, Any]] = {}
     memory = []
+    primers = []
     for run in runs:
         for name, description in run.header.get("variants", {}).items():
             variants.setdefault(name, description)
-        method_text = run.header.get("memory", {}).get("method")
+        recorded = run.header.get("memory", {})
+        method_text = recorded.get("method")
         if method_text and method_text not in memory:
             memory.append(method_text)
+        step, resolution = recorded.get("charge_granularity_bytes"), run.memory_resolution
+        if step and resolution:
+            memory.append(
+                f"{run.label}: the counter moves in steps of {step >> 10} KiB (probed on a fresh "
+                f"group), and each CPU may hold one such step pre-charged: a peak reads up to "
+                f"{resolution >> 10} KiB above the pages in use (its resolution)"
+            )
+        plan = run.header.get("plan", {})
+        line = (
+            plan["primer"] or "none: the workloads folder had no noop"
+            if "primer" in plan
+            else "none (a run before schema 7)"
+        )
+        if line not in primers:
+            primers.append(line)
     return {
         "variants": dict(sorted(variants.items(), key=lambda item: variant_order(item[0]))),
         "memory": memory,
+        "primers": primers,
         "confidence": CONFIDENCE,
         "resamples": BOOTSTRAP_RESAMPLES,
         "noisy_cv": NOISY_CV,
