@@ -1315,10 +1315,10 @@ def print_summary(
             _ratio_with_ci(row.ratio_to_native, row.ratio_ci),
             _ratio_with_ci(row.net_ratio, row.net_ratio_ci),
             f"{row.cv:.0%}" if row.cv is not None else "—",
-            _ms(row.median_cpu_ns) if row.median_cpu_ns is not None else "—",
-            _ratio_with_ci(row.cpu_ratio, row.cpu_ratio_ci),
-            _ratio_with_ci(row.cpu_net_ratio, row.cpu_net_ratio_ci),
-            f"{row.cpu_cv:.0%}" if row.cpu_cv is not None else "—",
+            _ms(row.cpu.median) if row.cpu.median is not None else "—",
+            _ratio_with_ci(row.cpu.ratio, row.cpu.ratio_interval),
+            _ratio_with_ci(row.cpu.net, row.cpu.net_interval),
+            f"{row.cpu.cv:.0%}" if row.cpu.cv is not None else "—",
             "—"
             if peak is None
             else f"≤ {resolution_bytes / 2**20:.1f}"

@@ -199,6 +199,22 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
 
 
 @dataclass(frozen=True, slots=True)
+class TimeFigures:
+    """A cell's figures in one metric (wall or CPU time)."""
+
+    median: float | None
+    interval: tuple[float, float] | None
+    ratio: float | None  # to native warm
+    ratio_interval: tuple[float, float] | None
+    net: float | None  # net of each side's noop floor, to native warm's
+    net_interval: tuple[float, float] | None
+    cv: float | None
+
+
+NO_FIGURES = TimeFigures(None, None, None, None, None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     workload: str
     language: str
@@ -227,14 +243,8 @@ class Summary:
     memory_ratio_ci: tuple[float, float] | None
     failures: dict[str, int]  # status -> count, for every status but ok
     # The same figures in CPU time (the instance's user + system: a quieter estimator of
-    # compute than wall time on a shared host); None where the variant records none
-    median_cpu_ns: float | None = None
-    cpu_ci_ns: tuple[float, float] | None = None
-    cpu_ratio: float | None = None
-    cpu_ratio_ci: tuple[float, float] | None = None
-    cpu_net_ratio: float | None = None
-    cpu_net_ratio_ci: tuple[float, float] | None = None
-    cpu_cv: float | None = None
+    # compute than wall time on a shared host); all None where the variant records none
+    cpu: TimeFigures = NO_FIGURES
     # the median peak, or native's, is within MEMORY_RATIO_MIN_RESOLUTIONS resolutions
     memory_below_resolution: bool = False
 
@@ -374,19 +384,6 @@ def summarize(
     return summarize_cells(Cells(samples), memory_resolution_bytes)
 
 
-@dataclass(frozen=True, slots=True)
-class TimeFigures:
-    """A cell's figures in one metric (wall or CPU time)."""
-
-    median: float | None
-    interval: tuple[float, float] | None
-    ratio: float | None  # to native warm
-    ratio_interval: tuple[float, float] | None
-    net: float | None  # net of each side's noop floor, to native warm's
-    net_interval: tuple[float, float] | None
-    cv: float | None
-
-
 def time_figures(cells: Cells, key: Key, metric: str) -> TimeFigures:
     values, floor, baseline, baseline_floor = cells.net_sides(key, metric)
     median = statistics.median(values) if values else None
@@ -417,7 +414,7 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
     for key, group in cells.groups.items():
         workload, language, variant, size, profile, state = key
         bkey = baseline_key(key)
-        wall, cpu = time_figures(cells, key, WALL), time_figures(cells, key, CPU)
+        wall = time_figures(cells, key, WALL)
         walls, baseline = cells.walls.get(key, []), cells.walls.get(bkey, [])
         peak = statistics.median(cells.peaks[key]) if cells.peaks[key] else None
         baseline_peaks = cells.peaks.get(bkey, [])
@@ -456,13 +453,7 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
                 if resolved and key != bkey
                 else None,
                 failures=failures,
-                median_cpu_ns=cpu.median,
-                cpu_ci_ns=cpu.interval,
-                cpu_ratio=cpu.ratio,
-                cpu_ratio_ci=cpu.ratio_interval,
-                cpu_net_ratio=cpu.net,
-                cpu_net_ratio_ci=cpu.net_interval,
-                cpu_cv=cpu.cv,
+                cpu=time_figures(cells, key, CPU),
                 memory_below_resolution=peak is not None and not resolved,
             )
         )

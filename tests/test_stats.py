@@ -261,15 +261,15 @@ def test_cpu_time_is_summarized_beside_wall_time() -> None:
     )
     by_cell = {(r.workload, r.variant): r for r in rows}
     docker = by_cell[("w", "docker")]
-    assert (docker.median_cpu_ns, docker.cpu_ci_ns) == (190, (190, 190))
-    assert docker.cpu_ratio == pytest.approx(190 / 91)
-    assert docker.cpu_net_ratio == pytest.approx(2.0)
-    assert docker.cpu_net_ratio_ci == (pytest.approx(2.0), pytest.approx(2.0))
+    assert (docker.cpu.median, docker.cpu.interval) == (190, (190, 190))
+    assert docker.cpu.ratio == pytest.approx(190 / 91)
+    assert docker.cpu.net == pytest.approx(2.0)
+    assert docker.cpu.net_interval == (pytest.approx(2.0), pytest.approx(2.0))
     assert docker.net_ratio == pytest.approx(1.5)  # wall time, as before
-    assert docker.cpu_cv == 0
-    assert by_cell[("noop", "docker")].cpu_ratio == 10
+    assert docker.cpu.cv == 0
+    assert by_cell[("noop", "docker")].cpu.ratio == 10
     no_cpu = summarize(samples("native", [5, 5]) + samples("docker", [9, 9]))
-    assert all(r.median_cpu_ns is None and r.cpu_ratio is None for r in no_cpu)
+    assert all(r.cpu.median is None and r.cpu.ratio is None for r in no_cpu)
 
 
 def test_memory_ratios_only_between_peaks_the_counter_resolves() -> None:

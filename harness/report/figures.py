@@ -176,9 +176,9 @@ def throughput_ratios(run: Run) -> str | None:
         for variant, cells, positions in series:
             ratios = [Ratio(s.net_ratio, s.net_ratio_ci) for s in cells]
             _dots_with_intervals(ax, ratios, positions, colour=colours[variant], label=variant)
-            cpu = [(Ratio(s.cpu_net_ratio, s.cpu_net_ratio_ci), position - nudge)
+            cpu = [(Ratio(s.cpu.net, s.cpu.net_interval), position - nudge)
                    for s, position in zip(cells, positions, strict=True)
-                   if s.cpu_net_ratio is not None and s.cpu_net_ratio > 0]  # fmt: skip
+                   if s.cpu.net is not None and s.cpu.net > 0]  # fmt: skip
             if cpu:
                 _dots_with_intervals(ax, [r for r, _ in cpu], [y for _, y in cpu],
                                      colour=colours[variant], label=f"{variant} (CPU)",

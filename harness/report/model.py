@@ -354,7 +354,7 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             cells[variant] = VerdictCell(
                 time=Ratio(summary.ratio_to_native, summary.ratio_ci),
                 net=Ratio(summary.net_ratio, summary.net_ratio_ci),
-                cpu_net=Ratio(summary.cpu_net_ratio, summary.cpu_net_ratio_ci),
+                cpu_net=Ratio(summary.cpu.net, summary.cpu.net_interval),
                 memory=Ratio(summary.memory_ratio, summary.memory_ratio_ci),
                 memory_below_resolution=summary.memory_below_resolution,
                 marginal_memory=run.instance(variant) == IN_HOST,
