@@ -1,6 +1,6 @@
 """Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
-figures: `bench`, `scenarios`, `overhead`, `report_bench`; `regression` (a baseline given: fail
-on slowdowns).
+figures: `bench`, `scenarios`, `crosscheck`, `report_bench`; `regression` (a baseline given:
+fail on slowdowns).
 
 Speed and memory figures belong in benchmarks, never in timed tests.
 """
@@ -54,11 +54,14 @@ def scenarios(session: nox.Session) -> None:
 
 
 @nox.session
-def overhead(session: nox.Session) -> None:
-    """isobench's measuring overhead against hyperfine (native) and the Docker CLI (docker), on
-    the same noop executable, interleaved; fails when a target is missed. Needs hyperfine."""
+def crosscheck(session: nox.Session) -> None:
+    """isobench held against independent methods in one interleaved run: native noop vs
+    hyperfine -N, docker cold vs `docker run --rm` (same sandbox), wasmtime-cli vs hyperfine,
+    wasmtime-py vs wasmtime-cli net CPU ratios on the CPU workloads, and the native floor amid
+    other variants vs alone. Prints the table; fails when a ratio's interval leaves its band
+    (5%; quiet 10%). Needs hyperfine. Extra arguments go to `python -m harness.crosscheck`."""
     session.install("-e", ".")
-    session.run("python", "-m", "harness.overhead", *session.posargs)
+    session.run("python", "-m", "harness.crosscheck", *session.posargs)
 
 
 @nox.session
