@@ -182,9 +182,13 @@ class VerdictCell:
     time: Ratio  # wall time / native's
     net: Ratio  # compute time net of each side's startup floor / native's
     cpu_net: Ratio  # the same in CPU time (the instance's user + system)
-    memory: Ratio  # median peak / native's; none when below the memory counter's resolution
+    # median peak / native's; none when below the memory counter's resolution, or when the peak
+    # is an in-host instance's (marginal: what it adds to a running host, not a whole process,
+    # so no ratio to a process's peak)
+    memory: Ratio
     memory_below_resolution: bool
-    marginal_memory: bool  # an in-host instance: what it adds to its host, not a whole process
+    marginal_memory: bool
+    peak_memory_bytes: float | None
     artifact_bytes: int | None
 
 
@@ -351,15 +355,21 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
             )
             if summary is None:
                 continue
+            marginal = run.instance(variant) == IN_HOST
             cells[variant] = VerdictCell(
                 time=Ratio(summary.ratio_to_native, summary.ratio_ci),
                 net=Ratio(summary.net_ratio, summary.net_ratio_ci),
                 cpu_net=Ratio(summary.cpu.net, summary.cpu.net_interval),
-                memory=Ratio(summary.memory_ratio, summary.memory_ratio_ci),
-                memory_below_resolution=summary.memory_below_resolution,
-                marginal_memory=run.instance(variant) == IN_HOST,
+                memory=Ratio(None) if marginal else Ratio(summary.memory_ratio,
+                                                          summary.memory_ratio_ci),
+                # a marginal peak is judged alone: no ratio is taken from it
+                memory_below_resolution=_unresolved(summary.median_peak_memory_bytes, run)
+                if marginal
+                else summary.memory_below_resolution,
+                marginal_memory=marginal,
+                peak_memory_bytes=summary.median_peak_memory_bytes,
                 artifact_bytes=sizes.get((workload, language, profile, variant)),
-            )
+            )  # fmt: skip
         rows.append(
             VerdictRow(
                 workload=workload_label(workload, profile),
@@ -462,6 +472,12 @@ def startup_sentences(run: Run) -> list[str]:
 def summary_key(summary: Summary) -> Key:
     return (summary.workload, summary.language, summary.variant, summary.size, summary.profile,
             summary.state)  # fmt: skip
+
+
+def _unresolved(peak: float | None, run: Run) -> bool:
+    """The peak is at or below what the run's memory counter resolves."""
+    resolution = run.memory_resolution
+    return peak is not None and resolution is not None and peak <= resolution
 
 
 def _peak(summary: Summary, resolution: int | None) -> str:
