@@ -164,8 +164,8 @@ def docker_cli_command(checks: Checks, cell: Cell) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--process-runs", type=int, default=5, help="per round and check")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--process-runs", type=int, default=10, help="per round and check")
     parser.add_argument("--docker-runs", type=int, default=2, help="per round and check")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-w", "--workload", dest="workloads", action="append",
