@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -48,7 +49,9 @@ from harness.results import (
     Sample,
     ScenarioSample,
     Status,
+    instances,
     latest_results,
+    memory_resolution,
     read_results,
     with_emulated_labelled,
 )
@@ -62,7 +65,15 @@ from harness.scenarios import (
     Subject,
     swept,
 )
-from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, fit_throughput, summarize
+from harness.stats import (
+    CONFIDENCE,
+    OUTLIER_MADS,
+    Fit,
+    Summary,
+    below_resolution,
+    fit_throughput,
+    summarize,
+)
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, TARGETS, Target
 from harness.targets.base import COLD, WARM, Spawner, new_mark
@@ -749,8 +760,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
                     console, args, scenario_plan, targets, outcome, workloads, writer
                 )
     console.print(f"results: {path}")
-    print_summary(console, summarize(samples, memory_resolution(header)), instances_of(header),
-                  memory_resolution(header))  # fmt: skip
+    print_run_summary(console, samples, header)
     print_host_costs(console, header.get("host_costs"))
     print_fits(console, fit_throughput(samples, work_units_of(plan)))
     print_scenarios(console, rows)
@@ -1222,8 +1232,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     )
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
-    print_summary(console, summarize(results.samples, memory_resolution(results.header)),
-                  instances_of(results.header), memory_resolution(results.header))  # fmt: skip
+    print_run_summary(console, results.samples, results.header)
     print_host_costs(console, results.header.get("host_costs"))
     print_fits(console, fit_throughput(results.samples, results.work_units))
     print_scenarios(console, results.scenario_samples)
@@ -1253,19 +1262,11 @@ def _ratio_with_ci(ratio: float | None, interval: tuple[float, float] | None) ->
     return f"{ratio:.2f} ({interval[0]:.2f}–{interval[1]:.2f})"
 
 
-def instances_of(header: dict[str, object]) -> dict[str, str]:
-    """variant -> what one of its instances is (process, container, in-host), from a header."""
-    variants = header.get("variants")
-    if not isinstance(variants, dict):
-        return {}
-    return {name: str(entry.get("instance", "")) for name, entry in variants.items()
-            if isinstance(entry, dict)}  # fmt: skip
-
-
-def memory_resolution(header: dict[str, object]) -> int | None:
-    memory = header.get("memory")
-    value = memory.get("resolution_bytes") if isinstance(memory, dict) else None
-    return value if isinstance(value, int) else None
+def print_run_summary(console: Console, samples: list[Sample], header: dict[str, Any]) -> None:
+    """The summary table of a run's samples, read with what its header says (instance kinds,
+    the memory counter's resolution)."""
+    resolution = memory_resolution(header)
+    print_summary(console, summarize(samples, resolution), instances(header), resolution)
 
 
 def print_summary(
@@ -1322,7 +1323,7 @@ def print_summary(
             "—"
             if peak is None
             else f"≤ {resolution_bytes / 2**20:.1f}"
-            if resolution_bytes and peak <= resolution_bytes
+            if resolution_bytes and below_resolution(peak, resolution_bytes)
             else f"{peak / 2**20:.1f}",
         )
     console.print(table)

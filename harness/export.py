@@ -27,10 +27,7 @@ def to_pytest_benchmark(results: Results) -> dict[str, Any]:
     header = results.header
     host = header.get("host", {})
     cells = Cells(results.samples)
-    summaries = {
-        (s.workload, s.language, s.variant, s.size, s.profile, s.state): s
-        for s in summarize_cells(cells)
-    }
+    summaries = {s.key: s for s in summarize_cells(cells)}
     benchmarks = []
     for key, ok_walls in sorted(cells.walls.items()):
         walls = [wall / 1e9 for wall in ok_walls]

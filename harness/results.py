@@ -326,11 +326,36 @@ class Results:
         return revision if isinstance(revision, str) else None
 
     @property
+    def memory_resolution(self) -> int | None:
+        return memory_resolution(self.header)
+
+    def instance(self, variant: str) -> str:
+        return instances(self.header).get(variant, "")
+
+    @property
     def work_units(self) -> dict[str, dict[str, float]]:
         """{workload: {size: work units}} from the plan, for throughput fits over sizes."""
         plan = self.header.get("plan")
         units = plan.get("work_units") if isinstance(plan, dict) else None
         return units if isinstance(units, dict) else {}
+
+
+def memory_resolution(header: dict[str, Any]) -> int | None:
+    """The bytes at or below which a peak says little (the memory counter's step per CPU, as
+    the run probed it); None before schema 7 or without a memory cgroup."""
+    memory = header.get("memory")
+    value = memory.get("resolution_bytes") if isinstance(memory, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def instances(header: dict[str, Any]) -> dict[str, str]:
+    """variant -> what one of its instances is (process, container, in-host); a variant of a
+    file before schema 7 is left out."""
+    variants = header.get("variants")
+    if not isinstance(variants, dict):
+        return {}
+    return {name: entry["instance"] for name, entry in variants.items()
+            if isinstance(entry, dict) and isinstance(entry.get("instance"), str)}  # fmt: skip
 
 
 _STRINGS = DictOf(str)

@@ -252,6 +252,11 @@ class Summary:
     def noisy(self) -> bool:
         return self.cv is not None and self.cv > NOISY_CV
 
+    @property
+    def key(self) -> Key:
+        """The cell summarized (as its samples' Sample.cell_key)."""
+        return (self.workload, self.language, self.variant, self.size, self.profile, self.state)
+
 
 Key = tuple[str, str, str, str, str, str]  # workload, language, variant, size, profile, state
 
@@ -376,6 +381,12 @@ def _ratio_interval(
     if numerator is None or denominator is None:
         return None
     return percentile_interval(ratio_estimates(numerator, denominator))
+
+
+def below_resolution(peak: float | None, resolution_bytes: int | None) -> bool:
+    """A peak at or below what the memory counter resolves (one step per CPU): all it says is
+    that the instance used no more than that."""
+    return peak is not None and resolution_bytes is not None and peak <= resolution_bytes
 
 
 def summarize(

@@ -36,6 +36,7 @@ from harness.stats import (
     FloatArray,
     Key,
     Summary,
+    below_resolution,
     counts,
     fit_throughput,
     median_ratio_estimates,
@@ -119,15 +120,14 @@ class Run:
         return sorted({s.variant for s in self.summaries}, key=variant_order)
 
     def instance(self, variant: str) -> str:
-        """What one instance of the variant is (process, container, in-host), from the header;
-        "" in files before schema 7."""
-        entry = self.header.get("variants", {}).get(variant, {})
-        return str(entry.get("instance", ""))
+        """What one instance of the variant is (process, container, in-host); "" in files
+        before schema 7."""
+        return self.results.instance(variant)
 
     @property
     def memory_resolution(self) -> int | None:
-        """The bytes below which a peak says little (the memory counter's step per CPU)."""
-        return memory_resolution_of(self.results)
+        """The bytes at or below which a peak says little (the memory counter's step per CPU)."""
+        return self.results.memory_resolution
 
     @property
     def measurement_revision(self) -> str:
@@ -239,11 +239,6 @@ class Report:
     method: dict[str, Any]  # what every figure spans, and the statistics used
 
 
-def memory_resolution_of(results: Results) -> int | None:
-    value = results.header.get("memory", {}).get("resolution_bytes")
-    return value if isinstance(value, int) else None
-
-
 def load_runs(results: list[Results], output: Path) -> list[Run]:
     if not results:
         raise IsobenchError("report: give at least one results file")
@@ -262,7 +257,7 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
             Run(
                 results=result,
                 label=label,
-                summaries=summarize_cells(cells, memory_resolution_of(result)),
+                summaries=summarize_cells(cells, result.memory_resolution),
                 fits=fit_throughput(result.samples, result.work_units),
                 cells=cells,
                 link=Path(
@@ -336,9 +331,7 @@ def artifact_sizes(run: Run) -> dict[tuple[str, str, str, str], int]:
 
 
 def verdict_rows(run: Run) -> list[VerdictRow]:
-    by_key = {
-        (s.workload, s.language, s.variant, s.size, s.profile, s.state): s for s in run.summaries
-    }
+    by_key = {s.key: s for s in run.summaries}
     sizes = artifact_sizes(run)
     rows = []
     for workload, language, profile in sorted(
@@ -363,7 +356,9 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
                 memory=Ratio(None) if marginal else Ratio(summary.memory_ratio,
                                                           summary.memory_ratio_ci),
                 # a marginal peak is judged alone: no ratio is taken from it
-                memory_below_resolution=_unresolved(summary.median_peak_memory_bytes, run)
+                memory_below_resolution=below_resolution(
+                    summary.median_peak_memory_bytes, run.memory_resolution
+                )
                 if marginal
                 else summary.memory_below_resolution,
                 marginal_memory=marginal,
@@ -449,7 +444,7 @@ def startup_sentences(run: Run) -> list[str]:
         text = (f"Startup floor (noop, {language}), {described}: {fastest.variant} "
                 f"{fastest.state} in {_ms(fastest.median_wall_ns)}")  # fmt: skip
         if slowest is not fastest:
-            slow, fast = (run.cells.wall_medians(summary_key(cell)) for cell in (slowest, fastest))
+            slow, fast = (run.cells.wall_medians(cell.key) for cell in (slowest, fastest))
             ratio = Ratio((slowest.median_wall_ns or 0) / (fastest.median_wall_ns or 1),
                           ratio_of_ratios_ci(slow, fast))  # fmt: skip
             spread = f"{_times(ratio.value)}, {CONFIDENCE:.0%} CI {_interval(ratio.interval)}"
@@ -469,21 +464,10 @@ def startup_sentences(run: Run) -> list[str]:
     return sentences
 
 
-def summary_key(summary: Summary) -> Key:
-    return (summary.workload, summary.language, summary.variant, summary.size, summary.profile,
-            summary.state)  # fmt: skip
-
-
-def _unresolved(peak: float | None, run: Run) -> bool:
-    """The peak is at or below what the run's memory counter resolves."""
-    resolution = run.memory_resolution
-    return peak is not None and resolution is not None and peak <= resolution
-
-
 def _peak(summary: Summary, resolution: int | None) -> str:
     """A median peak, or "below resolution" at or under what the memory counter resolves."""
     peak = summary.median_peak_memory_bytes or 0
-    if resolution and peak <= resolution:
+    if resolution and below_resolution(peak, resolution):
         return f"below resolution (≤ {resolution / 2**20:.1f} MiB)"
     return f"{peak / 2**20:.1f} MiB"
 
@@ -718,14 +702,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
 
 
 def _point_ratio(run: Run, key: Key, metric: str) -> Ratio:
-    summary = next(
-        (
-            s
-            for s in run.summaries
-            if (s.workload, s.language, s.variant, s.size, s.profile, s.state) == key
-        ),
-        None,
-    )
+    summary = next((s for s in run.summaries if s.key == key), None)
     if summary is None:
         return Ratio(None)
     if metric == "wall":
