@@ -34,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness import __version__
+from harness.affinity import ALL, AUTO, format_cpus, parse_cpus
 from harness.build import BuildOutcome, build, build_helper
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups
@@ -173,74 +174,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     verbs.add_parser("build", parents=[selection], help="compile and package every variant")
 
-    measuring = argparse.ArgumentParser(add_help=False, parents=[selection])
-    measuring.add_argument(
-        "-s",
-        "--size",
-        action="append",
-        dest="sizes",
-        default=[],
-        metavar="SIZE",
-        help="a size to run (repeatable; default: the suite's, else default)",
-    )
-    measuring.add_argument(
-        "--state",
-        action="append",
-        dest="states",
-        default=[],
-        choices=[COLD, WARM],
-        help="startup states to measure (repeatable; default both). cold: native evicts the "
-        "executable from the page cache, docker creates the container inside the clock, "
-        "wasmtime compiles the .wasm",
-    )
-    measuring.add_argument(
-        "-n",
-        "--repetitions",
-        type=_positive_int,
-        default=10,
-        help="the minimum count of measured samples per cell (default: %(default)s)",
-    )
-    measuring.add_argument(
-        "--min-time",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="also measure each cell until its samples add up to this much wall time "
-        "(default: %(default)s)",
-    )
-    measuring.add_argument(
-        "--max-repetitions",
-        type=_positive_int,
-        default=1000,
-        help="the most measured samples per cell, whatever --min-time asks (default: %(default)s)",
-    )
-    measuring.add_argument(
-        "--warmup",
-        type=_non_negative_int,
-        default=1,
-        help="warm-up rounds, checked but not recorded (default: %(default)s)",
-    )
-    measuring.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help="seed of the shuffled run order (default: random, recorded)",
-    )
-    measuring.add_argument(
-        "--memory-limit",
-        type=_positive_int,
-        default=DEFAULT_MEMORY_LIMIT_MIB,
-        metavar="MIB",
-        help="each instance is stopped past this much memory: a cgroup limit for every variant, "
-        "and Docker's --memory, and the wasm store's limit (default: %(default)s)",
-    )
-    measuring.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="per-sample timeout (default: %(default)s)",
-    )
+    measuring = _measuring_options(selection)
     run = verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
     run.add_argument(
         "--resume",
@@ -332,6 +266,87 @@ def make_parser() -> argparse.ArgumentParser:
         help="a results .jsonl (default: the newest in --results-dir)",
     )
     return parser
+
+
+def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of the verbs that measure (run, all): what, how often, how."""
+    measuring = argparse.ArgumentParser(add_help=False, parents=[selection])
+    measuring.add_argument(
+        "-s",
+        "--size",
+        action="append",
+        dest="sizes",
+        default=[],
+        metavar="SIZE",
+        help="a size to run (repeatable; default: the suite's, else default)",
+    )
+    measuring.add_argument(
+        "--state",
+        action="append",
+        dest="states",
+        default=[],
+        choices=[COLD, WARM],
+        help="startup states to measure (repeatable; default both). cold: native evicts the "
+        "executable from the page cache, docker creates the container inside the clock, "
+        "wasmtime compiles the .wasm",
+    )
+    measuring.add_argument(
+        "-n",
+        "--repetitions",
+        type=_positive_int,
+        default=10,
+        help="the minimum count of measured samples per cell (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--min-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also measure each cell until its samples add up to this much wall time "
+        "(default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--max-repetitions",
+        type=_positive_int,
+        default=1000,
+        help="the most measured samples per cell, whatever --min-time asks (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--warmup",
+        type=_non_negative_int,
+        default=1,
+        help="warm-up rounds, checked but not recorded (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the shuffled run order (default: random, recorded)",
+    )
+    measuring.add_argument(
+        "--memory-limit",
+        type=_positive_int,
+        default=DEFAULT_MEMORY_LIMIT_MIB,
+        metavar="MIB",
+        help="each instance is stopped past this much memory: a cgroup limit for every variant, "
+        "and Docker's --memory, and the wasm store's limit (default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--affinity",
+        default=AUTO,
+        metavar="CPUS",
+        help="the CPUs the measure loop and every instance it starts run on: a CPU list "
+        f"(1, 0,2-3), {ALL} (no pinning) or {AUTO}: one CPU, the last this process may use "
+        "(default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="per-sample timeout (default: %(default)s)",
+    )
+    return measuring
 
 
 def _scenario_options() -> argparse.ArgumentParser:
@@ -633,6 +648,7 @@ def resumed_arguments(args: argparse.Namespace, previous: Results) -> argparse.N
             "memory_limit": int(plan.get("memory_limit_bytes") or DEFAULT_MEMORY_LIMIT_MIB << 20)
             >> 20,
             "arch": plan.get("arch") if plan.get("arch") != host_arch() else None,
+            "affinity": str(plan.get("affinity") or ALL),
         })  # fmt: skip
     except (KeyError, TypeError, ValueError) as error:
         raise IsobenchError(
@@ -714,6 +730,7 @@ def run_verb(args: argparse.Namespace, console: Console) -> int:
             min_time_s=args.min_time,
             max_repetitions=max(args.max_repetitions, args.repetitions),
             memory_limit_bytes=args.memory_limit << 20,
+            cpus=parse_cpus(args.affinity),
         )
         cgroups = MemoryCgroups.detect()
         if cgroups is None:
@@ -1069,6 +1086,7 @@ def results_header(
             "seed": plan.seed,
             "timeout_s": plan.timeout_s,
             "memory_limit_bytes": plan.memory_limit_bytes,
+            "affinity": format_cpus(plan.cpus),
             "languages": sorted({cell.language.value for cell in plan.cells}),
             "arch": getattr(args, "arch", None) or host_arch(),  # what the artifacts are for
             "order": "warm-up rounds (not recorded), then rounds over the cells still short of "

@@ -7,7 +7,8 @@ In rounds shuffled with a seeded random.Random, each round takes a block of ever
   takes them) and hyperfine -N (no shell) on the very same executable;
 - docker noop (C, cold): isobench's samples (create .. remove, image layers evicted first) and
   `docker run --rm` with the same sandbox flags through the Docker CLI, timed by hyperfine -N,
-  the same layer files evicted by its --prepare;
+  the same layer files evicted by its --prepare, less the CLI's own process start (`docker
+  --version`, no API call, timed beside it): isobench talks to the Engine from a running process;
 - wasmtime-cli noop (C, warm): isobench's samples and hyperfine -N of the same command line;
 - throughput: one sample of every CPU workload (C, default size, warm) under native, wasmtime
   (wasmtime-py, in-host) and wasmtime-cli: the same Cranelift compiles both wasm variants, so
@@ -16,6 +17,7 @@ In rounds shuffled with a seeded random.Random, each round takes a block of ever
   samples of the first check (taken back to back in the same minutes): the primer before
   every sample should leave the neighbours out of it.
 
+Everything runs where `isobench run` runs it: on the CPUs of --affinity (default: one).
 Each row is a ratio taken within each round (so the drift between minutes this VM shows
 cancels), their median over rounds with its 95% bootstrap interval; a row agrees only when the
 whole interval lies within its band (5%; 10% for quiet). It prints the table and exits 1 when
@@ -40,6 +42,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.affinity import AUTO, format_cpus, parse_cpus, pinned
 from harness.build import BuildOutcome, build
 from harness.cache import BuildCache
 from harness.cgroups import MemoryCgroups
@@ -112,6 +115,7 @@ class Checks:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.cache = BuildCache(args.cache_dir)
+        self.cpus = parse_cpus(args.affinity)
         self.cgroups = MemoryCgroups.detect()
         self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir="/dev/shm"))
         self.targets: dict[str, Target] = {}
@@ -137,7 +141,7 @@ class Checks:
     def sample(self, cell: Cell) -> Sample:
         sample = take_sample(cell, self.targets[cell.variant], round_index=0, warmup=False,
                              cgroups=self.cgroups, scratch=self.scratch, timeout_s=120,
-                             memory_limit_bytes=MEMORY_LIMIT_BYTES)  # fmt: skip
+                             memory_limit_bytes=MEMORY_LIMIT_BYTES, cpus=self.cpus)  # fmt: skip
         if sample.status is not Status.OK or sample.wall_ns is None:
             raise IsobenchError(f"crosscheck: a {cell.label} sample was {sample.status.value}: "
                                 f"{sample.detail}")  # fmt: skip
@@ -159,14 +163,18 @@ def docker_cli_command(checks: Checks, cell: Cell) -> list[str]:
     return [docker, "run", "--rm", "--network", DockerTarget.network_mode, "--read-only",
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--pids-limit",
             str(PIDS_LIMIT), "--memory", limit, "--memory-swap", limit,
+            *(["--cpuset-cpus", format_cpus(checks.cpus)] if checks.cpus else []),
             cell.artifact.extra["tag"]]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--process-runs", type=int, default=10, help="per round and check")
+    parser.add_argument("--process-runs", type=int, default=20, help="per round and check")
     parser.add_argument("--docker-runs", type=int, default=2, help="per round and check")
+    parser.add_argument("--amid-runs", type=int, default=6,
+                        help="native samples amid others per round")  # fmt: skip
+    parser.add_argument("--affinity", default=AUTO, help="as isobench run's (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-w", "--workload", dest="workloads", action="append",
                         default=None, help="CPU workloads of the throughput check")  # fmt: skip
@@ -181,11 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"crosscheck: {error}", markup=False)
         return 2
     try:
-        rows = measure(checks, args, console)
+        with pinned(checks.cpus):  # hyperfine and the Docker CLI too
+            rows = measure(checks, args, console)
     finally:
         checks.close()
     table = Table(title=f"crosscheck: isobench against independent methods ({args.rounds} "
-                  f"interleaved rounds, seed {args.seed})",
+                  f"interleaved rounds, seed {args.seed}, CPUs {format_cpus(checks.cpus)})",
                   caption="ratio: the median over rounds of each round's isobench / reference "
                   "(throughput: wasmtime-py / wasmtime-cli net CPU time), with its 95% bootstrap "
                   "interval; within: the whole interval inside the band")  # fmt: skip
@@ -218,6 +227,7 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     if not isinstance(cli_target, WasmtimeCliTarget):
         raise TypeError("wasmtime-cli is not the wasmtime CLI's target")
     cli_command = cli_target.command(["--allow-precompiled", cli.artifact.path], [])
+    docker_version = [shutil.which("docker") or "docker", "--version"]
     evict = [sys.executable, "-m", "harness.pagecache",
              *map(str, checks.targets["docker"].cold_files(docker.artifact))]  # fmt: skip
     amid = [checks.cell("noop", variant, WARM) for variant in ("docker", "wasmtime")]
@@ -229,7 +239,7 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     def interleaved_native() -> list[float]:
         """Native noop samples, each amid a docker and a wasmtime sample, in shuffled order."""
         found = []
-        for _ in range(args.docker_runs):
+        for _ in range(args.amid_runs):
             order = [native, *amid]
             rng.shuffle(order)
             for cell in order:
@@ -253,6 +263,7 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
         "docker cli": lambda: hyperfine_times_ns(
             docker_cli_command(checks, docker), args.docker_runs, evict
         ),
+        "docker client": lambda: hyperfine_times_ns(docker_version, args.process_runs),
         "cli isobench": lambda: checks.walls(cli, args.process_runs),
         "cli hyperfine": lambda: hyperfine_times_ns(cli_command, args.process_runs),
         "native amid others": interleaved_native,
@@ -265,20 +276,28 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
         rounds.append({name: blocks[name]() for name in order})
         console.print(f"crosscheck: round {round_index + 1} of {args.rounds} done", markup=False)
 
-    def paired(check: str, ours: str, reference: str, band: float = BAND) -> Row:
+    def paired(
+        check: str, ours: str, reference: str, band: float = BAND, less: str | None = None
+    ) -> Row:
         """The ratio of medians in each round (both sides measured minutes apart at most),
         and the median of those ratios with its bootstrap interval: drift between rounds, which
-        this VM shows, cancels within a round."""
-        ratios = [statistics.median(r[ours]) / statistics.median(r[reference]) for r in rounds]
+        this VM shows, cancels within a round. `less`: a block whose median comes off the
+        reference's in each round (what the reference pays and isobench does not)."""
+
+        def reference_ns(r: dict[str, list[float]]) -> float:
+            return statistics.median(r[reference]) - (statistics.median(r[less]) if less else 0)
+
+        ratios = [statistics.median(r[ours]) / reference_ns(r) for r in rounds]
         mine = [value for r in rounds for value in r[ours]]
-        theirs = [value for r in rounds for value in r[reference]]
-        return Row(check, ours.split(" ", 1)[1], reference.split(" ", 1)[1],
-                   statistics.median(mine), statistics.median(theirs), statistics.median(ratios),
+        theirs = [reference_ns(r) for r in rounds]
+        label = reference.split(" ", 1)[1] + (f" less {less.split(' ', 1)[1]}" if less else "")
+        return Row(check, ours.split(" ", 1)[1], label, statistics.median(mine),
+                   statistics.median(theirs), statistics.median(ratios),
                    bootstrap_median_ci(ratios), band, "ms")  # fmt: skip
 
     rows = [
         paired("native noop (c, warm)", "native isobench", "native hyperfine"),
-        paired("docker noop (c, cold)", "docker isobench", "docker cli"),
+        paired("docker noop (c, cold)", "docker isobench", "docker cli", less="docker client"),
         paired("wasmtime-cli noop (c, warm)", "cli isobench", "cli hyperfine"),
         paired(
             "quiet: native noop amid others vs alone",

@@ -5,12 +5,16 @@ A timing is only kept (status ok) when the instance exited 0 and printed exactly
 bytes; everything else is recorded with its status and left out of the statistics.
 
 Every sample starts from the same state, whatever sample came before it in the shuffled order:
-an unrecorded *primer* (the variant's noop, same language and profile) runs right before it,
+unrecorded *primers* (the variant's noop, same language and profile) run right before it,
 outside the clock. Measured here, the same native noop spawn took about 0.70 ms right after
 another spawn and 0.84-0.94 ms right after a container sample, or after 300 ms of idling, and
 waiting for the host to go quiet did not bring it back: nothing the previous sample left
-running was in the way, the state of the CPU and kernel it left was. With a primer, each
-variant's samples are taken as a back-to-back loop would take them (as hyperfine does).
+running was in the way, the state of the CPU and kernel it left was. The primers' own times
+after a container or wasm sample fell 0.88, 0.73, 0.66 ms: a process settles by its third
+(PRIMER_RUNS). And the loop runs on one CPU (harness/affinity.py): unpinned, the floor after
+other work stayed 4-21% above its back-to-back figure whatever the primers. How close a
+primed sample comes to a back-to-back loop is what `nox -s crosscheck` measures (its quiet
+row), not what this promises.
 """
 
 from __future__ import annotations
@@ -24,28 +28,35 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from harness.affinity import pinned
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.cgroups import MemoryCgroups
 from harness.pagecache import evict
 from harness.results import ResultsWriter, Sample, Status
-from harness.scopes import IN_HOST
+from harness.scopes import CONTAINER, PROCESS
 from harness.targets import Execution, Invocation, Target
 from harness.targets.base import COLD
 from harness.workloads import Language, Size, Workload, sha256_bytes
 
 STDERR_EXCERPT_CHARS = 200
 PRIMER_WORKLOAD = "noop"
+# Primers per sample by what an instance is: a process settles by its third (module docstring);
+# a container primer costs a quarter of a second and one is what the container rows were
+# measured with; an in-host variant primes once inside its own host process.
+PRIMER_RUNS = {PROCESS: 3, CONTAINER: 1}
 PRIMER = (
-    "an unrecorded noop instance of the same variant, language and profile right before each "
-    "sample, outside the clock (in-host variants: in the same host process)"
+    "unrecorded noop instances of the same variant, language and profile right before each "
+    "sample, outside the clock: 3 before a process, 1 before a container, 1 inside the host "
+    "process of an in-host instance"
 )
 _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 # The files that decide what a sample measures: how each variant is built, started, timed and
 # read. Their hash is the results header's `measurement_revision`: figures published from a
 # results file are current only while it matches the code's (a test holds the example to it).
-MEASUREMENT_FILES = ("build.py", "toolchains.py", "measure.py", "cgroups.py", "pagecache.py",
-                     "launcher.c", "chargeprobe.c", "targets/*.py", "targets/*.mjs")  # fmt: skip
+MEASUREMENT_FILES = ("affinity.py", "build.py", "toolchains.py", "measure.py", "cgroups.py",
+                     "pagecache.py", "launcher.c", "chargeprobe.c", "targets/*.py",
+                     "targets/*.mjs")  # fmt: skip
 
 
 def measurement_revision() -> str:
@@ -96,6 +107,7 @@ class Plan:
     min_time_s: float = 0.0  # the minimum measured wall time per cell, summed over its samples
     max_repetitions: int = 1000  # the most measured samples per cell, whatever min_time_s says
     memory_limit_bytes: int | None = None  # every instance is stopped past this much memory
+    cpus: tuple[int, ...] | None = None  # the loop and its instances run there (harness/affinity)
 
     def satisfied(self, count: int, measured_ns: int, failed: bool) -> bool:
         """Whether a cell has all the samples it needs (a failing cell stops at the count)."""
@@ -159,25 +171,32 @@ def host_steal_ns() -> int:
         return int(stat.readline().split()[8]) * _TICK_NS
 
 
-def prime(cell: Cell, target: Target, scratch: Path, cgroups: MemoryCgroups | None) -> None:
-    """Run the cell's primer as a process or container of its own, through the very path a
-    sample takes (a fresh memory group included), and forget it: it only leaves the host in the
-    state its last instance of this variant leaves it. Whatever goes wrong with it shows in the
-    sample that follows."""
+def prime(
+    cell: Cell,
+    target: Target,
+    scratch: Path,
+    cgroups: MemoryCgroups | None,
+    cpus: tuple[int, ...] | None = None,
+) -> None:
+    """Run the cell's primers, each a process or container of its own through the very path a
+    sample takes (a fresh memory group included), and forget them: they only leave the host in
+    the state instances of this variant leave it. Whatever goes wrong with them shows in the
+    sample that follows. An in-host target primes inside its host (Invocation.primer)."""
     primer = cell.primer
-    if primer is None or target.instance == IN_HOST:  # an in-host target primes in its host
+    if primer is None:
         return
-    cgroup = cgroups.new_sample() if cgroups else None
-    try:
-        target.run(Invocation(artifact=primer, args=(), stdout_path=scratch / "primer.stdout",
-                              stderr_path=scratch / "primer.stderr", timeout_s=60,
-                              cgroup=cgroup))  # fmt: skip
-    except Exception:  # noqa: S110 - the sample after it reports what is wrong
-        pass
-    finally:
-        if cgroup:
-            cgroup.kill_all()
-            cgroup.remove()
+    for _ in range(PRIMER_RUNS.get(target.instance, 0)):
+        cgroup = cgroups.new_sample() if cgroups else None
+        try:
+            target.run(Invocation(artifact=primer, args=(), stdout_path=scratch / "primer.stdout",
+                                  stderr_path=scratch / "primer.stderr", timeout_s=60,
+                                  cgroup=cgroup, cpus=cpus))  # fmt: skip
+        except Exception:  # noqa: S110 - the sample after it reports what is wrong
+            pass
+        finally:
+            if cgroup:
+                cgroup.kill_all()
+                cgroup.remove()
 
 
 def evict_cold_files(cell: Cell, target: Target) -> tuple[int | None, str]:
@@ -203,6 +222,7 @@ def take_sample(
     scratch: Path,
     timeout_s: float,
     memory_limit_bytes: int | None = None,
+    cpus: tuple[int, ...] | None = None,
 ) -> Sample:
     stdout_path, stderr_path = scratch / "stdout", scratch / "stderr"
     for path in (stdout_path, stderr_path):
@@ -211,9 +231,9 @@ def take_sample(
     shutil.rmtree(output_dir, ignore_errors=True)
     if cell.size.needs_output_dir:
         output_dir.mkdir()
-    prime(cell, target, scratch, cgroups)
     resident, not_evicted = None, ""
-    steal_before = host_steal_ns()
+    # Everything the harness does for a sample happens before its primers, except the cold
+    # eviction (a primer may read the very files): as little as possible between them and it.
     cgroup = cgroups.new_sample(memory_limit_bytes) if cgroups else None
     try:
         invocation = Invocation(
@@ -229,7 +249,10 @@ def take_sample(
             input_dir=cell.size.input_dir,
             output_dir=output_dir if cell.size.needs_output_dir else None,
             primer=cell.primer,
+            cpus=cpus,
         )
+        prime(cell, target, scratch, cgroups, cpus)
+        steal_before = host_steal_ns()
         try:
             resident, not_evicted = evict_cold_files(cell, target)
             execution = target.run(invocation)
@@ -304,40 +327,42 @@ def run_plan(
             scratch=scratch,
             timeout_s=plan.timeout_s,
             memory_limit_bytes=plan.memory_limit_bytes,
+            cpus=plan.cpus,
         )
         on_sample(cell, sample)
         return sample
 
-    for round_index, cell in plan.warmup_rounds(rng):
-        take(cell, round_index, warmup=True)
+    with pinned(plan.cpus):  # the loop and everything it starts
+        for round_index, cell in plan.warmup_rounds(rng):
+            take(cell, round_index, warmup=True)
 
-    samples: list[Sample] = []
-    counts = [0] * len(plan.cells)
-    measured_ns = [0] * len(plan.cells)
-    failed = [False] * len(plan.cells)
-    round_index = plan.warmup
-    positions = {cell.key: index for index, cell in enumerate(plan.cells)}
-    for sample in earlier:
-        index = positions.get(sample.cell_key)
-        if index is not None and not sample.warmup:
-            counts[index] += 1
-            measured_ns[index] += sample.wall_ns or 0
-            failed[index] |= sample.status is not Status.OK
-            round_index = max(round_index, sample.round + 1)
-    while True:
-        pending = [
-            index
-            for index in range(len(plan.cells))
-            if not plan.satisfied(counts[index], measured_ns[index], failed[index])
-        ]
-        if not pending:
-            return samples
-        rng.shuffle(pending)
-        for index in pending:
-            sample = take(plan.cells[index], round_index, warmup=False)
-            writer.add(sample)
-            samples.append(sample)
-            counts[index] += 1
-            measured_ns[index] += sample.wall_ns or 0
-            failed[index] |= sample.status is not Status.OK
-        round_index += 1
+        samples: list[Sample] = []
+        counts = [0] * len(plan.cells)
+        measured_ns = [0] * len(plan.cells)
+        failed = [False] * len(plan.cells)
+        round_index = plan.warmup
+        positions = {cell.key: index for index, cell in enumerate(plan.cells)}
+        for sample in earlier:
+            index = positions.get(sample.cell_key)
+            if index is not None and not sample.warmup:
+                counts[index] += 1
+                measured_ns[index] += sample.wall_ns or 0
+                failed[index] |= sample.status is not Status.OK
+                round_index = max(round_index, sample.round + 1)
+        while True:
+            pending = [
+                index
+                for index in range(len(plan.cells))
+                if not plan.satisfied(counts[index], measured_ns[index], failed[index])
+            ]
+            if not pending:
+                return samples
+            rng.shuffle(pending)
+            for index in pending:
+                sample = take(plan.cells[index], round_index, warmup=False)
+                writer.add(sample)
+                samples.append(sample)
+                counts[index] += 1
+                measured_ns[index] += sample.wall_ns or 0
+                failed[index] |= sample.status is not Status.OK
+            round_index += 1

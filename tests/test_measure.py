@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 from pathlib import Path
 
-from harness.measure import Plan, judge, run_plan, take_sample
+from harness.measure import PRIMER_RUNS, Plan, judge, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
-from harness.scopes import IN_HOST
+from harness.scopes import CONTAINER, IN_HOST, PROCESS
 from harness.targets import Execution, Invocation
 from harness.workloads import sha256_bytes
 from tests.conftest import fake_artifact, fake_cell
@@ -175,17 +176,26 @@ def test_a_target_that_raises_gives_an_error_sample_not_a_crash(tmp_path: Path) 
     assert samples[0].detail == "RuntimeError: engine went away"
 
 
-def test_every_sample_follows_its_primer_and_an_in_host_target_primes_itself(
+def test_every_sample_follows_its_primers_by_instance_kind_and_an_in_host_target_primes_itself(
     tmp_path: Path,
 ) -> None:
     primer = fake_artifact("noop", "1" * 64)
     cell = dataclasses.replace(fake_cell("fake"), primer=primer)
-    target = FakeTarget([(ok(100), b""), (ok(200), EXPECTED)] * 2)
+    target = FakeTarget([(ok(100), b"")] * PRIMER_RUNS[PROCESS] + [(ok(200), EXPECTED)])
     sample = take_sample(cell, target, round_index=0, warmup=False, cgroups=None,
-                         scratch=tmp_path, timeout_s=1)  # fmt: skip
-    # the primer ran first, unrecorded, as an instance of its own; then the measured one
-    assert [i.artifact.id for i in target.invocations] == [primer.id, cell.artifact.id]
+                         scratch=tmp_path, timeout_s=1, cpus=(0,))  # fmt: skip
+    # the primers ran first, unrecorded, each an instance of its own; then the measured one
+    assert [i.artifact.id for i in target.invocations] == [primer.id] * 3 + [cell.artifact.id]
     assert (sample.status, sample.wall_ns) == (Status.OK, 200)
+    assert target.invocations[-1].cpus == (0,)  # for a target that starts it elsewhere
+
+    class Container(FakeTarget):
+        instance = CONTAINER
+
+    contained = Container([(ok(100), b""), (ok(200), EXPECTED)])
+    take_sample(cell, contained, round_index=0, warmup=False, cgroups=None, scratch=tmp_path,
+                timeout_s=1)  # fmt: skip
+    assert [i.artifact.id for i in contained.invocations] == [primer.id, cell.artifact.id]
 
     class InHost(FakeTarget):
         instance = IN_HOST
@@ -221,3 +231,24 @@ def test_a_cold_sample_whose_files_stay_cached_is_marked_not_cold(tmp_path: Path
         assert (warm.status, warm.cold_resident_bytes) == (Status.OK, None)  # nothing evicted
     finally:
         in_memory.unlink()
+
+
+def test_the_measure_loop_runs_pinned_and_gives_the_harness_its_cpus_back(
+    tmp_path: Path,
+) -> None:
+    seen = []
+
+    class Recording(FakeTarget):
+        def run(self, invocation: Invocation) -> Execution:
+            seen.append((os.sched_getaffinity(0), invocation.cpus))
+            return super().run(invocation)
+
+    before = os.sched_getaffinity(0)
+    last = max(before)
+    cpus = (last,)
+    plan = Plan([fake_cell("fake")], repetitions=2, warmup=1, seed=1, timeout_s=1, cpus=cpus)
+    with ResultsWriter(tmp_path / "r.jsonl", {"run_id": "t"}) as writer:
+        run_plan(plan, {"fake": Recording([(ok(100), EXPECTED)] * 3)}, cgroups=None,
+                 writer=writer, scratch=tmp_path, on_sample=lambda cell, sample: None)  # fmt: skip
+    assert seen == [({last}, cpus)] * 3  # warm-up included; processes inherit it
+    assert os.sched_getaffinity(0) == before

@@ -782,7 +782,8 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
                     " ".join(flags)
                 )
         plan = run.header.get("plan", {})
-        for name in ("suite", "repetitions", "min_time_s", "warmup", "seed", "timeout_s"):
+        for name in ("suite", "repetitions", "min_time_s", "warmup", "seed", "timeout_s",
+                     "affinity"):  # fmt: skip
             flat[f"plan.{name}"] = str(plan.get(name, ""))
         flat["run.id"] = str(run.header.get("run_id", ""))
         flat["run.started_at"] = str(run.header.get("started_at", ""))
@@ -804,6 +805,7 @@ def method(runs: list[Run]) -> dict[str, Any]:
     variants: dict[str, dict[str, Any]] = {}
     memory = []
     primers = []
+    affinities = []
     for run in runs:
         for name, description in run.header.get("variants", {}).items():
             variants.setdefault(name, description)
@@ -826,10 +828,18 @@ def method(runs: list[Run]) -> dict[str, Any]:
         )
         if line not in primers:
             primers.append(line)
+        cpus = plan.get("affinity", "all")  # runs before it was recorded were not pinned
+        affinities.append(
+            f"{run.label}: the measure loop and every instance it started on CPU {cpus} (a "
+            "container as its cpuset; an engine's own threads shared it)"
+            if cpus != "all"
+            else f"{run.label}: not pinned (wherever the scheduler placed them)"
+        )
     return {
         "variants": dict(sorted(variants.items(), key=lambda item: variant_order(item[0]))),
         "memory": memory,
         "primers": primers,
+        "affinities": affinities,
         "confidence": CONFIDENCE,
         "resamples": BOOTSTRAP_RESAMPLES,
         "noisy_cv": NOISY_CV,

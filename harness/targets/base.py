@@ -50,6 +50,10 @@ class Invocation:
     # An in-host target runs this (the variant's noop) in its host before the clock, so that
     # the measured instance starts in a host that has just run one (see measure.take_sample)
     primer: Artifact | None = None
+    # The CPUs the measure loop runs on (None: not pinned). Processes inherit them from the
+    # harness; a target whose instances are started by someone else (a container engine) asks
+    # for them.
+    cpus: tuple[int, ...] | None = None
 
     def resolved_args(self, *, guest_paths: bool) -> list[str]:
         """The args with {input} and {output} replaced by the host folders, or by where a

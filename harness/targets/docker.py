@@ -21,6 +21,7 @@ import docker.errors
 import psutil
 import requests
 
+from harness.affinity import format_cpus
 from harness.arch import elf_machine
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache, artifact_id
@@ -338,6 +339,7 @@ class DockerTarget:
             binds=binds or None,
             mem_limit=limit,
             memswap_limit=limit,  # no swap beyond the limit
+            cpuset_cpus=format_cpus(invocation.cpus) if invocation.cpus else None,
         )
 
     def run(self, invocation: Invocation) -> Execution:
