@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
 import tempfile
 import uuid
@@ -39,7 +38,7 @@ from harness.build import BuildOutcome, build, build_helper
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups
 from harness.compare import DEFAULT_ALPHA, TEST_NAME, compare
-from harness.errors import IsobenchError
+from harness.errors import IsobenchError, Terminated, sigterm_unwinds
 from harness.export import FORMATS, export
 from harness.host import fingerprint, git_revision
 from harness.measure import PRIMER, PRIMER_WORKLOAD, Cell, Plan, measurement_revision, run_plan
@@ -437,9 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": lambda: export_verb(args, console),
         "summary": lambda: summary_verb(args, console),
     }
-    previous_handler = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return verbs[args.verb]()
+        with sigterm_unwinds():
+            return verbs[args.verb]()
     except Terminated:
         Console(stderr=True).print("isobench: terminated (results written so far are kept)")
         return EXIT_TERMINATED
@@ -451,16 +450,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         Console(stderr=True).print("isobench: interrupted (results written so far are kept)")
         return EXIT_INTERRUPTED
-    finally:
-        signal.signal(signal.SIGTERM, previous_handler)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a CI job cancelled, `kill`): unwinds like Ctrl-C, so every cleanup runs."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
 
 
 # -- doctor ---------------------------------------------------------------------------------

@@ -35,10 +35,12 @@ SAMPLE_CGROUPS = Path("/sys/fs/cgroup/memory/isobench")
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 
-def leftovers() -> list[str]:
+def leftovers(there_before: frozenset[str]) -> list[str]:
     """Processes of the fault workloads still alive, containers isobench made, sample cgroups,
-    scratch. A zombie is not alive: a killed workload's orphaned child (forker's) is a zombie
-    until PID 1 reaps it, which is PID 1's to do, not isobench's (CI saw one once)."""
+    scratch, other than those there before the test (another isobench on the machine, say a
+    crosscheck, is not this test's). A zombie is not alive: a killed workload's orphaned child
+    (forker's) is a zombie until PID 1 reaps it, which is PID 1's to do, not isobench's (CI saw
+    one once)."""
     found = [
         f"process {process.pid} {process.info['name']}"
         for process in psutil.process_iter(["name", "status"])
@@ -54,7 +56,12 @@ def leftovers() -> list[str]:
     if SAMPLE_CGROUPS.is_dir():
         found += [f"cgroup {path}" for path in SAMPLE_CGROUPS.iterdir() if path.is_dir()]
     found += [f"scratch {path}" for path in Path("/dev/shm").glob("isobench-*")]
-    return found
+    return [item for item in found if item not in there_before]
+
+
+@pytest.fixture
+def there_before() -> frozenset[str]:
+    return frozenset(leftovers(frozenset()))
 
 
 def isobench_argv(workloads: Path, cache_dir: Path, results: Path, *options: str) -> list[str]:
@@ -65,7 +72,10 @@ def isobench_argv(workloads: Path, cache_dir: Path, results: Path, *options: str
 
 
 def test_faulty_workloads_are_stopped_recorded_and_left_out_in_every_variant(
-    capsys: pytest.CaptureFixture[str], cache_dir: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    cache_dir: Path,
+    tmp_path: Path,
+    there_before: frozenset[str],
 ) -> None:
     variants = [f"--variant={variant}" for variant in VARIANTS]
     argv = isobench_argv(FAULTS, cache_dir, tmp_path, "run", *variants, "-s", "tiny", "-n", "1",
@@ -100,7 +110,7 @@ def test_faulty_workloads_are_stopped_recorded_and_left_out_in_every_variant(
     assert all(s.peak_memory_bytes is None or s.peak_memory_bytes <= 80 << 20 for s in hog)
     for workload in expected:
         assert workload in captured.err  # each failing workload is named
-    assert leftovers() == []
+    assert leftovers(there_before) == []
 
 
 def beacon_workload(root: Path, fifo: Path) -> None:
@@ -140,7 +150,11 @@ int main(int argc, char **argv) {
 
 @pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
-    cache_dir: Path, tmp_path: Path, stop: signal.Signals, exit_code: int
+    cache_dir: Path,
+    tmp_path: Path,
+    stop: signal.Signals,
+    exit_code: int,
+    there_before: frozenset[str],
 ) -> None:
     workloads = tmp_path / "workloads"
     fifo = tmp_path / "beacon.fifo"
@@ -174,7 +188,7 @@ def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
     finally:
         os.close(keeper)
         os.close(reader)
-    assert leftovers() == []
+    assert leftovers(there_before) == []
     (path,) = results.glob("*.jsonl")
     before = read_results(path)  # valid up to the last finished sample
     assert len(before.samples) < 2 * 3 * 3  # 2 workloads x 3 variants x 3 repetitions
@@ -185,7 +199,7 @@ def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
     cells = Counter((s.workload, s.variant) for s in after.samples if not s.warmup)
     assert cells == {(w, v): 3 for w in ("beacon", "noop") for v in VARIANTS}
     assert all(sample.status is Status.OK for sample in after.samples)
-    assert leftovers() == []
+    assert leftovers(there_before) == []
 
 
 def test_without_a_docker_daemon_the_other_variants_are_measured(
@@ -272,7 +286,7 @@ def dying_daemon(tmp_path: Path) -> Iterator[DyingDaemon]:
 
 
 def test_when_the_docker_daemon_goes_away_mid_run_the_others_complete(
-    cache_dir: Path, tmp_path: Path, dying_daemon: DyingDaemon
+    cache_dir: Path, tmp_path: Path, dying_daemon: DyingDaemon, there_before: frozenset[str]
 ) -> None:
     variants = [f"--variant={variant}" for variant in VARIANTS]
     argv = isobench_argv(WORKLOADS, cache_dir, tmp_path / "results", "run", "-w", "noop", "-s",
@@ -303,7 +317,7 @@ def test_when_the_docker_daemon_goes_away_mid_run_the_others_complete(
                           "tiny", "-n", "1", "--warmup", "0", "--variant=docker")  # fmt: skip
     code = main(again)
     assert code == 0
-    assert leftovers() == []
+    assert leftovers(there_before) == []
 
 
 def test_an_unwritable_results_folder_is_refused_before_measuring(
@@ -321,13 +335,17 @@ def test_an_unwritable_results_folder_is_refused_before_measuring(
 
 
 def test_a_results_file_that_cannot_grow_stops_the_run_with_every_finished_line_kept(
-    cache_dir: Path, tmp_path: Path
+    cache_dir: Path, tmp_path: Path, there_before: frozenset[str]
 ) -> None:
     """The disk filling up mid-run, as the process sees it: a file size limit (RLIMIT_FSIZE)
     makes the write that would cross it fail (EFBIG), as ENOSPC would."""
     results = tmp_path / "results"
     argv = isobench_argv(WORKLOADS, cache_dir, results, "run", "-w", "noop", "-s", "tiny", "-n",
                          "40", "--warmup", "0", "--variant=native")  # fmt: skip
+    primed = isobench_argv(WORKLOADS, cache_dir, tmp_path / "primed", "run", "-w", "noop", "-s",
+                           "tiny", "-n", "1", "--warmup", "0", "--variant=native")  # fmt: skip
+    # What the run compiles, compiled without the limit (the test alone starts from no cache).
+    subprocess.run([sys.executable, "-m", "harness", *primed], cwd=PROJECT_ROOT, check=True)
 
     def small_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing
@@ -349,4 +367,4 @@ def test_a_results_file_that_cannot_grow_stops_the_run_with_every_finished_line_
     (path,) = results.glob("*.jsonl")
     kept = read_results(path)  # the header and every sample written whole
     assert 0 < len(kept.samples) < 80
-    assert leftovers() == []
+    assert leftovers(there_before) == []
