@@ -56,7 +56,8 @@ def scenarios(session: nox.Session) -> None:
 @nox.session
 def crosscheck(session: nox.Session) -> None:
     """isobench held against independent methods in one interleaved run: native noop vs
-    hyperfine -N, docker cold vs `docker run --rm` (same sandbox), wasmtime-cli vs hyperfine,
+    hyperfine -N (with and without isobench's memory group), docker cold vs `docker run --rm`
+    (same sandbox, less the CLI's own start), wasmtime-cli vs hyperfine,
     wasmtime-py vs wasmtime-cli net CPU ratios on the CPU workloads, and the native floor amid
     other variants vs alone. Prints the table; fails when a ratio's interval leaves its band
     (5%; quiet 10%). Needs hyperfine. Extra arguments go to `python -m harness.crosscheck`."""
@@ -75,7 +76,7 @@ def report_bench(session: nox.Session) -> None:
 @nox.session
 def regression(session: nox.Session) -> None:
     """Measure again what a baseline results file measured (its workloads, sizes, states,
-    variants and repetitions), then `isobench compare --fail-on-regression`. The baseline:
+    variants, repetitions and CPUs), then `isobench compare --fail-on-regression`. The baseline:
     `nox -s regression -- BASELINE.jsonl` or $ISOBENCH_BASELINE; the threshold in percent:
     $ISOBENCH_REGRESSION_PCT (default 10). Skipped when no baseline is given."""
     baseline = session.posargs[0] if session.posargs else os.environ.get("ISOBENCH_BASELINE")
@@ -92,6 +93,8 @@ def regression(session: nox.Session) -> None:
         *(f"--profile={profile}" for profile in plan["profiles"]),
         *(f"--variant={variant}" for variant in header["variants"]),
         f"--repetitions={plan['repetitions']}",
+        # where it ran: a baseline from before the affinity was recorded was not pinned
+        f"--affinity={plan.get('affinity', 'all')}",
     ]
     session.install("-e", ".")
     results_dir = Path(session.create_tmp()) / "regression-results"

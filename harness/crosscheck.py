@@ -4,15 +4,16 @@
 
 In rounds shuffled with a seeded random.Random, each round takes a block of every check:
 - native noop (C, warm): isobench's samples (launcher, primer, memory group, as `isobench run`
-  takes them) and hyperfine -N (no shell) on the very same executable;
+  takes them) and hyperfine -N (no shell) on the very same executable; and isobench's samples
+  without their memory group against the same, which puts the group's own cost apart;
 - docker noop (C, cold): isobench's samples (create .. remove, image layers evicted first) and
   `docker run --rm` with the same sandbox flags through the Docker CLI, timed by hyperfine -N,
   the same layer files evicted by its --prepare, less the CLI's own process start (`docker
   --version`, no API call, timed beside it): isobench talks to the Engine from a running process;
 - wasmtime-cli noop (C, warm): isobench's samples and hyperfine -N of the same command line;
 - throughput: one sample of every CPU workload (C, default size, warm) under native, wasmtime
-  (wasmtime-py, in-host) and wasmtime-cli: the same Cranelift compiles both wasm variants, so
-  their net CPU-time ratios to native should agree;
+  (wasmtime-py, in-host) and wasmtime-cli, the three taken one after another: the same
+  Cranelift compiles both wasm variants, so their net CPU-time ratios to native should agree;
 - quiet: native noop samples taken amid docker and wasmtime samples, against the native noop
   samples of the first check (taken back to back in the same minutes): the primer before
   every sample should leave the neighbours out of it.
@@ -46,7 +47,7 @@ from harness.affinity import AUTO, format_cpus, parse_cpus, pinned
 from harness.build import BuildOutcome, build
 from harness.cache import BuildCache
 from harness.cgroups import MemoryCgroups
-from harness.errors import IsobenchError
+from harness.errors import IsobenchError, sigterm_unwinds
 from harness.measure import PRIMER_WORKLOAD, Cell, take_sample
 from harness.results import Sample, Status
 from harness.stats import Cells, bootstrap_median_ci, summarize_cells
@@ -117,7 +118,6 @@ class Checks:
         self.cache = BuildCache(args.cache_dir)
         self.cpus = parse_cpus(args.affinity)
         self.cgroups = MemoryCgroups.detect()
-        self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir="/dev/shm"))
         self.targets: dict[str, Target] = {}
         for name in VARIANTS:
             self.targets[name] = TARGETS[name].open(self.cache)
@@ -128,6 +128,7 @@ class Checks:
             targets=list(self.targets.values()), cache=self.cache,
             on_step=lambda artifact, built: None,
         )  # fmt: skip
+        self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir="/dev/shm"))
 
     def cell(self, workload: str, variant: str, state: str, size: str = "default") -> Cell:
         artifacts = {
@@ -138,17 +139,20 @@ class Checks:
         return Cell(loaded, Language.C, variant, loaded.size(size), Profile.PORTABLE.value,
                     state, artifacts[workload], artifacts[PRIMER_WORKLOAD])  # fmt: skip
 
-    def sample(self, cell: Cell) -> Sample:
+    def sample(self, cell: Cell, memory_group: bool = True) -> Sample:
+        """One sample as `isobench run` takes it; without its memory group when asked (the
+        group's own cost, apart)."""
         sample = take_sample(cell, self.targets[cell.variant], round_index=0, warmup=False,
-                             cgroups=self.cgroups, scratch=self.scratch, timeout_s=120,
+                             cgroups=self.cgroups if memory_group else None,
+                             scratch=self.scratch, timeout_s=120,
                              memory_limit_bytes=MEMORY_LIMIT_BYTES, cpus=self.cpus)  # fmt: skip
         if sample.status is not Status.OK or sample.wall_ns is None:
             raise IsobenchError(f"crosscheck: a {cell.label} sample was {sample.status.value}: "
                                 f"{sample.detail}")  # fmt: skip
         return sample
 
-    def walls(self, cell: Cell, count: int) -> list[float]:
-        return [float(self.sample(cell).wall_ns or 0) for _ in range(count)]
+    def walls(self, cell: Cell, count: int, memory_group: bool = True) -> list[float]:
+        return [float(self.sample(cell, memory_group).wall_ns or 0) for _ in range(count)]
 
     def close(self) -> None:
         for target in self.targets.values():
@@ -183,16 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.workloads = args.workloads or list(CPU_WORKLOADS)
     console = Console(highlight=False, width=160)
-    try:
-        checks = Checks(args)
-    except IsobenchError as error:
-        console.print(f"crosscheck: {error}", markup=False)
-        return 2
-    try:
-        with pinned(checks.cpus):  # hyperfine and the Docker CLI too
-            rows = measure(checks, args, console)
-    finally:
-        checks.close()
+    with sigterm_unwinds():  # a cancelled crosscheck still removes its scratch and containers
+        try:
+            checks = Checks(args)
+        except IsobenchError as error:
+            console.print(f"crosscheck: {error}", markup=False)
+            return 2
+        try:
+            with pinned(checks.cpus):  # hyperfine and the Docker CLI too
+                rows = measure(checks, args, console)
+        finally:
+            checks.close()
     table = Table(title=f"crosscheck: isobench against independent methods ({args.rounds} "
                   f"interleaved rounds, seed {args.seed}, CPUs {format_cpus(checks.cpus)})",
                   caption="ratio: the median over rounds of each round's isobench / reference "
@@ -231,9 +236,9 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     evict = [sys.executable, "-m", "harness.pagecache",
              *map(str, checks.targets["docker"].cold_files(docker.artifact))]  # fmt: skip
     amid = [checks.cell("noop", variant, WARM) for variant in ("docker", "wasmtime")]
-    throughput = [checks.cell(workload, variant, WARM)
-                  for workload in (PRIMER_WORKLOAD, *args.workloads)
-                  for variant in ("native", "wasmtime", "wasmtime-cli")]  # fmt: skip
+    throughput = {workload: [checks.cell(workload, variant, WARM)
+                             for variant in ("native", "wasmtime", "wasmtime-cli")]
+                  for workload in (PRIMER_WORKLOAD, *args.workloads)}  # fmt: skip
     rng = random.Random(args.seed)
 
     def interleaved_native() -> list[float]:
@@ -251,13 +256,24 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     throughput_samples: list[list[Sample]] = []  # per round
 
     def throughput_round() -> list[float]:
-        order = list(throughput)
-        rng.shuffle(order)
-        throughput_samples.append([checks.sample(cell) for cell in order])
+        """Every workload under the three variants, those three one right after another (the
+        ratio between them then spans seconds, not a whole round's drift); workloads and the
+        variants within each shuffled."""
+        workloads = list(throughput)
+        rng.shuffle(workloads)
+        samples = []
+        for workload in workloads:
+            trio = list(throughput[workload])
+            rng.shuffle(trio)
+            samples += [checks.sample(cell) for cell in trio]
+        throughput_samples.append(samples)
         return []
 
     blocks: dict[str, Callable[[], list[float]]] = {
         "native isobench": lambda: checks.walls(native, args.process_runs),
+        "native isobench without its memory group": lambda: checks.walls(
+            native, args.process_runs, memory_group=False
+        ),
         "native hyperfine": lambda: hyperfine_times_ns([native.artifact.path], args.process_runs),
         "docker isobench": lambda: checks.walls(docker, args.docker_runs),
         "docker cli": lambda: hyperfine_times_ns(
@@ -297,6 +313,11 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
 
     rows = [
         paired("native noop (c, warm)", "native isobench", "native hyperfine"),
+        paired(
+            "native noop (c, warm), no memory group",
+            "native isobench without its memory group",
+            "native hyperfine",
+        ),
         paired("docker noop (c, cold)", "docker isobench", "docker cli", less="docker client"),
         paired("wasmtime-cli noop (c, warm)", "cli isobench", "cli hyperfine"),
         paired(
