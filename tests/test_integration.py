@@ -214,7 +214,10 @@ def test_a_run_records_header_phases_warmups_and_memory(
         assert set(sample.phases_ns) <= set(header["variants"][sample.variant]["phases"])
         assert sample.wall_ns >= sum(in_clock_phases(sample, header).values()) > 0
         assert sample.peak_memory_bytes is not None
-        assert 0 < sample.peak_memory_bytes < 64 * MiB
+        # An in-host instance's marginal peak may read 0: the counter moves in batches, and the
+        # batch its host has charged ahead can hold a small instance (below resolution).
+        floor = 0 if sample.variant == "wasmtime" else 1
+        assert floor <= sample.peak_memory_bytes < 64 * MiB
         assert (sample.linear_memory_bytes is not None) == (sample.variant == "wasmtime")
     assert not any(s.warmup for s in samples)
     assert {s.round for s in samples} == {1, 2}

@@ -84,6 +84,9 @@ class Execution:
     cpu_ns: int | None = None
     # Peak resident memory by a second method (rusage maxrss, VmHWM): `rss_scope` says of what
     rss_peak_bytes: int | None = None
+    # What was charged to the memory group when the instance started, its peak counted above it
+    # (an in-host instance's host process, at home in the group: its charges are not the peak)
+    charged_before_bytes: int = 0
 
 
 class Target(Protocol):

@@ -81,8 +81,9 @@ class WasmtimeTarget:
     }
     memory_scope: ClassVar[str] = (
         "what one instance adds to a host process that already holds the Engine and has run a "
-        "primer instance (marginal, not a whole process): the loaded module, Store, WASI "
-        "context, linear memory"
+        "primer instance in the group (marginal, not a whole process: the group's peak above "
+        "its usage when the instance starts): the loaded module, Store, WASI context, linear "
+        "memory"
     )
     instance: ClassVar[str] = IN_HOST
     cpu_scope: ClassVar[str] = (
@@ -206,6 +207,7 @@ class WasmtimeTarget:
             and linear + max(WASM_PAGE_BYTES, limit // 8) > limit,
             cpu_ns=reply["cpu_ns"],
             rss_peak_bytes=reply["rss_peak_bytes"],
+            charged_before_bytes=reply["charged_before_bytes"],
         )
 
     def cold_files(self, artifact: Artifact) -> list[Path]:
