@@ -14,9 +14,10 @@ a host that has already run one, as in a serving host process. The process joins
 memory cgroup before its primer, so it is a host at home in its group, as a serving host is in
 its own; then the group's high-water mark is set back to its usage (cgroup v1), which the reply
 gives as charged_before_bytes: the peak above it is what the measured instance adds (marginal).
-Joining right before the instance instead, as this did before, made the warm noop instance
-1.6x slower here (0.44 ms against 0.27 ms in one interleaved run; 0.25 ms outside any group).
 cgroup v2's memory.peak cannot be set back that way: there the process joins after its primer.
+(Whether the tokio worker threads wasmtime's WASI started for the primer are still there when
+the instance starts splits the warm noop time in two clusters here, 0.26 and 0.32 ms, whichever
+the join: not settled yet.)
 
 The clock runs from loading (or compiling) the module to the instance being gone: its Store
 (with the WASI context and linear memory), the instance and the module released (`teardown`).
