@@ -56,7 +56,7 @@ def scenarios(session: nox.Session) -> None:
 @nox.session
 def crosscheck(session: nox.Session) -> None:
     """isobench held against independent methods in one interleaved run: native noop vs
-    hyperfine -N (with and without isobench's memory group), docker cold vs `docker run --rm`
+    hyperfine -N, and with vs without isobench's memory group; docker cold vs `docker run --rm`
     (same sandbox, less the CLI's own start), wasmtime-cli vs hyperfine,
     wasmtime-py vs wasmtime-cli net CPU ratios on the CPU workloads, and the native floor amid
     other variants vs alone. Prints the table; fails when a ratio's interval leaves its band

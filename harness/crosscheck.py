@@ -5,7 +5,8 @@
 In rounds shuffled with a seeded random.Random, each round takes a block of every check:
 - native noop (C, warm): isobench's samples (launcher, primer, memory group, as `isobench run`
   takes them) and hyperfine -N (no shell) on the very same executable; and isobench's samples
-  without their memory group against the same, which puts the group's own cost apart;
+  against the same without their memory group: the group's own cost, a harness mechanism
+  around the instance, held to the same band;
 - docker noop (C, cold): isobench's samples (create .. remove, image layers evicted first) and
   `docker run --rm` with the same sandbox flags through the Docker CLI, timed by hyperfine -N,
   the same layer files evicted by its --prepare, less the CLI's own process start (`docker
@@ -314,9 +315,9 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     rows = [
         paired("native noop (c, warm)", "native isobench", "native hyperfine"),
         paired(
-            "native noop (c, warm), no memory group",
+            "native noop (c, warm): its memory group's cost",
+            "native isobench",
             "native isobench without its memory group",
-            "native hyperfine",
         ),
         paired("docker noop (c, cold)", "docker isobench", "docker cli", less="docker client"),
         paired("wasmtime-cli noop (c, warm)", "cli isobench", "cli hyperfine"),
