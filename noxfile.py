@@ -7,7 +7,6 @@ Speed and memory figures belong in benchmarks, never in timed tests.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -83,21 +82,8 @@ def regression(session: nox.Session) -> None:
     if not baseline:
         session.skip("no baseline: give one as `-- BASELINE.jsonl` or in $ISOBENCH_BASELINE")
     threshold = os.environ.get("ISOBENCH_REGRESSION_PCT", "10")
-    with Path(baseline).open(encoding="utf-8") as stream:
-        header = json.loads(stream.readline())
-    plan = header["plan"]
-    selection = [
-        *(f"--workload={name}" for name in plan["workloads"]),
-        *(f"--size={size}" for size in plan["sizes"]),
-        *(f"--state={state}" for state in plan["states"]),
-        *(f"--profile={profile}" for profile in plan["profiles"]),
-        *(f"--variant={variant}" for variant in header["variants"]),
-        f"--repetitions={plan['repetitions']}",
-        # where it ran: a baseline from before the affinity was recorded was not pinned
-        f"--affinity={plan.get('affinity', 'all')}",
-    ]
     session.install("-e", ".")
     results_dir = Path(session.create_tmp()) / "regression-results"
-    session.run("isobench", "--results-dir", str(results_dir), "run", *selection)
+    session.run("isobench", "--results-dir", str(results_dir), "run", "--same-plan-as", baseline)
     new = sorted(results_dir.glob("*.jsonl"))[-1]
     session.run("isobench", "compare", baseline, str(new), "--fail-on-regression", threshold)

@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.errors import IsobenchError
-from harness.results import Results, Sample
+from harness.results import CellKey, Results, Sample
 from harness.stats import (
-    Key,
     counts,
     group_cells,
     mann_whitney_u,
@@ -72,11 +71,6 @@ class Comparison:
         return [change for change in self.changes if change.regression(threshold_pct)]
 
 
-def _host_identity(results: Results) -> tuple[object, ...]:
-    host = results.header.get("host", {})
-    return tuple(host.get(name) for name in ("hostname", "arch", "cpu_model", "logical_cores"))
-
-
 def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Comparison:
     if base.schema_version != new.schema_version:
         raise IsobenchError(
@@ -87,9 +81,9 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
     base_cells, new_cells = group_cells(base.samples), group_cells(new.samples)
     changes, skipped = [], []
     for key in sorted(base_cells.keys() & new_cells.keys(), key=_order):
-        workload = key[0]
-        if base.workload_revision(workload) != new.workload_revision(workload):
-            skipped.append(f"{_label(key)}: the workload's sources differ between the runs")
+        workload = key.workload
+        if base.header.workload_revision(workload) != new.header.workload_revision(workload):
+            skipped.append(f"{key.label}: the workload's sources differ between the runs")
             continue
         for metric, value_of in METRICS.items():
             change = _change(
@@ -105,7 +99,7 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
     for side, only in (("base", base_cells.keys() - new_cells.keys()),
                        ("new", new_cells.keys() - base_cells.keys())):  # fmt: skip
         if only:
-            first = ", ".join(_label(key) for key in sorted(only, key=_order)[:ONLY_LISTED])
+            first = ", ".join(key.label for key in sorted(only, key=_order)[:ONLY_LISTED])
             more = f" and {len(only) - ONLY_LISTED} more" if len(only) > ONLY_LISTED else ""
             skipped.append(f"{len(only)} cells only in {side}: {first}{more}")
     if not changes:
@@ -113,11 +107,11 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
             f"compare: {base.path} and {new.path} have no cell with ok samples in common "
             f"({'; '.join(skipped) or 'no ok samples'})"
         )
-    return Comparison(changes, skipped, _host_identity(base) != _host_identity(new))
+    return Comparison(changes, skipped, base.header.host.identity != new.header.host.identity)
 
 
 def _change(
-    key: Key,
+    key: CellKey,
     *,
     metric: str,
     value_of: Callable[[Sample], float | None],
@@ -151,11 +145,6 @@ def _change(
     )
 
 
-def _order(key: Key) -> tuple[str, str, str, str, tuple[int, str], str]:
+def _order(key: CellKey) -> tuple[str, str, str, str, tuple[int, str], str]:
     workload, language, variant, size, profile, state = key
     return (workload, language, size, profile, variant_order(variant), state)
-
-
-def _label(key: Key) -> str:
-    workload, language, variant, size, profile, state = key
-    return f"{workload} ({language}, {variant} {state}, {size}, {profile})"

@@ -17,6 +17,7 @@ import pytest_benchmark
 from pytest_benchmark.stats import Stats
 
 from harness.errors import IsobenchError
+from harness.header import Header, PlanRecord
 from harness.results import Results
 from harness.stats import Cells, summarize_cells
 
@@ -25,7 +26,8 @@ FORMATS = ("pytest-benchmark",)
 
 def to_pytest_benchmark(results: Results) -> dict[str, Any]:
     header = results.header
-    host = header.get("host", {})
+    host = header.host
+    plan = header.plan or PlanRecord()
     cells = Cells(results.samples)
     summaries = {s.key: s for s in summarize_cells(cells)}
     benchmarks = []
@@ -49,10 +51,7 @@ def to_pytest_benchmark(results: Results) -> dict[str, Any]:
                 "params": params,
                 "param": param,
                 "extra_info": {
-                    "wall_scope": header.get("variants", {})
-                    .get(variant, {})
-                    .get("states", {})
-                    .get(state, ""),
+                    "wall_scope": _wall_scope(header, variant, state),
                     "ratio_to_native": summary.ratio_to_native,
                     "net_ratio_to_native": summary.net_ratio,
                     "median_peak_memory_bytes": summary.median_peak_memory_bytes,
@@ -61,33 +60,39 @@ def to_pytest_benchmark(results: Results) -> dict[str, Any]:
                 "options": {
                     "disable_gc": False,
                     "timer": "isobench (per variant: see extra_info.wall_scope)",
-                    "min_rounds": header.get("plan", {}).get("repetitions"),
+                    "min_rounds": plan.repetitions,
                     "max_time": None,
-                    "min_time": header.get("plan", {}).get("min_time_s"),
-                    "warmup": bool(header.get("plan", {}).get("warmup")),
+                    "min_time": plan.min_time_s,
+                    "warmup": bool(plan.warmup),
                 },
                 "stats": {**stats.as_dict(), "data": walls, "iterations": 1},
             }
         )
     return {
         "machine_info": {
-            "node": host.get("hostname", ""),
-            "processor": host.get("arch", ""),
-            "machine": host.get("arch", ""),
-            "python_version": host.get("python", ""),
+            "node": host.hostname,
+            "processor": host.arch,
+            "machine": host.arch,
+            "python_version": host.python,
             "system": "Linux",
-            "release": host.get("kernel", ""),
-            "cpu": {"brand_raw": host.get("cpu_model", ""), "count": host.get("logical_cores")},
+            "release": host.kernel,
+            "cpu": {"brand_raw": host.cpu_model, "count": host.logical_cores},
         },
         "commit_info": {
-            "id": str(header.get("git_revision", "")).removesuffix("-dirty"),
-            "dirty": str(header.get("git_revision", "")).endswith("-dirty"),
+            "id": header.git_revision.removesuffix("-dirty"),
+            "dirty": header.git_revision.endswith("-dirty"),
             "project": "isobench",
         },
         "benchmarks": benchmarks,
-        "datetime": header.get("started_at", ""),
+        "datetime": header.started_at,
         "version": pytest_benchmark.__version__,
     }
+
+
+def _wall_scope(header: Header, variant: str, state: str) -> str:
+    """What wall_ns spans for the variant in that state, as the run's header says."""
+    entry = header.variants.get(variant)
+    return entry.states.get(state, "") if entry is not None else ""
 
 
 def export(results: Results, output: Path, file_format: str) -> int:

@@ -3,7 +3,7 @@
 Samples are written (and flushed) as they are measured, so an interrupted run leaves a valid
 file. Summaries are never stored: they are recomputed from these rows.
 
-Schema history (bump SCHEMA_VERSION on any change a reader must know about):
+Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must know about):
   1 - first version: header {schema_version, run_id, host, tools, variants, artifacts, plan};
       sample {workload, language, variant, size, arch, round, warmup, status, wall_ns,
       phases_ns, peak_memory_bytes, exit_code, stdout_sha256, detail, artifact_id}.
@@ -46,16 +46,60 @@ from enum import StrEnum
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
 from harness.errors import IsobenchError
-from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
+from harness.header import SCHEMA_VERSION, Header
 
-SCHEMA_VERSION = 7
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
+
+
+# Every figure is read against the same run's native warm cell (its baseline), and a net figure
+# subtracts each variant's noop cells (its startup floor) first.
+BASELINE_VARIANT = "native"
+BASELINE_STATE = "warm"
+FLOOR_WORKLOAD = "noop"
+
+
+class FloorKey(NamedTuple):
+    """A variant's startup floor: its noop cells, at any size (noop does the same at each)."""
+
+    language: str
+    variant: str
+    profile: str
+    state: str
+
+
+class CellKey(NamedTuple):
+    """What identifies a cell (a workload in one language, variant, size, build profile and
+    state): its samples in a results file, its summary, its comparison."""
+
+    workload: str
+    language: str
+    variant: str
+    size: str
+    profile: str
+    state: str
+
+    @property
+    def label(self) -> str:
+        """How a cell is named to a reader: matmul (c, docker warm, default, portable)."""
+        return (f"{self.workload} ({self.language}, {self.variant} {self.state}, {self.size}, "
+                f"{self.profile})")  # fmt: skip
+
+    @property
+    def baseline(self) -> CellKey:
+        """The cell this one is a ratio to: native warm, same workload, language, size and
+        profile."""
+        return self._replace(variant=BASELINE_VARIANT, state=BASELINE_STATE)
+
+    @property
+    def floor(self) -> FloorKey:
+        """The startup floor subtracted from this cell for its net figures."""
+        return FloorKey(self.language, self.variant, self.profile, self.state)
 
 
 class Status(StrEnum):
@@ -105,9 +149,10 @@ class Sample:
     cold_resident_bytes: int | None = None
 
     @property
-    def cell_key(self) -> tuple[str, str, str, str, str, str]:
-        """The cell the sample belongs to: workload, language, variant, size, profile, state."""
-        return (self.workload, self.language, self.variant, self.size, self.profile, self.state)
+    def cell_key(self) -> CellKey:
+        """The cell the sample belongs to."""
+        return CellKey(self.workload, self.language, self.variant, self.size, self.profile,
+                       self.state)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "sample", **asdict(self)}
@@ -247,7 +292,7 @@ class ResultsWriter:
     """Appends one JSON line per sample and flushes it at once. A line is written whole or, if
     the disk fills up, cut short: the reader then treats it as an interrupted last line."""
 
-    def __init__(self, path: Path, header: dict[str, Any] | None) -> None:
+    def __init__(self, path: Path, header: Header | None) -> None:
         """A new file with `header`, or (header None) the end of an existing file, for a
         resumed run: a last line cut short by the interruption is dropped first."""
         self.path = path
@@ -267,7 +312,9 @@ class ResultsWriter:
         except OSError as error:
             raise IsobenchError(f"{path}: cannot write results: {error.strerror}") from None
         if header is not None:
-            self._write({"kind": "header", "schema_version": SCHEMA_VERSION, **header})
+            self._write(
+                {"kind": "header", "schema_version": header.schema_version, **header.to_json()}
+            )
 
     def _write(self, row: dict[str, Any]) -> None:
         try:
@@ -305,7 +352,7 @@ def _drop_cut_last_line(path: Path) -> None:
 @dataclass(frozen=True, slots=True)
 class Results:
     path: Path
-    header: dict[str, Any]
+    header: Header
     samples: list[Sample]
     truncated: bool  # the last line was cut short (the run was interrupted mid-write)
     sha256: str = ""  # of the file as read
@@ -316,86 +363,7 @@ class Results:
 
     @property
     def schema_version(self) -> int:
-        return int(self.header["schema_version"])
-
-    def workload_revision(self, workload: str) -> str | None:
-        """The revision (a hash of the workload's files) the run measured; None before schema 5."""
-        entries = self.header.get("workloads")
-        entry = entries.get(workload) if isinstance(entries, dict) else None
-        revision = entry.get("revision") if isinstance(entry, dict) else None
-        return revision if isinstance(revision, str) else None
-
-    @property
-    def memory_resolution(self) -> int | None:
-        return memory_resolution(self.header)
-
-    def instance(self, variant: str) -> str:
-        return instances(self.header).get(variant, "")
-
-    @property
-    def work_units(self) -> dict[str, dict[str, float]]:
-        """{workload: {size: work units}} from the plan, for throughput fits over sizes."""
-        plan = self.header.get("plan")
-        units = plan.get("work_units") if isinstance(plan, dict) else None
-        return units if isinstance(units, dict) else {}
-
-
-def memory_resolution(header: dict[str, Any]) -> int | None:
-    """The bytes at or below which a peak says little (the memory counter's step per CPU, as
-    the run probed it); None before schema 7 or without a memory cgroup."""
-    memory = header.get("memory")
-    value = memory.get("resolution_bytes") if isinstance(memory, dict) else None
-    return value if isinstance(value, int) else None
-
-
-def instances(header: dict[str, Any]) -> dict[str, str]:
-    """variant -> what one of its instances is (process, container, in-host); a variant of a
-    file before schema 7 is left out."""
-    variants = header.get("variants")
-    if not isinstance(variants, dict):
-        return {}
-    return {name: entry["instance"] for name, entry in variants.items()
-            if isinstance(entry, dict) and isinstance(entry.get("instance"), str)}  # fmt: skip
-
-
-_STRINGS = DictOf(str)
-HEADER_SHAPE = Fields({
-    **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
-    "host": DictOf(ANY),  # shown as text only
-    "tools": DictOf(ANY),
-    "workloads": DictOf(Fields({"revision": str, "description": str, "stresses": str})),
-    "measurement_revision": str,
-    "variants": DictOf(Fields({"states": _STRINGS, "phases": ListOf(str), "memory_scope": str,
-                               "wall_phases": DictOf(ListOf(str)), "instance": str,
-                               "cpu_scope": str, "rss_scope": str, "cold_evicts": str,
-                               "settings": _STRINGS},
-                              required=("states", "phases", "memory_scope"))),
-    "artifacts": ListOf(Fields(
-        {"id": str, "kind": str, "workload": str, "language": str, "profile": str,
-         "size_bytes": int, "recipe": Fields({"flags": ListOf(str)}),
-         "extra": Fields({"build_ns": NUMBER})},
-        required=("id", "kind", "workload", "language", "profile"),
-    )),
-    "plan": Fields({
-        "suite": Optional(str), "repetitions": int, "max_repetitions": int, "warmup": int,
-        "seed": int, "min_time_s": NUMBER, "timeout_s": NUMBER,
-        "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)), "arch": str,
-        **{name: ListOf(str) for name in ("workloads", "sizes", "profiles", "states",
-                                           "languages")},
-        "primer": Optional(str),
-    }),
-    "memory": Fields({"method": Optional(str), "field": str,
-                      "charge_granularity_bytes": Optional(int),
-                      "resolution_bytes": Optional(int)}),
-    "host_costs": DictOf(Fields({
-        "containerd_shim": Optional(Fields(dict.fromkeys(
-            ("processes", "rss_bytes", "pss_bytes", "private_bytes"), int))),
-        "method": str, "note": str,
-    })),
-    "scenarios": _STRINGS,
-    "scenario_plan": DictOf(ANY),
-    "unavailable": _STRINGS,
-})  # fmt: skip
+        return self.header.schema_version
 
 
 def read_results(path: Path) -> Results:
@@ -434,9 +402,9 @@ def read_results(path: Path) -> Results:
         if collecting:
             gc.enable()
     dropped: list[str] = []
-    clean = conform(header, HEADER_SHAPE, "header", dropped)
-    return Results(path, clean, samples, truncated, hashlib.sha256(data).hexdigest(),
-                   scenario_samples, header_problems=dropped)  # fmt: skip
+    return Results(path, Header.read(header, dropped), samples, truncated,
+                   hashlib.sha256(data).hexdigest(), scenario_samples,
+                   header_problems=dropped)  # fmt: skip
 
 
 def _read_samples(

@@ -88,19 +88,21 @@ class ScenarioPlan:
     timeout_s: float = 30.0  # one operation (a start, a request) that takes longer: timeout
     memory_reserve_bytes: int = 2 << 30  # density never goes below this much available memory
 
-    def describe(self) -> dict[str, object]:
+    def descriptions(self) -> dict[str, str]:
+        """What each scenario of the plan measures (the results header's `scenarios`)."""
+        return {name: DESCRIPTIONS[name] for name in self.scenarios}
+
+    def record(self) -> dict[str, object]:
+        """The plan as the results header's `scenario_plan` records it."""
         return {
-            "scenarios": {name: DESCRIPTIONS[name] for name in self.scenarios},
-            "scenario_plan": {
-                "seed": self.seed,
-                "density_steps": list(self.density_steps),
-                "starts_per_starter": self.starts,
-                "requests": self.requests,
-                "repetitions": self.repetitions,
-                "batch_time_limit_s": self.batch_time_limit_s,
-                "timeout_s": self.timeout_s,
-                "memory_reserve_bytes": self.memory_reserve_bytes,
-            },
+            "seed": self.seed,
+            "density_steps": list(self.density_steps),
+            "starts_per_starter": self.starts,
+            "requests": self.requests,
+            "repetitions": self.repetitions,
+            "batch_time_limit_s": self.batch_time_limit_s,
+            "timeout_s": self.timeout_s,
+            "memory_reserve_bytes": self.memory_reserve_bytes,
         }
 
 

@@ -11,18 +11,23 @@ from __future__ import annotations
 import math
 import statistics
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from harness.results import Sample, Status
+from harness.results import (
+    BASELINE_STATE,
+    BASELINE_VARIANT,
+    FLOOR_WORKLOAD,
+    CellKey,
+    FloorKey,
+    Sample,
+    Status,
+)
 
 CONFIDENCE = 0.95
-BASELINE_VARIANT = "native"
-BASELINE_STATE = "warm"
-FLOOR_WORKLOAD = "noop"  # each variant's startup floor, subtracted for net (compute) ratios
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20_240_601
 FloatArray = npt.NDArray[np.float64]
@@ -253,12 +258,10 @@ class Summary:
         return self.cv is not None and self.cv > NOISY_CV
 
     @property
-    def key(self) -> Key:
+    def key(self) -> CellKey:
         """The cell summarized (as its samples' Sample.cell_key)."""
-        return (self.workload, self.language, self.variant, self.size, self.profile, self.state)
-
-
-Key = tuple[str, str, str, str, str, str]  # workload, language, variant, size, profile, state
+        return CellKey(self.workload, self.language, self.variant, self.size, self.profile,
+                       self.state)  # fmt: skip
 
 
 def counts(sample: Sample) -> bool:
@@ -272,18 +275,13 @@ def _ok_values(group: Iterable[Sample], field: str) -> list[float]:
     return [value for value in values if value is not None]
 
 
-def group_cells(samples: Iterable[Sample]) -> dict[Key, list[Sample]]:
+def group_cells(samples: Iterable[Sample]) -> dict[CellKey, list[Sample]]:
     """Measured (not warm-up), non-emulated samples of every status, by cell."""
-    groups: dict[Key, list[Sample]] = {}
+    groups: dict[CellKey, list[Sample]] = {}
     for sample in samples:
         if not sample.warmup and not sample.emulated:
             groups.setdefault(sample.cell_key, []).append(sample)
     return groups
-
-
-def baseline_key(key: Key) -> Key:
-    workload, language, _, size, profile, _ = key
-    return (workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE)
 
 
 class Cells:
@@ -300,23 +298,19 @@ class Cells:
         self.walls = self.times[WALL]
         self.peaks = {key: _ok_values(group, "peak_memory_bytes")
                       for key, group in self.groups.items()}  # fmt: skip
-        # (metric, language, variant, profile, state) -> noop's ok values at any size (noop
-        # does the same at every size)
-        self._floors: dict[tuple[str, str, str, str, str], list[float]] = {}
+        # (metric, floor) -> noop's ok values at any size (noop does the same at every size)
+        self._floors: dict[tuple[str, FloorKey], list[float]] = {}
         for metric, by_cell in self.times.items():
-            for (workload, language, variant, _, profile, state), values in by_cell.items():
-                if workload == FLOOR_WORKLOAD:
-                    floor = (metric, language, variant, profile, state)
-                    self._floors.setdefault(floor, []).extend(values)
+            for key, values in by_cell.items():
+                if key.workload == FLOOR_WORKLOAD:
+                    self._floors.setdefault((metric, key.floor), []).extend(values)
 
         # bootstrap medians, drawn once per group of values and named by it: every interval of
         # the run combines these, each side from its own stream
         self._medians: dict[str, FloatArray | None] = {}
 
-    def floor(
-        self, language: str, variant: str, profile: str, state: str, metric: str = WALL
-    ) -> list[float]:
-        return self._floors.get((metric, language, variant, profile, state), [])
+    def floor(self, floor: FloorKey, metric: str = WALL) -> list[float]:
+        return self._floors.get((metric, floor), [])
 
     def _bootstrap(self, name: str, values: list[float]) -> FloatArray | None:
         if name not in self._medians:
@@ -324,50 +318,45 @@ class Cells:
             self._medians[name] = bootstrap_medians(values, new_rng(name)) if enough else None
         return self._medians[name]
 
-    def medians(self, key: Key, metric: str = WALL) -> FloatArray | None:
+    # Each bootstrap stream is seeded by its name, which holds the key as a plain tuple: the
+    # same samples give the same intervals as they always have.
+    def medians(self, key: CellKey, metric: str = WALL) -> FloatArray | None:
         """Bootstrap medians of a cell's ok values of `metric`."""
-        name = f"walls {key}" if metric == WALL else f"{metric} {key}"
+        name = f"walls {tuple(key)}" if metric == WALL else f"{metric} {tuple(key)}"
         return self._bootstrap(name, self.times[metric].get(key, []))
 
-    def wall_medians(self, key: Key) -> FloatArray | None:
+    def wall_medians(self, key: CellKey) -> FloatArray | None:
         return self.medians(key, WALL)
 
-    def peak_medians(self, key: Key) -> FloatArray | None:
-        return self._bootstrap(f"peaks {key}", self.peaks.get(key, []))
+    def peak_medians(self, key: CellKey) -> FloatArray | None:
+        return self._bootstrap(f"peaks {tuple(key)}", self.peaks.get(key, []))
 
-    def floor_medians(
-        self, language: str, variant: str, profile: str, state: str, metric: str = WALL
-    ) -> FloatArray | None:
-        floor = (language, variant, profile, state)
-        name = f"floor {floor}" if metric == WALL else f"{metric} floor {floor}"
-        return self._bootstrap(name, self.floor(*floor, metric))
+    def floor_medians(self, floor: FloorKey, metric: str = WALL) -> FloatArray | None:
+        name = f"floor {tuple(floor)}" if metric == WALL else f"{metric} floor {tuple(floor)}"
+        return self._bootstrap(name, self.floor(floor, metric))
 
-    def net_estimates(self, key: Key, metric: str = WALL) -> FloatArray | None:
+    def net_estimates(self, key: CellKey, metric: str = WALL) -> FloatArray | None:
         """Bootstrap estimates of the cell's net ratio in `metric` (see
         bootstrap_net_ratio_ci)."""
-        _, language, variant, _, profile, state = key
         top = self.medians(key, metric)
-        top_floor = self.floor_medians(language, variant, profile, state, metric)
-        bottom = self.medians(baseline_key(key), metric)
-        bottom_floor = self.floor_medians(
-            language, BASELINE_VARIANT, profile, BASELINE_STATE, metric
-        )
+        top_floor = self.floor_medians(key.floor, metric)
+        bottom = self.medians(key.baseline, metric)
+        bottom_floor = self.floor_medians(key.baseline.floor, metric)
         if top is None or top_floor is None or bottom is None or bottom_floor is None:
             return None
         return ratio_estimates(top - top_floor, bottom - bottom_floor)
 
     def net_sides(
-        self, key: Key, metric: str = WALL
+        self, key: CellKey, metric: str = WALL
     ) -> tuple[list[float], list[float], list[float], list[float]]:
         """The ok values (of `metric`) of a cell, its noop floor, its native baseline and the
         baseline's floor: the four sides of the net ratio (empty where the run lacks one)."""
-        _, language, variant, _, profile, state = key
         values = self.times[metric]
         return (
             values.get(key, []),
-            self.floor(language, variant, profile, state, metric),
-            values.get(baseline_key(key), []),
-            self.floor(language, BASELINE_VARIANT, profile, BASELINE_STATE, metric),
+            self.floor(key.floor, metric),
+            values.get(key.baseline, []),
+            self.floor(key.baseline.floor, metric),
         )
 
 
@@ -395,19 +384,19 @@ def summarize(
     return summarize_cells(Cells(samples), memory_resolution_bytes)
 
 
-def time_figures(cells: Cells, key: Key, metric: str) -> TimeFigures:
+def time_figures(cells: Cells, key: CellKey, metric: str) -> TimeFigures:
     values, floor, baseline, baseline_floor = cells.net_sides(key, metric)
     median = statistics.median(values) if values else None
     baseline_median = statistics.median(baseline) if baseline else None
-    is_baseline = key == baseline_key(key)
-    has_net = key[0] != FLOOR_WORKLOAD  # noop net of itself is nothing
+    is_baseline = key == key.baseline
+    has_net = key.workload != FLOOR_WORKLOAD  # noop net of itself is nothing
     return TimeFigures(
         median=median,
         interval=_interval_of(cells.medians(key, metric)),
         ratio=median / baseline_median if median is not None and baseline_median else None,
         ratio_interval=None
         if is_baseline
-        else _ratio_interval(cells.medians(key, metric), cells.medians(baseline_key(key), metric)),
+        else _ratio_interval(cells.medians(key, metric), cells.medians(key.baseline, metric)),
         net=_net_ratio(values, floor, baseline, baseline_floor) if has_net else None,
         net_interval=_interval_of(cells.net_estimates(key, metric))
         if has_net and not is_baseline
@@ -424,7 +413,7 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
     rows = []
     for key, group in cells.groups.items():
         workload, language, variant, size, profile, state = key
-        bkey = baseline_key(key)
+        bkey = key.baseline
         wall = time_figures(cells, key, WALL)
         walls, baseline = cells.walls.get(key, []), cells.walls.get(bkey, [])
         peak = statistics.median(cells.peaks[key]) if cells.peaks[key] else None
@@ -501,7 +490,7 @@ def variant_order(variant: str) -> tuple[int, str]:
 
 # -- throughput apart from startup: wall = fixed + per_unit x work units, over sizes ----------
 
-WorkUnits = dict[str, dict[str, float]]  # workload -> size -> work units (results header)
+WorkUnits = Mapping[str, Mapping[str, float]]  # workload -> size -> work units (results header)
 
 
 @dataclass(frozen=True, slots=True)

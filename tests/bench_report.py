@@ -31,7 +31,7 @@ TARGET_BYTES = 3 * 10**6
 
 def generate(path: Path, total: int, seed: int) -> int:
     example = read_results(EXAMPLE[-1])
-    header = {k: v for k, v in example.header.items() if k not in ("kind", "schema_version")}
+    header = example.header
     cells: dict[tuple[str, ...], list[int]] = {}
     templates = {}
     for sample in example.samples:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -145,3 +147,34 @@ class FakeSpawner(FakeTarget):
 
     def close(self) -> None:
         self.closed = True
+
+
+class SubprocessTarget(FakeTarget):
+    """A throwaway variant, registered only in tests: the native executable run by Python's
+    subprocess, timed around it. Real output, real exit codes; figures for no claim."""
+
+    name: ClassVar[str] = "subprocess"
+    states: ClassVar[dict[str, str]] = {"warm": "subprocess.run, timed around it by Python"}
+    phases: ClassVar[tuple[str, ...]] = ("run",)
+    wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {"warm": ("run",)}
+
+    @classmethod
+    def open(cls, cache: BuildCache) -> SubprocessTarget:
+        return cls([])
+
+    def run(self, invocation: Invocation) -> Execution:
+        self.invocations.append(invocation)
+        stdin = invocation.stdin_path or Path("/dev/null")
+        with (
+            stdin.open("rb") as source,
+            invocation.stdout_path.open("wb") as stdout,
+            invocation.stderr_path.open("wb") as stderr,
+        ):
+            started = time.perf_counter_ns()
+            completed = subprocess.run(
+                [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
+                stdin=source, stdout=stdout, stderr=stderr, check=False,
+                timeout=invocation.timeout_s,
+            )  # fmt: skip
+            wall_ns = time.perf_counter_ns() - started
+        return Execution(wall_ns, {"run": wall_ns}, exit_code=completed.returncode)

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from harness.header import Header
 from harness.results import ResultsWriter, Sample, Status
 
 MS = 1_000_000
@@ -116,7 +117,7 @@ def write_results(
 ) -> Path:
     """A results file as `isobench run` writes it (a header key `schema_version` overrides the
     current one, to make an older file)."""
-    with ResultsWriter(path, run_header or header()) as writer:
+    with ResultsWriter(path, Header.read(run_header or header())) as writer:
         for sample in samples:
             writer.add(sample)
     return path

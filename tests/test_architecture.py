@@ -1,5 +1,6 @@
 """The one-way flow: workloads -> build -> targets/measure -> results <- stats <- report, compare,
-export <- cli. The report reads result files only: it can never build or run anything.
+export; session runs them; cli (parse, configure, render through terminal) and api on top. The
+report reads result files only: it can never build or run anything.
 
 Read from the source with `ast`, so a new import against the flow fails here, by name.
 """
@@ -13,17 +14,59 @@ import pytest
 
 HARNESS = Path(__file__).resolve().parent.parent / "harness"
 
+ABOVE_THE_LIBRARY = {"session", "terminal", "api", "cli"}
 # module -> harness modules it must never import
 FORBIDDEN = {
-    "workloads": {"build", "targets", "measure", "results", "stats", "cli"},
-    "build": {"targets", "measure", "results", "stats", "cli"},
-    "targets": {"measure", "results", "stats", "cli"},
-    "measure": {"build", "stats", "cli"},
-    "results": {"workloads", "build", "targets", "measure", "stats", "cli"},
-    "stats": {"build", "targets", "measure", "cli", "report", "compare", "export"},
-    "report": {"workloads", "build", "targets", "measure", "cgroups", "cli", "compare", "export"},
-    "compare": {"workloads", "build", "targets", "measure", "cgroups", "cli", "report"},
-    "export": {"workloads", "build", "targets", "measure", "cgroups", "cli", "report"},
+    "header": {
+        "workloads",
+        "build",
+        "targets",
+        "measure",
+        "results",
+        "stats",
+        "report",
+        *ABOVE_THE_LIBRARY,
+    },
+    "units": {
+        "workloads",
+        "build",
+        "targets",
+        "measure",
+        "results",
+        "stats",
+        "report",
+        *ABOVE_THE_LIBRARY,
+    },
+    "workloads": {"build", "targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
+    "build": {"targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
+    "targets": {"measure", "results", "stats", *ABOVE_THE_LIBRARY},
+    "measure": {"build", "stats", *ABOVE_THE_LIBRARY},
+    "results": {"workloads", "build", "targets", "measure", "stats", *ABOVE_THE_LIBRARY},
+    "stats": {"build", "targets", "measure", "report", "compare", "export", *ABOVE_THE_LIBRARY},
+    "report": {
+        "workloads",
+        "build",
+        "targets",
+        "measure",
+        "cgroups",
+        "compare",
+        "export",
+        *ABOVE_THE_LIBRARY,
+    },
+    "compare": {
+        "workloads",
+        "build",
+        "targets",
+        "measure",
+        "cgroups",
+        "report",
+        *ABOVE_THE_LIBRARY,
+    },
+    "export": {"workloads", "build", "targets", "measure", "cgroups", "report", *ABOVE_THE_LIBRARY},
+    # the session runs the library; it neither prints nor renders
+    "session": {"report", "terminal", "api", "cli"},
+    "terminal": {"report", "api", "cli"},
+    "api": {"terminal", "cli"},
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.header import Header
 from harness.results import ResultsWriter
 from tests.test_results import SAMPLE
 
@@ -48,7 +49,9 @@ def test_an_unknown_workload_is_a_user_error(capsys: pytest.CaptureFixture[str])
 def test_summary_recomputes_from_a_results_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", {"run_id": "r"}) as writer:
+    with ResultsWriter(
+        tmp_path / "20260101T000000Z-h-1.jsonl", Header.read({"run_id": "r"})
+    ) as writer:
         for wall_ns in (1_000_000, 2_000_000, 3_000_000):
             writer.add(dataclasses.replace(SAMPLE, wall_ns=wall_ns))
     assert main(["--results-dir", str(tmp_path), "summary"]) == 0
@@ -68,7 +71,7 @@ def test_summary_fits_throughput_over_sizes_from_the_headers_work_units(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     header = {"run_id": "r", "plan": {"work_units": {"noop": {"tiny": 10, "default": 1000}}}}
-    with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", header) as writer:
+    with ResultsWriter(tmp_path / "20260101T000000Z-h-1.jsonl", Header.read(header)) as writer:
         for size, units in (("tiny", 10), ("default", 1000)):
             for _ in range(3):  # 2 ms + 50 us a unit, exactly
                 writer.add(

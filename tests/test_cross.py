@@ -91,7 +91,8 @@ def test_aarch64_executables_and_arm64_images_run_right_under_qemu_and_count_as_
     assert [s for s in samples if s.status is not Status.OK] == []  # the right outputs
     assert all(s.emulated for s in samples)
     assert summarize(samples) == []  # never in a performance summary
-    assert results.header["plan"]["arch"] == "aarch64"
+    assert results.header.plan is not None
+    assert results.header.plan.arch == "aarch64"
     labelled = {row.variant for row in summarize(with_emulated_labelled(results).samples)}
     assert labelled == {"native (emulated)", "docker (emulated)"}  # only when asked for
 

@@ -23,8 +23,9 @@ import pytest
 
 from harness.cache import RECORD_NAME
 from harness.cli import main
+from harness.header import SCHEMA_VERSION, Header, HostCost
 from harness.report import write_report
-from harness.results import SCHEMA_VERSION, Results, Sample, Status, read_results
+from harness.results import Results, Sample, Status, read_results
 from harness.toolchains import host_has_feature
 from harness.workloads import load_workload, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
@@ -46,9 +47,9 @@ class Outcome:
     results: Results | None  # the run's results file, when one was written
 
 
-def in_clock_phases(sample: Sample, header: dict[str, Any]) -> dict[str, int]:
+def in_clock_phases(sample: Sample, header: Header) -> dict[str, int]:
     """The phases the header says happen inside the sample's wall time."""
-    inside = header["variants"][sample.variant]["wall_phases"][sample.state]
+    inside = header.variants[sample.variant].wall_phases[sample.state]
     return {name: ns for name, ns in sample.phases_ns.items() if name in inside}
 
 
@@ -167,19 +168,19 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     header = outcome.results.header
-    assert header["schema_version"] == SCHEMA_VERSION
-    assert header["plan"]["seed"] == 3
-    assert header["plan"]["sizes"] == ["tiny"]
-    assert header["host"]["arch"]
-    assert header["host"]["logical_cores"] >= 1
-    assert header["tools"]["compilers"]["c"].startswith("Debian clang version 14")
-    assert header["tools"]["compilers"]["rust"].startswith("rustc 1.63")
-    assert set(header["variants"]) == set(VARIANTS)
+    assert header.schema_version == SCHEMA_VERSION
+    assert header.plan is not None
+    assert header.plan.seed == 3
+    assert header.plan.sizes == ("tiny",)
+    assert header.host.arch
+    assert header.host.logical_cores is not None
+    assert header.host.logical_cores >= 1
+    assert header.tools.compilers["c"].startswith("Debian clang version 14")
+    assert header.tools.compilers["rust"].startswith("rustc 1.63")
+    assert set(header.variants) == set(VARIANTS)
     for name in ("noop", "fannkuch-redux"):
-        assert header["workloads"][name]["revision"] == load_workload(WORKLOADS / name).revision()
-    assert {"docker_engine", "wasmtime_py", "native_launcher_sha256"} <= set(
-        header["tools"]["engines"]
-    )
+        assert header.workloads[name].revision == load_workload(WORKLOADS / name).revision()
+    assert {"docker_engine", "wasmtime_py", "native_launcher_sha256"} <= set(header.tools.engines)
 
     samples = outcome.results.samples
     # every variant in both states
@@ -195,13 +196,14 @@ def test_a_run_records_header_phases_warmups_and_memory(
     for variant in VARIANTS:
         assert variant == "native" or f'<th colspan="5">{variant} <span' in html
     assert "None: every measured sample printed the expected output" in html
-    assert set(header["variants"]["native"]["states"]) == {"cold", "warm"}
-    assert set(header["variants"]["docker"]["states"]) == {"cold", "warm"}
+    assert set(header.variants["native"].states) == {"cold", "warm"}
+    assert set(header.variants["docker"].states) == {"cold", "warm"}
     # The shim beside every running container: real memory, reported apart from the peaks.
-    shim = header["host_costs"]["docker"]["containerd_shim"]
-    assert shim["processes"] >= 1
-    assert shim["private_bytes"] > 1 * MiB
-    assert header["host_costs"]["native"] == {}
+    shim = header.host_costs["docker"].containerd_shim
+    assert shim is not None
+    assert shim.processes >= 1
+    assert shim.private_bytes > 1 * MiB
+    assert header.host_costs["native"] == HostCost()
     expected = {
         "noop": sha256_bytes(b""),
         "fannkuch-redux": sha256_bytes(b"228\nPfannkuchen(7) = 16\n"),
@@ -211,7 +213,7 @@ def test_a_run_records_header_phases_warmups_and_memory(
         assert sample.profile == "portable"
         assert sample.wall_ns is not None
         assert sample.wall_ns > 0
-        assert set(sample.phases_ns) <= set(header["variants"][sample.variant]["phases"])
+        assert set(sample.phases_ns) <= set(header.variants[sample.variant].phases)
         assert sample.wall_ns >= sum(in_clock_phases(sample, header).values()) > 0
         assert sample.peak_memory_bytes is not None
         # An in-host instance's marginal peak may read 0: the counter moves in batches, and the
@@ -225,7 +227,7 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert "× native" in outcome.out
 
 
-def check_what_every_figure_spans(samples: list[Sample], header: dict[str, Any]) -> None:
+def check_what_every_figure_spans(samples: list[Sample], header: Header) -> None:
     """One wall-time scope in every variant, CPU time and a second memory figure per sample,
     cold verified, and the header saying what each variant's instance and settings are."""
     for sample in samples:
@@ -246,16 +248,20 @@ def check_what_every_figure_spans(samples: list[Sample], header: dict[str, Any])
         assert sample.cold_resident_bytes == (0 if sample.state == "cold" else None)
         assert sample.steal_ns is not None
     # what every figure spans, and how the engines were told to run
-    assert header["plan"]["primer"]
-    assert len(header["measurement_revision"]) == 16
-    instances = {name: entry["instance"] for name, entry in header["variants"].items()}
+    assert header.plan is not None
+    assert header.plan.primer
+    assert len(header.measurement_revision) == 16
+    instances = {name: entry.instance for name, entry in header.variants.items()}
     assert instances == {"native": "process", "docker": "container", "wasmtime": "in-host"}
-    assert header["variants"]["wasmtime"]["settings"]["epoch_interruption"] == "False"
-    assert header["variants"]["docker"]["settings"]["network_mode"] == "none"
-    step = header["memory"]["charge_granularity_bytes"]
+    assert header.variants["wasmtime"].settings["epoch_interruption"] == "False"
+    assert header.variants["docker"].settings["network_mode"] == "none"
+    assert header.memory is not None
+    step = header.memory.charge_granularity_bytes
+    assert step is not None
     assert step > 0
     assert step % 4096 == 0  # the counter moves in whole pages (here, batches of them)
-    assert header["memory"]["resolution_bytes"] >= step
+    assert header.memory.resolution_bytes is not None
+    assert header.memory.resolution_bytes >= step
 
 
 def test_memtouch_calibrates_memory_in_every_variant(
@@ -428,7 +434,7 @@ def test_every_workload_at_tiny_is_right_under_the_other_wasm_runtimes(
     assert {s.status for s in samples} == {Status.OK}
     for workload in ALL_WORKLOADS:  # the same bytes as every other variant printed
         assert len({s.stdout_sha256 for s in samples if s.workload == workload}) == 1, workload
-    engines = outcome.results.header["tools"]["engines"]
+    engines = outcome.results.header.tools.engines
     assert engines["wasmtime-cli"].startswith("wasmtime 49")
     assert engines["node"].startswith("v")
     for sample in samples:
@@ -519,8 +525,8 @@ def test_the_simd_profile_builds_with_vector_flags_and_computes_the_same(
     }
     assert {s.status for s in samples} == {Status.OK}
     simd_flags = [
-        " ".join(a["recipe"]["flags"]) for a in outcome.results.header["artifacts"]
-        if a["profile"] == "simd" and a["kind"] in ("native", "wasm")
+        " ".join(a.flags or ()) for a in outcome.results.header.artifacts
+        if a.profile == "simd" and a.kind in ("native", "wasm")
     ]  # fmt: skip
     assert any("-mavx2" in flags for flags in simd_flags)
     assert any("-msimd128" in flags for flags in simd_flags)
@@ -550,9 +556,9 @@ def test_docker_on_the_bridge_network_is_an_opt_in_variant(
     )  # fmt: skip
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
-    variants = outcome.results.header["variants"]
+    variants = outcome.results.header.variants
     assert set(variants) == {"docker-bridge"}
-    assert all("bridge network" in scope for scope in variants["docker-bridge"]["states"].values())
+    assert all("bridge network" in scope for scope in variants["docker-bridge"].states.values())
     assert {(s.variant, s.status) for s in outcome.results.samples} == {
         ("docker-bridge", Status.OK)
     }

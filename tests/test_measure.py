@@ -5,6 +5,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from harness.header import Header
 from harness.measure import PRIMER_RUNS, Plan, judge, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
@@ -62,7 +63,7 @@ def run_fakes(
 ) -> tuple[list[Sample], list[tuple[str, Sample]]]:
     """Runs `plan` against fake targets: (samples returned, every (variant, sample) taken)."""
     taken: list[tuple[str, Sample]] = []
-    with ResultsWriter(tmp_path / f"run-{plan.seed}.jsonl", {"run_id": "t"}) as writer:
+    with ResultsWriter(tmp_path / f"run-{plan.seed}.jsonl", Header.read({"run_id": "t"})) as writer:
         samples = run_plan(
             plan,
             targets,
@@ -134,7 +135,7 @@ def test_run_plan_records_every_sample_with_its_status(tmp_path: Path) -> None:
     )
     plan = Plan([cell], repetitions=4, warmup=0, seed=1, timeout_s=2.5)
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, {"run_id": "t"}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "t"})) as writer:
         samples = run_plan(
             plan,
             {"fake": target},
@@ -163,7 +164,7 @@ def test_a_target_that_raises_gives_an_error_sample_not_a_crash(tmp_path: Path) 
             raise RuntimeError("engine went away")
 
     plan = Plan([fake_cell("fake")], repetitions=2, warmup=0, seed=1, timeout_s=1)
-    with ResultsWriter(tmp_path / "r.jsonl", {"run_id": "t"}) as writer:
+    with ResultsWriter(tmp_path / "r.jsonl", Header.read({"run_id": "t"})) as writer:
         samples = run_plan(
             plan,
             {"fake": Exploding([])},
@@ -247,7 +248,7 @@ def test_the_measure_loop_runs_pinned_and_gives_the_harness_its_cpus_back(
     last = max(before)
     cpus = (last,)
     plan = Plan([fake_cell("fake")], repetitions=2, warmup=1, seed=1, timeout_s=1, cpus=cpus)
-    with ResultsWriter(tmp_path / "r.jsonl", {"run_id": "t"}) as writer:
+    with ResultsWriter(tmp_path / "r.jsonl", Header.read({"run_id": "t"})) as writer:
         run_plan(plan, {"fake": Recording([(ok(100), EXPECTED)] * 3)}, cgroups=None,
                  writer=writer, scratch=tmp_path, on_sample=lambda cell, sample: None)  # fmt: skip
     assert seen == [({last}, cpus)] * 3  # warm-up included; processes inherit it

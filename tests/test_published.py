@@ -17,7 +17,7 @@ EXAMPLE_REPORT = PROJECT_ROOT / "reports" / "example.html"
 
 def test_the_committed_example_was_measured_by_the_code_that_ships() -> None:
     (path,) = EXAMPLE_RESULTS.glob("*.jsonl")
-    recorded = read_results(path).header.get("measurement_revision")
+    recorded = read_results(path).header.measurement_revision
     assert recorded == measurement_revision(), (
         f"{path.name} was measured by revision {recorded}, the code is at "
         f"{measurement_revision()}: run the README's main command again, commit its results as "

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.header import SCHEMA_VERSION
 from harness.report import write_report
-from harness.results import SCHEMA_VERSION, Status
+from harness.results import Status
 from tests.reportdata import cell, header, run_samples, write_results, write_two_hosts
 
 HOSTILE = "<script>alert(1)</script>"

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import IsobenchError
-from harness.results import SCHEMA_VERSION, ResultsWriter, Sample, Status, read_results
+from harness.header import SCHEMA_VERSION, Header
+from harness.results import ResultsWriter, Sample, Status, read_results
 
 SAMPLE = Sample(
     workload="noop",
@@ -30,21 +31,21 @@ SAMPLE = Sample(
 
 def test_header_then_one_line_per_sample_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, {"run_id": "r1", "host": {"arch": "x86_64"}}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "r1", "host": {"arch": "x86_64"}})) as writer:
         writer.add(SAMPLE)
         writer.add(SAMPLE)
     lines = path.read_text().splitlines()
     assert json.loads(lines[0])["schema_version"] == SCHEMA_VERSION
     assert json.loads(lines[1])["wall_ns"] == 1234
     results = read_results(path)
-    assert results.header["run_id"] == "r1"
+    assert results.header.run_id == "r1"
     assert results.samples == [SAMPLE, SAMPLE]
     assert not results.truncated
 
 
 def test_each_sample_is_on_disk_before_the_next_is_taken(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    writer = ResultsWriter(path, {"run_id": "r1"})
+    writer = ResultsWriter(path, Header.read({"run_id": "r1"}))
     writer.add(SAMPLE)
     assert len(read_results(path).samples) == 1  # not closed: a crash here keeps the sample
     writer.close()
@@ -52,7 +53,7 @@ def test_each_sample_is_on_disk_before_the_next_is_taken(tmp_path: Path) -> None
 
 def test_an_interrupted_write_keeps_the_complete_samples(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
         writer.add(SAMPLE)
     with path.open("a") as stream:
         stream.write('{"kind": "sample", "workl')
@@ -63,9 +64,9 @@ def test_an_interrupted_write_keeps_the_complete_samples(tmp_path: Path) -> None
 
 def test_a_results_file_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    ResultsWriter(path, {"run_id": "r1"}).close()
+    ResultsWriter(path, Header.read({"run_id": "r1"})).close()
     with pytest.raises(IsobenchError, match=r"run.jsonl: cannot write results: File exists"):
-        ResultsWriter(path, {"run_id": "r1"})
+        ResultsWriter(path, Header.read({"run_id": "r1"}))
 
 
 def test_another_schema_version_is_refused_by_name(tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_another_schema_version_is_refused_by_name(tmp_path: Path) -> None:
 
 def test_a_corrupt_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
         writer.add(SAMPLE)
     content = path.read_text().splitlines()
     path.write_text("\n".join([content[0], "garbage", content[1]]) + "\n")
@@ -105,7 +106,7 @@ def test_a_version_1_file_is_read_with_its_meaning_kept(tmp_path: Path) -> None:
 
 def test_a_line_holding_two_objects_is_named_not_read_as_two(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    with ResultsWriter(path, {"run_id": "r"}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "r"})) as writer:
         writer.add(SAMPLE)
     line = path.read_text().splitlines()[1]
     path.write_text(path.read_text() + f"{line}, {line}\n" + line + "\n")
@@ -126,7 +127,7 @@ def test_a_sample_of_the_wrong_type_is_named_by_its_line(
     tmp_path: Path, changes: dict[str, object], problem: str
 ) -> None:
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, {"run_id": "r1"}) as writer:
+    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
         writer.add(SAMPLE)
         writer.add(SAMPLE)
     lines = path.read_text().splitlines()

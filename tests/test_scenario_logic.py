@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.header import Header
 from harness.results import ResultsWriter, ScenarioSample, Status, read_results
 from harness.scenario_stats import GIB, batch_rate, density_summaries, rate_summaries
 from harness.scenarios import (
@@ -51,7 +52,7 @@ def run_scenarios(
     def open_target(variant: str) -> Target:
         return variants[variant].pop(0)
 
-    with ResultsWriter(tmp_path / "run.jsonl", {"run_id": "test"}) as writer:
+    with ResultsWriter(tmp_path / "run.jsonl", Header.read({"run_id": "test"})) as writer:
         run = ScenarioRun(plan, WORKLOADS_BY_NAME, open_target=open_target, writer=writer,
                           on_event=events.append, mark="test")  # fmt: skip
         rows = run.run([subject(variant) for variant in variants])

@@ -77,7 +77,7 @@ def test_every_scenario_runs_on_every_variant_with_every_answer_checked(
     results = read_results(path)
     rows = results.scenario_samples
     assert [row for row in rows if row.status is not Status.OK] == []
-    assert set(results.header["scenarios"]) == set(SCENARIOS)
+    assert set(results.header.scenarios) == set(SCENARIOS)
     expected_modes = {DENSITY: {"idle"}, START_RATE: {"sequential", "concurrent"},
                       REQUESTS: {"fresh-instance", "long-lived"}}  # fmt: skip
     for variant in SPAWNERS:

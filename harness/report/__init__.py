@@ -12,30 +12,12 @@ from typing import Any
 
 import jinja2
 
-from harness import __version__
+from harness import __version__, units
 from harness.errors import IsobenchError
 from harness.report import figures
 from harness.report.model import ARTIFACT_KINDS, Report, build_report, load_runs
 from harness.results import read_results, with_emulated_labelled
 from harness.stats import CONFIDENCE
-
-
-def _ms(value_ns: float | None) -> str:
-    if value_ns is None:
-        return "—"
-    ms = value_ns / 1e6
-    decimals = 3 if ms < 10 else 2 if ms < 100 else 1 if ms < 1000 else 0
-    return f"{ms:.{decimals}f}"
-
-
-def _bytes(value: float | None) -> str:
-    if value is None:
-        return "—"
-    sign, size = ("\N{MINUS SIGN}", -value) if value < 0 else ("", value)  # a growth may be < 0
-    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
-        if size >= scale:
-            return f"{sign}{size / scale:.1f} {unit}"
-    return f"{sign}{size:.0f} B"
 
 
 def _environment() -> jinja2.Environment:
@@ -46,7 +28,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(ms=_ms, bytes=_bytes)
+    environment.filters.update(ms=units.ms, bytes=units.size)
     return environment
 
 

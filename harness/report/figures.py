@@ -30,14 +30,9 @@ from harness.report.model import (
     shown_size,
     wall_phases,
 )
+from harness.results import BASELINE_VARIANT, FLOOR_WORKLOAD
 from harness.scopes import IN_HOST
-from harness.stats import (
-    BASELINE_STATE,
-    BASELINE_VARIANT,
-    FLOOR_WORKLOAD,
-    Summary,
-    variant_order,
-)
+from harness.stats import Summary, variant_order
 
 # One colour per variant, the same in every plot (Okabe-Ito: readable with colour blindness).
 PALETTE = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -234,19 +229,21 @@ def distributions(run: Run) -> str | None:
     values: list[list[float]] = []
     colours: list[str] = []
     by_variant = variant_colours(run.variants)
-    for key in sorted(run.groups, key=lambda k: (k[0], k[1], variant_order(k[2])), reverse=True):
-        workload, language, variant, size, profile, state = key
-        if state != run.verdict_state(variant) or size != shown_size(run.summaries, workload):
+    order = sorted(run.groups, key=lambda k: (k.workload, k.language, variant_order(k.variant)),
+                   reverse=True)  # fmt: skip
+    for key in order:
+        if key.state != run.verdict_state(key.variant) or key.size != shown_size(
+            run.summaries, key.workload
+        ):
             continue
-        base = run.cells.walls.get((workload, language, BASELINE_VARIANT, size, profile,
-                                    BASELINE_STATE), [])  # fmt: skip
+        base = run.cells.walls.get(key.baseline, [])
         walls = run.cells.walls[key]
         if not base or not walls:
             continue
         median = statistics.median(base)
-        labels.append(f"{workload} ({language}) {variant}")
+        labels.append(f"{key.workload} ({key.language}) {key.variant}")
         values.append([wall / median for wall in walls])
-        colours.append(by_variant[variant])
+        colours.append(by_variant[key.variant])
     if not labels:
         return None
     stats = boxplot_stats(values)

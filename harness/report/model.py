@@ -13,28 +13,33 @@ import math
 import os
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import IsobenchError
-from harness.results import Results, Sample, Status
+from harness.header import Header, HostRecord, MemoryRecord, PlanRecord, VariantRecord
+from harness.results import (
+    BASELINE_STATE,
+    BASELINE_VARIANT,
+    FLOOR_WORKLOAD,
+    CellKey,
+    Results,
+    Sample,
+    Status,
+)
 from harness.scenario_stats import DensitySummary, RateSummary, density_summaries, rate_summaries
 from harness.scopes import IN_HOST, INSTANCE_SCOPES
 from harness.stats import (
-    BASELINE_STATE,
-    BASELINE_VARIANT,
     BOOTSTRAP_RESAMPLES,
     CONFIDENCE,
-    FLOOR_WORKLOAD,
     MEMORY_RATIO_MIN_RESOLUTIONS,
     NOISY_CV,
     OUTLIER_MADS,
     Cells,
     Fit,
     FloatArray,
-    Key,
     Summary,
     below_resolution,
     counts,
@@ -45,6 +50,7 @@ from harness.stats import (
     summarize_cells,
     variant_order,
 )
+from harness.units import duration
 
 PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
 DEFAULT_PROFILE = "portable"  # other build profiles are named beside the workload
@@ -93,27 +99,23 @@ class Run:
     rates: list[RateSummary]
 
     @property
-    def scenario_descriptions(self) -> dict[str, str]:
-        described = self.header.get("scenarios")
-        if not isinstance(described, dict):
-            return {}
-        return {str(name): str(text) for name, text in described.items()}
+    def scenario_descriptions(self) -> Mapping[str, str]:
+        return self.header.scenarios
 
     def rates_of(self, scenario: str) -> list[RateSummary]:
         return [rate for rate in self.rates if rate.scenario == scenario]
 
     @property
-    def groups(self) -> dict[Key, list[Sample]]:
+    def groups(self) -> dict[CellKey, list[Sample]]:
         return self.cells.groups
 
     @property
-    def header(self) -> dict[str, Any]:
+    def header(self) -> Header:
         return self.results.header
 
     @property
-    def host(self) -> dict[str, Any]:
-        host = self.header.get("host")
-        return host if isinstance(host, dict) else {}
+    def host(self) -> HostRecord:
+        return self.header.host
 
     @property
     def variants(self) -> list[str]:
@@ -122,16 +124,16 @@ class Run:
     def instance(self, variant: str) -> str:
         """What one instance of the variant is (process, container, in-host); "" in files
         before schema 7."""
-        return self.results.instance(variant)
+        return self.header.instances.get(variant, "")
 
     @property
     def memory_resolution(self) -> int | None:
         """The bytes at or below which a peak says little (the memory counter's step per CPU)."""
-        return self.results.memory_resolution
+        return self.header.memory_resolution
 
     @property
     def measurement_revision(self) -> str:
-        return str(self.header.get("measurement_revision", ""))
+        return self.header.measurement_revision
 
     @property
     def steal_ns_total(self) -> int:
@@ -257,8 +259,8 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
             Run(
                 results=result,
                 label=label,
-                summaries=summarize_cells(cells, result.memory_resolution),
-                fits=fit_throughput(result.samples, result.work_units),
+                summaries=summarize_cells(cells, result.header.memory_resolution),
+                fits=fit_throughput(result.samples, result.header.work_units),
                 cells=cells,
                 link=Path(
                     os.path.relpath(result.path.resolve(), output.resolve().parent)
@@ -273,11 +275,11 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
 
 def _unique_labels(results: list[Results]) -> list[str]:
     """hostname (arch), with the run id added where two runs would share a label."""
-    hosts = [r.header.get("host", {}) for r in results]
-    base = [f"{host.get('hostname', '?')} ({host.get('arch', '?')})" for host in hosts]
+    hosts = [r.header.host for r in results]
+    base = [f"{host.hostname or '?'} ({host.arch or '?'})" for host in hosts]
     repeated = {label for label, count in Counter(base).items() if count > 1}
     return [
-        f"{label} {r.header.get('run_id', r.path.stem)}" if label in repeated else label
+        f"{label} {r.header.run_id or r.path.stem}" if label in repeated else label
         for label, r in zip(base, results, strict=True)
     ]
 
@@ -317,11 +319,7 @@ def shown_size(summaries: Iterable[Summary], workload: str) -> str:
 def artifact_sizes(run: Run) -> dict[tuple[str, str, str, str], int]:
     """(workload, language, profile, variant) -> bytes of the artifact that variant ran, found
     through the samples' artifact ids: no variant needs to be known here."""
-    by_id = {
-        artifact.get("id"): artifact.get("size_bytes")
-        for artifact in run.header.get("artifacts", [])
-        if isinstance(artifact, dict)
-    }
+    by_id = {artifact.id: artifact.size_bytes for artifact in run.header.artifacts}
     sizes = {}
     for (workload, language, variant, _, profile, _), group in run.groups.items():
         size = by_id.get(group[0].artifact_id)
@@ -338,13 +336,14 @@ def verdict_rows(run: Run) -> list[VerdictRow]:
         {(s.workload, s.language, s.profile) for s in run.summaries}
     ):
         size = shown_size(run.summaries, workload)
-        native = by_key.get((workload, language, BASELINE_VARIANT, size, profile, BASELINE_STATE))
+        native = by_key.get(CellKey(workload, language, BASELINE_VARIANT, size, profile,
+                                    BASELINE_STATE))  # fmt: skip
         cells = {}
         for variant in run.variants:
             if variant == BASELINE_VARIANT:
                 continue
             summary = by_key.get(
-                (workload, language, variant, size, profile, run.verdict_state(variant))
+                CellKey(workload, language, variant, size, profile, run.verdict_state(variant))
             )
             if summary is None:
                 continue
@@ -417,12 +416,12 @@ def verdict_sentences(run: Run) -> list[str]:
             f"{worst.net_ratio:.2f}×."
         )
     sentences.extend(memory_sentences(run))
-    for variant, cost in sorted(run.header.get("host_costs", {}).items()):
-        shim = cost.get("containerd_shim") if isinstance(cost, dict) else None
-        if isinstance(shim, dict) and isinstance(shim.get("pss_bytes"), int):
+    for variant, cost in sorted(run.header.host_costs.items()):
+        if cost.containerd_shim is not None:
             sentences.append(
                 f"Each running {variant} container also costs the host its containerd-shim: "
-                f"{shim['pss_bytes'] / 2**20:.1f} MiB (PSS), outside the peak figures."
+                f"{cost.containerd_shim.pss_bytes / 2**20:.1f} MiB (PSS), outside the peak "
+                "figures."
             )
     return sentences
 
@@ -442,7 +441,7 @@ def startup_sentences(run: Run) -> list[str]:
             continue
         fastest, slowest = cells[0], cells[-1]
         text = (f"Startup floor (noop, {language}), {described}: {fastest.variant} "
-                f"{fastest.state} in {_ms(fastest.median_wall_ns)}")  # fmt: skip
+                f"{fastest.state} in {duration(fastest.median_wall_ns)}")  # fmt: skip
         if slowest is not fastest:
             slow, fast = (run.cells.wall_medians(cell.key) for cell in (slowest, fastest))
             ratio = Ratio((slowest.median_wall_ns or 0) / (fastest.median_wall_ns or 1),
@@ -450,15 +449,15 @@ def startup_sentences(run: Run) -> list[str]:
             spread = f"{_times(ratio.value)}, {CONFIDENCE:.0%} CI {_interval(ratio.interval)}"
             if ratio.holds_one:  # the interval says nothing about which starts faster
                 text += (f", {slowest.variant} {slowest.state} in "
-                         f"{_ms(slowest.median_wall_ns)}: no difference can be claimed "
+                         f"{duration(slowest.median_wall_ns)}: no difference can be claimed "
                          f"({spread})")  # fmt: skip
             else:
                 text += (f" fastest, {slowest.variant} {slowest.state} in "
-                         f"{_ms(slowest.median_wall_ns)} slowest ({spread})")  # fmt: skip
+                         f"{duration(slowest.median_wall_ns)} slowest ({spread})")  # fmt: skip
         sentences.append(text + ".")
     unscoped = [s for s in floors if s.language == language and not run.instance(s.variant)]
     if unscoped:  # files before schema 7 do not say what an instance is: no ranking then
-        listing = ", ".join(f"{s.variant} {s.state} {_ms(s.median_wall_ns)}" for s in unscoped)
+        listing = ", ".join(f"{s.variant} {s.state} {duration(s.median_wall_ns)}" for s in unscoped)
         sentences.append(f"Startup floor (noop, {language}), instance kind not recorded: "
                          f"{listing}.")  # fmt: skip
     return sentences
@@ -519,13 +518,6 @@ def memory_sentences(run: Run) -> list[str]:
     return sentences
 
 
-def _ms(value_ns: float | None) -> str:
-    if value_ns is None:
-        return "—"
-    ms = value_ns / 1e6
-    return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1000:.3g} s"
-
-
 # -- startup, artifacts ----------------------------------------------------------------------
 
 
@@ -561,7 +553,8 @@ def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[st
 def wall_phases(run: Run, variant: str, state: str, recorded: list[str]) -> list[str]:
     """The recorded phases that make up wall time in this state (all of them when the header
     does not say, as before schema 5)."""
-    declared = run.header.get("variants", {}).get(variant, {}).get("wall_phases", {}).get(state)
+    entry = run.header.variants.get(variant)
+    declared = entry.wall_phases.get(state) if entry is not None else None
     return [phase for phase in declared if phase in recorded] if declared else recorded
 
 
@@ -626,17 +619,16 @@ def artifact_table(run: Run) -> ArtifactTable:
 
 def artifact_rows(run: Run) -> list[ArtifactRow]:
     table: dict[tuple[str, str, str], ArtifactRow] = {}
-    for artifact in run.header.get("artifacts", []):
-        kind = artifact.get("kind")
-        if kind not in ARTIFACT_KINDS or not artifact.get("workload"):
+    for artifact in run.header.artifacts:
+        kind = artifact.kind
+        if kind not in ARTIFACT_KINDS or not artifact.workload:
             continue
-        key = (artifact["workload"], artifact["language"], artifact["profile"])
+        key = (artifact.workload, artifact.language, artifact.profile)
         row = table.setdefault(key, ArtifactRow(*key, {}, {}))
-        if isinstance(artifact.get("size_bytes"), int):
-            row.bytes_by_kind[kind] = artifact["size_bytes"]
-        build_ns = artifact.get("extra", {}).get("build_ns")
-        if isinstance(build_ns, int | float):
-            row.build_ms_by_kind[kind] = build_ns / 1e6
+        if artifact.size_bytes is not None:
+            row.bytes_by_kind[kind] = artifact.size_bytes
+        if artifact.build_ns is not None:
+            row.build_ms_by_kind[kind] = artifact.build_ns / 1e6
     return [table[key] for key in sorted(table)]
 
 
@@ -650,7 +642,7 @@ def _revision_conflicts(runs: list[Run]) -> list[tuple[str, str]]:
     workloads = sorted({s.workload for run in runs for s in run.summaries})
     for workload in workloads:
         revisions = {
-            run.results.workload_revision(workload)
+            run.header.workload_revision(workload)
             for run in runs
             if any(s.workload == workload for s in run.summaries)  # the runs that measured it
         }
@@ -667,13 +659,24 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
     first = runs[0]
     rows = []
     keys = sorted(
-        {key for key in first.groups if key[0] not in excluded and key[2] != BASELINE_VARIANT},
-        key=lambda k: (k[0], k[1], k[3], k[4], variant_order(k[2]), k[5]),
+        {
+            key
+            for key in first.groups
+            if key.workload not in excluded and key.variant != BASELINE_VARIANT
+        },
+        key=lambda k: (
+            k.workload,
+            k.language,
+            k.size,
+            k.profile,
+            variant_order(k.variant),
+            k.state,
+        ),
     )
     for key in keys:
         if not all(key in run.groups for run in runs[1:]):
             continue
-        metric = "wall" if key[0] == FLOOR_WORKLOAD else "net"
+        metric = "wall" if key.workload == FLOOR_WORKLOAD else "net"
         estimates = [_ratio_estimates(run, key, metric, index) for index, run in enumerate(runs)]
         per_host = [_point_ratio(run, key, metric) for run in runs]
         versus = [Ratio(None)] + [
@@ -701,7 +704,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
     return rows
 
 
-def _point_ratio(run: Run, key: Key, metric: str) -> Ratio:
+def _point_ratio(run: Run, key: CellKey, metric: str) -> Ratio:
     summary = next((s for s in run.summaries if s.key == key), None)
     if summary is None:
         return Ratio(None)
@@ -710,7 +713,7 @@ def _point_ratio(run: Run, key: Key, metric: str) -> Ratio:
     return Ratio(summary.net_ratio, summary.net_ratio_ci)
 
 
-def _ratio_estimates(run: Run, key: Key, metric: str, index: int) -> FloatArray | None:
+def _ratio_estimates(run: Run, key: CellKey, metric: str, index: int) -> FloatArray | None:
     walls, floor, baseline, baseline_floor = run.cells.net_sides(key)
     if metric == "wall":  # startup itself: nothing to subtract
         return median_ratio_estimates(walls, baseline, stream=f"run {index}")
@@ -726,10 +729,7 @@ def failures(runs: list[Run]) -> list[Failure]:
         by_cell: dict[tuple[str, str], list[str]] = {}  # cell, status -> details
         for sample in run.results.samples:
             if sample.status is not Status.OK and not sample.warmup:
-                cell = (
-                    f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
-                    f"{sample.size}, {sample.profile})"
-                )
+                cell = sample.cell_key.label
                 by_cell.setdefault((cell, sample.status.value), []).append(sample.detail)
         for row in run.results.scenario_samples:
             if row.status is not Status.OK:
@@ -773,22 +773,24 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
     run, and whether the runs differ on it."""
     tables = []
     for run in runs:
-        flat = dict(_flatten("host", run.host))
-        flat.update(_flatten("tools", run.header.get("tools", {})))
-        for artifact in run.header.get("artifacts", []):
-            flags = artifact.get("recipe", {}).get("flags")
-            if flags is not None:
-                flat[f"flags.{artifact['kind']}.{artifact['language']}.{artifact['profile']}"] = (
-                    " ".join(flags)
+        header = run.header
+        flat = dict(_flatten("host", header.host.recorded))
+        flat.update(_flatten("tools", header.tools.to_json()))
+        for artifact in header.artifacts:
+            if artifact.flags is not None:
+                flat[f"flags.{artifact.kind}.{artifact.language}.{artifact.profile}"] = " ".join(
+                    artifact.flags
                 )
-        plan = run.header.get("plan", {})
         for name in ("suite", "repetitions", "min_time_s", "warmup", "seed", "timeout_s",
                      "affinity"):  # fmt: skip
-            flat[f"plan.{name}"] = str(plan.get(name, ""))
-        flat["run.id"] = str(run.header.get("run_id", ""))
-        flat["run.started_at"] = str(run.header.get("started_at", ""))
-        flat["run.isobench"] = str(run.header.get("isobench_version", ""))
-        flat["run.git_revision"] = str(run.header.get("git_revision", ""))
+            value = getattr(header.plan, name) if header.plan is not None else None
+            # an unrecorded count is blank; a run outside any suite says None
+            recorded = header.plan is not None and (value is not None or name == "suite")
+            flat[f"plan.{name}"] = str(value) if recorded else ""
+        flat["run.id"] = header.run_id
+        flat["run.started_at"] = header.started_at
+        flat["run.isobench"] = header.isobench_version
+        flat["run.git_revision"] = header.git_revision
         flat["run.measurement_revision"] = run.measurement_revision
         flat["run.schema_version"] = str(run.results.schema_version)
         tables.append(flat)
@@ -802,33 +804,32 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
 
 def method(runs: list[Run]) -> dict[str, Any]:
     """What every figure spans, from the runs' own headers, and the statistics used."""
-    variants: dict[str, dict[str, Any]] = {}
+    variants: dict[str, VariantRecord] = {}
     memory = []
     primers = []
     affinities = []
     for run in runs:
-        for name, description in run.header.get("variants", {}).items():
+        for name, description in run.header.variants.items():
             variants.setdefault(name, description)
-        recorded = run.header.get("memory", {})
-        method_text = recorded.get("method")
-        if method_text and method_text not in memory:
-            memory.append(method_text)
-        step, resolution = recorded.get("charge_granularity_bytes"), run.memory_resolution
+        recorded = run.header.memory or MemoryRecord()
+        if recorded.method and recorded.method not in memory:
+            memory.append(recorded.method)
+        step, resolution = recorded.charge_granularity_bytes, run.memory_resolution
         if step and resolution:
             memory.append(
                 f"{run.label}: the counter moves in steps of {step >> 10} KiB (probed on a fresh "
                 f"group), and each CPU may hold one such step pre-charged: a peak reads up to "
                 f"{resolution >> 10} KiB above the pages in use (its resolution)"
             )
-        plan = run.header.get("plan", {})
+        plan = run.header.plan or PlanRecord()
         line = (
-            plan["primer"] or "none: the workloads folder had no noop"
-            if "primer" in plan
+            plan.primer or "none: the workloads folder had no noop"
+            if run.header.plan is not None and run.results.schema_version >= 7
             else "none (a run before schema 7)"
         )
         if line not in primers:
             primers.append(line)
-        cpus = plan.get("affinity", "all")  # runs before it was recorded were not pinned
+        cpus = plan.affinity  # runs before it was recorded were not pinned
         affinities.append(
             f"{run.label}: the measure loop and every instance it started on CPU {cpus} (a "
             "container as its cpuset; an engine's own threads shared it)"

@@ -219,7 +219,7 @@ def test_without_a_docker_daemon_the_other_variants_are_measured(
     assert "not measured, engine unavailable: docker" in captured.err
     (path,) = tmp_path.glob("*.jsonl")
     results = read_results(path)
-    assert set(results.header["unavailable"]) == {"docker"}
+    assert set(results.header.unavailable) == {"docker"}
     assert {s.variant for s in results.samples} == {"native", "wasmtime"}
     assert all(s.status is Status.OK for s in results.samples)
 

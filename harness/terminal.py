@@ -1,0 +1,419 @@
+"""What isobench shows on a terminal (or in a CI log): progress while it works, and the tables
+of a run, a comparison and the doctor. Only the CLI calls it; it reads typed results and
+summaries, never a results file's JSON."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.build import BuildOutcome
+from harness.cache import Artifact, BuildCache
+from harness.compare import TEST_NAME, Comparison
+from harness.header import Header, HostCost
+from harness.measure import Cell
+from harness.results import Sample, ScenarioSample, Status
+from harness.scenario_stats import density_summaries, rate_summaries
+from harness.session import OnBuildStep, OnSample
+from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, below_resolution, summarize
+from harness.toolchains import Check
+from harness.units import mib, ms, ms_with_ci, ratio_with_ci
+
+EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
+PIPE_WIDTH = 220
+
+
+def console_for_output() -> Console:
+    """The console of standard output; in a CI log or a file, wide enough that the summary
+    rows stay unwrapped."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, PIPE_WIDTH)
+    return console
+
+
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+class ConsoleListener:
+    """A session's Listener (harness.session) that shows progress on a console."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def note(self, text: str) -> None:
+        self.console.print(text, markup=False)
+
+    def warning(self, text: str) -> None:
+        self.console.print("[yellow]warning:[/] ", end="")
+        self.console.print(text, markup=False)
+
+    @contextmanager
+    def building(self) -> Iterator[OnBuildStep]:
+        with progress_bar(self.console, "build") as progress:
+            task = progress.add_task("", total=None)
+
+            def on_step(artifact: Artifact, was_built: bool) -> None:
+                progress.update(task, advance=1,
+                                description=f"{artifact.workload} {artifact.language} "
+                                f"{artifact.kind}")  # fmt: skip
+                if was_built:
+                    label = f"{artifact.workload} ({artifact.language})"
+                    progress.console.print(
+                        f"  built  {artifact.kind:<13} {label:<28} {artifact.size_bytes:>12,} B  "
+                        f"id {artifact.id[:12]}",
+                        markup=False,
+                    )
+
+            yield on_step
+
+    def built(self, outcome: BuildOutcome, cache: BuildCache, arch: str | None) -> None:
+        for variant, why in outcome.skipped.items():
+            self.note(f"build: {variant} left out for {arch}: {why}")
+        if outcome.built:
+            self.note(f"build: {len(outcome.built)} artifacts built, {len(outcome.cached)} "
+                      "already up to date")  # fmt: skip
+        else:
+            self.note(f"build: nothing to compile, all {len(outcome.cached)} artifacts "
+                      f"up to date in {cache.root}")  # fmt: skip
+
+    def measuring(self, total: int | None) -> AbstractContextManager[OnSample]:
+        return self._measuring(total)
+
+    @contextmanager
+    def _measuring(self, total: int | None) -> Iterator[OnSample]:
+        with progress_bar(self.console, "run") as progress:
+            task = progress.add_task("", total=total)
+
+            def on_sample(cell: Cell, sample: Sample) -> None:
+                progress.update(task, advance=1, description=cell.label)
+
+            yield on_sample
+
+    def scenario_event(self, line: str) -> None:
+        self.console.print(f"scenario: {line}", markup=False, highlight=False)
+
+
+def print_doctor(console: Console, checks: list[Check]) -> None:
+    table = Table(title="isobench doctor")
+    for column in ("", "toolchain / engine", "found", "to install"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(
+            "[green]ok[/]"
+            if check.found
+            else "[yellow]unavailable[/]"
+            if check.optional
+            else "[red]missing[/]",
+            check.name,
+            check.detail,
+            "" if check.found else check.install,
+        )
+    console.print(table)
+
+
+def print_run(console: Console, header: Header, samples: list[Sample],
+              scenario_samples: list[ScenarioSample], fits: list[Fit]) -> None:  # fmt: skip
+    """Everything a run measured, as tables: samples, host costs, throughput, scenarios."""
+    print_run_summary(console, samples, header)
+    print_host_costs(console, header.host_costs)
+    print_fits(console, fits)
+    print_scenarios(console, scenario_samples)
+
+
+def print_comparison(console: Console, comparison: Comparison, alpha: float,
+                     threshold: float | None) -> None:  # fmt: skip
+    significant = comparison.significant()
+    if significant:
+        table = Table(
+            title=f"significant changes ({TEST_NAME}, p < {alpha:g})",
+            caption="change: new median / base median with its 95% bootstrap interval; above 1 "
+            "is slower (wall) or larger (memory)",
+        )
+        for column in ("workload", "lang", "size", "variant", "state", "metric"):
+            table.add_column(column)
+        for column in ("base", "new", "change", "p", ""):
+            table.add_column(column, justify="right")
+        for change in significant:
+            scale = ms if change.metric == "wall_ns" else mib
+            flag = ""
+            if threshold is not None and change.regression(threshold):
+                flag = "[red]REGRESSION[/]"
+            table.add_row(
+                change.workload,
+                change.language,
+                change.size,
+                change.variant,
+                change.state,
+                change.metric,
+                scale(change.base_median),
+                scale(change.new_median),
+                ratio_with_ci(change.ratio, change.ratio_ci),
+                f"{change.p_value:.2g}",
+                flag,
+            )
+        console.print(table)
+    console.print(
+        f"{len(comparison.changes)} comparisons (cells x metrics), {len(significant)} significant "
+        f"at p < {alpha:g} (about {len(comparison.changes) * alpha:.0f} would be by "
+        "chance alone if nothing changed)",
+        markup=False,
+    )
+    for line in comparison.skipped:
+        console.print(f"not compared: {line}", markup=False)
+
+
+def report_regressions(console: Console, comparison: Comparison, threshold: float) -> int:
+    regressions = comparison.regressions(threshold)
+    if not regressions:
+        console.print(f"no significant regression beyond {threshold:g}%", markup=False)
+        return 0
+    error_console().print(
+        f"isobench: {len(regressions)} significant regressions beyond {threshold:g}%: "
+        + ", ".join(
+            f"{c.workload} ({c.language}, {c.variant} {c.state}) {c.metric} {c.ratio:.2f}x"
+            for c in regressions
+        ),
+        markup=False,
+        soft_wrap=True,
+    )
+    return EXIT_FAILED
+
+
+def print_scenarios(console: Console, rows: list[ScenarioSample]) -> None:
+    densities = density_summaries(rows)
+    if densities:
+        table = Table(
+            title="density: K idle webhook instances up at once",
+            caption="per instance: (with K up - before) / K; PSS: the instances' processes and "
+            "the ones they share (daemons, the wasm host); host: MemTotal - MemAvailable",
+        )
+        for column in ("variant", "lang", "K", "all up", "PSS/inst", "host/inst", "inst/GiB"):
+            table.add_column(column, justify="left" if column in ("variant", "lang") else "right")
+        for summary in densities:
+            for step in summary.steps:
+                table.add_row(
+                    summary.variant,
+                    summary.language,
+                    str(step.instances),
+                    ms(step.start_all_ns),
+                    mib(step.pss_per_instance_bytes) if step.pss_per_instance_bytes else "-",
+                    mib(step.host_per_instance_bytes),
+                    f"{step.instances_per_gib:,.0f}" if step.instances_per_gib else "-",
+                )
+        console.print(table)
+    rates = rate_summaries(rows)
+    if rates:
+        table = Table(
+            title="start rate (noop) and requests (webhook)",
+            caption="per s: the median over batches of ok operations / the batch's span; "
+            f"latency percentiles over every ok operation, p50 with its {CONFIDENCE:.0%} CI",
+        )
+        for column in ("scenario", "variant", "lang", "mode"):
+            table.add_column(column)
+        for column in ("ok", "per s", "p50", "p90", "p99"):
+            table.add_column(column, justify="right")
+        for rate in rates:
+            table.add_row(
+                rate.scenario,
+                rate.variant,
+                rate.language,
+                rate.mode + (f" x{rate.concurrency}" if rate.concurrency > 1 else ""),
+                f"{rate.ok}/{rate.total}",
+                f"{rate.per_second:,.1f}" if rate.per_second else "-",
+                ms_with_ci(rate.p50_ns, rate.p50_ci_ns, missing="-"),
+                ms(rate.p90_ns) if rate.p90_ns is not None else "-",
+                ms(rate.p99_ns) if rate.p99_ns is not None else "-",
+            )
+        console.print(table)
+
+
+def report_unavailable(unavailable: Mapping[str, str]) -> int:
+    """Names the variants asked for that could not be measured: the run is not complete."""
+    if not unavailable:
+        return 0
+    error_console().print(
+        f"isobench: not measured, engine unavailable: {', '.join(unavailable)}", markup=False
+    )
+    return EXIT_FAILED
+
+
+def report_scenario_failures(rows: list[ScenarioSample]) -> int:
+    failing: dict[tuple[str, str, str, str], ScenarioSample] = {}
+    for row in rows:
+        if row.status is not Status.OK:
+            failing.setdefault((row.scenario, row.variant, row.language, row.mode), row)
+    err = error_console()
+    for (scenario, variant, language, mode), row in failing.items():
+        err.print(
+            f"isobench: {scenario} {variant} ({language}) {mode}: {row.status.value}: {row.detail}",
+            markup=False,
+            soft_wrap=True,
+        )
+    return EXIT_FAILED if failing else 0
+
+
+def progress_bar(console: Console, verb: str) -> Progress:
+    return Progress(
+        TextColumn(f"{verb:<5}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def report_failures(samples: list[Sample]) -> int:
+    """Names every cell with samples that were not ok, with one example of why."""
+    failing: dict[tuple[str, str, str, str, str], list[Sample]] = {}
+    for sample in samples:
+        if sample.status is not Status.OK:
+            cell = (sample.workload, sample.language, sample.variant, sample.state, sample.size)
+            failing.setdefault(cell, []).append(sample)
+    if not failing:
+        return 0
+    err = error_console()
+    for (workload, language, variant, state, size), bad in failing.items():
+        counts = Counter(sample.status.value for sample in bad)
+        statuses = ", ".join(f"{count} {status}" for status, count in counts.items())
+        err.print(
+            f"isobench: {workload} ({language}, {variant} {state}, {size}): {statuses}: "
+            f"{bad[0].detail}",
+            markup=False,
+            soft_wrap=True,
+        )
+    workloads = ", ".join(sorted({workload for workload, *_ in failing}))
+    err.print(f"isobench: samples not ok in workloads: {workloads}", markup=False)
+    return EXIT_FAILED
+
+
+def print_run_summary(console: Console, samples: list[Sample], header: Header) -> None:
+    """The summary table of a run's samples, read with what its header says (instance kinds,
+    the memory counter's resolution)."""
+    resolution = header.memory_resolution
+    print_summary(console, summarize(samples, resolution), header.instances, resolution)
+
+
+def print_summary(
+    console: Console,
+    rows: list[Summary],
+    instances: dict[str, str] | None = None,
+    resolution_bytes: int | None = None,
+) -> None:
+    instances = instances or {}
+    profiles = sorted({row.profile for row in rows})
+    show_profile = len(profiles) > 1  # one profile: named in the title instead
+    below = (
+        f"; peak ≤ {resolution_bytes / 2**20:.1f}: below what the memory counter resolves"
+        if resolution_bytes
+        else ""
+    )
+    table = Table(
+        title=f"time per sample (ms), wall and CPU: median, {CONFIDENCE:.0%} bootstrap CI",
+        caption=f"× native: this median / the native warm median of the same run "
+        f"({CONFIDENCE:.0%} CI); net: the same with each side's noop median subtracted, compute "
+        "time apart from startup; cpu: the instance's user + system CPU time (whose: the "
+        "header's cpu_scope); CV: coefficient of variation. noop rows compare startup across "
+        "instance kinds (a process, a container, an instance in a warm host): compare them "
+        f"within one kind{below}; profile {', '.join(profiles) if profiles else '-'}",
+    )
+    columns = ["workload", "lang", "size", *(["profile"] if show_profile else []), "variant",
+               "instance", "state"]  # fmt: skip
+    for column in columns:
+        table.add_column(column)
+    for column in ("ok/n", "median", "95% CI", "× native", "net × native", "CV", "cpu",
+                   "cpu × native", "cpu net ×", "cpu CV", "peak MiB"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for row in rows:
+        ci = f"{ms(row.wall_ci_ns[0])}–{ms(row.wall_ci_ns[1])}" if row.wall_ci_ns else "—"
+        peak = row.median_peak_memory_bytes
+        table.add_row(
+            row.workload,
+            row.language,
+            row.size,
+            *([row.profile] if show_profile else []),
+            row.variant,
+            instances.get(row.variant, ""),
+            row.state,
+            f"{row.samples_ok}/{row.samples_total}",
+            ms(row.median_wall_ns) if row.median_wall_ns is not None else "—",
+            ci if row.median_wall_ns is not None else "—",
+            ratio_with_ci(row.ratio_to_native, row.ratio_ci),
+            ratio_with_ci(row.net_ratio, row.net_ratio_ci),
+            f"{row.cv:.0%}" if row.cv is not None else "—",
+            ms(row.cpu.median) if row.cpu.median is not None else "—",
+            ratio_with_ci(row.cpu.ratio, row.cpu.ratio_interval),
+            ratio_with_ci(row.cpu.net, row.cpu.net_interval),
+            f"{row.cpu.cv:.0%}" if row.cpu.cv is not None else "—",
+            "—"
+            if peak is None
+            else f"≤ {resolution_bytes / 2**20:.1f}"
+            if resolution_bytes and below_resolution(peak, resolution_bytes)
+            else f"{peak / 2**20:.1f}",
+        )
+    console.print(table)
+    for row in rows:
+        cell = row.key.label
+        if row.noisy and row.cv is not None:
+            console.print(
+                f"[yellow]NOISY[/] {cell}: CV {row.cv:.0%}; close other work, or raise "
+                "--repetitions",
+                highlight=False,
+            )
+        if row.outliers:
+            console.print(
+                f"[yellow]OUTLIERS[/] {cell}: {row.outliers} of {row.samples_ok} samples beyond "
+                f"{OUTLIER_MADS:g} MADs (kept in the results; the median resists them)",
+                highlight=False,
+            )
+
+
+def print_host_costs(console: Console, costs: Mapping[str, HostCost]) -> None:
+    """One line per variant whose running instances cost the host more than their own peak."""
+    for variant, cost in costs.items():
+        shim = cost.containerd_shim
+        if shim is not None:
+            console.print(
+                f"{variant}: each running container also costs the host its containerd-shim: "
+                f"{shim.pss_bytes / 2**20:.1f} MiB PSS ({shim.private_bytes / 2**20:.1f} "
+                "MiB private), not in the peak MiB column",
+                highlight=False,
+            )
+
+
+def print_fits(console: Console, fits: list[Fit]) -> None:
+    """Throughput apart from startup, for cells run at two or more sizes."""
+    if not fits:
+        return
+    table = Table(
+        title="throughput over sizes: wall = fixed + per unit x work units (least squares)",
+        caption="× native: this per-unit cost / the native warm one, with its "
+        f"{CONFIDENCE:.0%} bootstrap CI; run phase: wasm's own `run` slope, a cross-check",
+    )
+    for column in ("workload", "lang", "variant", "state", "sizes"):
+        table.add_column(column)
+    for column in ("n", "fixed ms", "ns / unit", "× native", "R²", "run phase ns / unit"):
+        table.add_column(column, justify="right")
+    for fit in fits:
+        table.add_row(
+            fit.workload,
+            fit.language,
+            fit.variant,
+            fit.state,
+            ", ".join(fit.sizes),
+            str(fit.samples),
+            f"{fit.fixed_ns / 1e6:.2f}",
+            f"{fit.per_unit_ns:.4g}",
+            ratio_with_ci(fit.per_unit_ratio, fit.per_unit_ratio_ci),
+            f"{fit.r_squared:.3f}",
+            f"{fit.run_phase_per_unit_ns:.4g}" if fit.run_phase_per_unit_ns is not None else "",
+        )
+    console.print(table)

@@ -1,0 +1,60 @@
+"""Figures as text, one way everywhere: the terminal's tables and the report print a duration,
+a size or a ratio the same way."""
+
+from __future__ import annotations
+
+MISSING = "—"  # a figure that was not measured
+
+
+def ms(value_ns: float | None, missing: str = MISSING) -> str:
+    """Milliseconds to about four significant figures, without the unit (0.853, 12.34, 612.0,
+    5621): a table column's cells."""
+    if value_ns is None:
+        return missing
+    value = value_ns / 1e6
+    decimals = 3 if value < 10 else 2 if value < 100 else 1 if value < 1000 else 0
+    return f"{value:.{decimals}f}"
+
+
+def duration(value_ns: float | None) -> str:
+    """A duration in prose, with its unit, to three significant figures (0.853 ms, 1.21 s)."""
+    if value_ns is None:
+        return MISSING
+    value = value_ns / 1e6
+    return f"{value:.3g} ms" if value < 1000 else f"{value / 1000:.3g} s"
+
+
+def ms_with_ci(value_ns: float | None, interval: tuple[float, float] | None,
+               missing: str = MISSING) -> str:  # fmt: skip
+    """A median in milliseconds with its interval: 0.853 (0.841–0.866)."""
+    if value_ns is None:
+        return missing
+    if interval is None:
+        return ms(value_ns)
+    return f"{ms(value_ns)} ({ms(interval[0])}–{ms(interval[1])})"
+
+
+def ratio_with_ci(ratio: float | None, interval: tuple[float, float] | None) -> str:
+    """A ratio with its interval: 1.04 (1.01–1.07)."""
+    if ratio is None:
+        return MISSING
+    if interval is None:
+        return f"{ratio:.2f}"
+    return f"{ratio:.2f} ({interval[0]:.2f}–{interval[1]:.2f})"
+
+
+def mib(value_bytes: float) -> str:
+    """Bytes in MiB, one decimal, with the unit: 12.3 MiB."""
+    return f"{value_bytes / 2**20:.1f} MiB"
+
+
+def size(value_bytes: float | None) -> str:
+    """Bytes in the largest unit that keeps a whole number before the point: 12.3 MiB, 640 B; a
+    negative size (a growth that shrank) keeps its sign."""
+    if value_bytes is None:
+        return MISSING
+    sign, magnitude = ("\N{MINUS SIGN}", -value_bytes) if value_bytes < 0 else ("", value_bytes)
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if magnitude >= scale:
+            return f"{sign}{magnitude / scale:.1f} {unit}"
+    return f"{sign}{magnitude:.0f} B"
