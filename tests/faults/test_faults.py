@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -175,8 +176,13 @@ def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
             stderr=subprocess.PIPE,
             text=True,
         ) as process:
+            # the beacon sample is under way (or isobench died first: its stderr says why)
+            if not select.select([reader], [], [], 120)[0]:
+                process.kill()
+                assert process.stderr is not None
+                pytest.fail(f"no beacon sample within 120 s: {process.stderr.read()}")
             os.set_blocking(reader, True)
-            assert os.read(reader, 8) == b"running\n"  # the beacon sample is under way
+            assert os.read(reader, 8) == b"running\n"
             process.send_signal(stop)
             try:
                 code = process.wait(timeout=15)
