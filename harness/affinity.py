@@ -1,11 +1,12 @@
 """Which CPUs the measure loop and every instance it starts run on.
 
-Measured here (2-CPU VM, native noop C warm, primed, interleaved in one process): unpinned, the
-same spawn took 1.04-1.21x longer after a wasm or container sample, or after any 100 ms of
-other work, than after another spawn, and eight more primers did not bring it back; with the
-harness and its instances on one CPU, the same conditions read 0.96-1.01x. Where the scheduler
-places the launcher, the program and the harness after other work is what moved the floor, so
-by default the loop takes one CPU: the last one it may run on (CPU 0 takes more interrupts).
+Measured here (2-CPU VM, native noop C warm, primed, interleaved in one process), the same
+spawn over its time right after another spawn: unpinned, 1.01-1.04x after a container sample,
+1.04-1.21x after a wasm sample and 1.10-1.30x after 20-100 ms of other work, whatever the
+primers; with the harness and its instances on one CPU, 0.96-1.01x in the same conditions.
+Where the scheduler places the launcher, the program and the harness after other work is what
+moved the floor, so by default the loop takes one CPU: the last one it may run on (CPU 0 takes
+more interrupts).
 Processes inherit it; containers get it as their cpuset; an engine's own threads (parallel
 compilation, a JIT's helpers) share it. Like pyperf's --affinity.
 """

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cache import Artifact, BuildCache
 from harness.errors import IsobenchError
 from harness.toolchains import (
     C_FLAGS,
@@ -125,45 +125,42 @@ def compile_binary(
     else:
         recipe["flags"] = [*compiler.flags(binary, profile, arch), *compiler.libraries()]
     kind = binary.value
-    ident = artifact_id(kind, recipe)
-    cached = cache.lookup(kind, ident)
-    if cached is not None:
-        return cached, False
 
-    directory = cache.fresh_directory(kind, ident)
-    output = directory / (f"{workload.name}.wasm" if binary is Binary.WASM else workload.name)
-    started = time.perf_counter_ns()
-    if sources.cargo_package is not None:
-        command = _cargo_build(
-            workload,
-            sources.cargo_package,
-            binary=binary,
-            profile=profile,
-            directory=directory,
-            output=output,
-            arch=arch,
+    def make(ident: str, directory: Path) -> Artifact:
+        output = directory / (f"{workload.name}.wasm" if binary is Binary.WASM else workload.name)
+        started = time.perf_counter_ns()
+        if sources.cargo_package is not None:
+            command = _cargo_build(
+                workload,
+                sources.cargo_package,
+                binary=binary,
+                profile=profile,
+                directory=directory,
+                output=output,
+                arch=arch,
+            )
+        else:
+            argv = compiler.argv(binary, profile, sources, workload.directory, output, arch=arch)
+            completed = subprocess.run(
+                argv, cwd=workload.directory, capture_output=True, text=True, check=False
+            )
+            if completed.returncode != 0:
+                raise _failure(workload, language, kind, completed.stderr)
+            command = {"argv": argv, "cwd": str(workload.directory)}
+        return Artifact(
+            id=ident,
+            kind=kind,
+            workload=workload.name,
+            language=language.value,
+            profile=profile.value,
+            path=str(output),
+            sha256=sha256_file(output),
+            size_bytes=output.stat().st_size,
+            recipe={**recipe, **command},
+            build_ns=time.perf_counter_ns() - started,
         )
-    else:
-        argv = compiler.argv(binary, profile, sources, workload.directory, output, arch=arch)
-        completed = subprocess.run(
-            argv, cwd=workload.directory, capture_output=True, text=True, check=False
-        )
-        if completed.returncode != 0:
-            raise _failure(workload, language, kind, completed.stderr)
-        command = {"argv": argv, "cwd": str(workload.directory)}
-    artifact = Artifact(
-        id=ident,
-        kind=kind,
-        workload=workload.name,
-        language=language.value,
-        profile=profile.value,
-        path=str(output),
-        sha256=sha256_file(output),
-        size_bytes=output.stat().st_size,
-        recipe={**recipe, **command},
-        extra={"build_ns": time.perf_counter_ns() - started},
-    )
-    return cache.store(artifact), True
+
+    return cache.get_or_build(kind, recipe, make)
 
 
 def _cargo_build(
@@ -230,29 +227,27 @@ def build_helper(source_name: str, output_name: str, compiler: Compiler,
         "flags": flags,
         "procedure": COMPILE_PROCEDURE,
     }
-    ident = artifact_id("helper", recipe)
-    cached = cache.lookup("helper", ident)
-    if cached is not None:
-        return cached, False
-    directory = cache.fresh_directory("helper", ident)
-    (directory / source_name).write_bytes(source)
-    output = directory / output_name
-    argv = [compiler.executable, *flags, source_name, "-o", str(output)]
-    completed = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise IsobenchError(f"could not compile {source_name}: {completed.stderr.strip()}")
-    artifact = Artifact(
-        id=ident,
-        kind="helper",
-        workload="",
-        language=Language.C.value,
-        profile="",
-        path=str(output),
-        sha256=sha256_file(output),
-        size_bytes=output.stat().st_size,
-        recipe={**recipe, "argv": argv},
-    )
-    return cache.store(artifact), True
+
+    def make(ident: str, directory: Path) -> Artifact:
+        (directory / source_name).write_bytes(source)
+        output = directory / output_name
+        argv = [compiler.executable, *flags, source_name, "-o", str(output)]
+        completed = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise IsobenchError(f"could not compile {source_name}: {completed.stderr.strip()}")
+        return Artifact(
+            id=ident,
+            kind="helper",
+            workload="",
+            language=Language.C.value,
+            profile="",
+            path=str(output),
+            sha256=sha256_file(output),
+            size_bytes=output.stat().st_size,
+            recipe={**recipe, "argv": argv},
+        )
+
+    return cache.get_or_build("helper", recipe, make)
 
 
 def build(

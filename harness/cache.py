@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,20 @@ def artifact_id(kind: str, recipe: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A container image an artifact is."""
+
+    tag: str  # what the engine runs it by
+    id: str  # the engine's content id
+    executable_sha256: str = ""  # the program read back out of the image ("": not checked)
+
+
+@dataclass(frozen=True, slots=True)
 class Artifact:
     """A built thing, with everything needed to trust and reproduce it."""
 
     id: str
-    kind: str  # native | wasm | cwasm | docker-image | launcher
+    kind: str  # what made it: a compiled binary (native, wasm) or a variant's package
     workload: str  # "" for harness-internal artifacts (the launcher)
     language: str
     profile: str  # build profile (portable, simd); "" where it does not apply
@@ -37,14 +47,48 @@ class Artifact:
     sha256: str  # of the file at `path`
     size_bytes: int  # of the artifact itself (for an image: the image size)
     recipe: dict[str, Any]  # inputs, toolchain version, the exact command
-    extra: dict[str, Any] = field(default_factory=dict)  # kind-specific facts
+    build_ns: int | None = None  # how long making it took (None: not timed)
+    # The file it was made from, where a runtime still reads it (a .wasm compiled when cold)
+    source_path: str = ""
+    image: Image | None = None  # when the artifact is a container image
+
+    def derive(
+        self,
+        ident: str,
+        kind: str,
+        *,
+        path: str,
+        sha256: str,
+        size_bytes: int,
+        recipe: dict[str, Any],
+        build_ns: int | None = None,
+        source_path: str = "",
+        image: Image | None = None,
+    ) -> Artifact:
+        """An artifact made from this one: the same workload, language and profile, its recipe
+        naming this one as its source."""
+        return Artifact(ident, kind, self.workload, self.language, self.profile, path, sha256,
+                        size_bytes, {**recipe, "from_artifact": self.id}, build_ns,
+                        source_path, image)  # fmt: skip
+
+    @property
+    def image_tag(self) -> str:
+        """The tag of the container image the artifact is."""
+        if self.image is None:
+            raise ValueError(f"artifact {self.id[:12]} ({self.kind}) is not an image")
+        return self.image.tag
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Artifact:
-        return cls(**data)
+        image = data.get("image")
+        return cls(**{**data, "image": Image(**image) if image is not None else None})
+
+
+# Makes an artifact in the fresh directory it is given, under the id it is given.
+Maker = Callable[[str, Path], Artifact]
 
 
 class BuildCache:
@@ -70,6 +114,23 @@ class BuildCache:
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
         return directory
+
+    def get_or_build(
+        self,
+        kind: str,
+        recipe: dict[str, Any],
+        make: Maker,
+        still_there: Callable[[Artifact], bool] = lambda artifact: True,
+    ) -> tuple[Artifact, bool]:
+        """The artifact `recipe` makes, and whether it had to be made now: the cached one when
+        its record is complete (and `still_there` says what lives outside the cache, an image
+        in an engine, is still there), else what `make(id, directory)` makes in a fresh
+        directory, stored."""
+        ident = artifact_id(kind, recipe)
+        cached = self.lookup(kind, ident)
+        if cached is not None and still_there(cached):
+            return cached, False
+        return self.store(make(ident, self.fresh_directory(kind, ident))), True
 
     def store(self, artifact: Artifact) -> Artifact:
         directory = self.directory(artifact.kind, artifact.id)

@@ -194,8 +194,3 @@ class MemoryCgroups:
         if limit_bytes is not None:
             cgroup.limit(limit_bytes)
         return cgroup
-
-
-def join(procs_path: Path) -> None:
-    """Move the calling process into the group (its later allocations are charged there)."""
-    procs_path.write_text(f"{os.getpid()}\n")

@@ -62,6 +62,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 DEFAULT_MEMORY_LIMIT_MIB = DEFAULT_MEMORY_LIMIT_BYTES >> 20
 REPORTS_DIR = Path("reports")
+EVERY_VARIANT = "all"
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -108,9 +109,9 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         dest="variants",
         default=[],
-        choices=list(TARGETS),
+        choices=[*TARGETS, EVERY_VARIANT],
         help="a variant to include (repeatable; default: native, docker, wasmtime; "
-        "docker-bridge is docker on the bridge network)",
+        f"docker-bridge is docker on the bridge network; {EVERY_VARIANT}: every variant)",
     )
     selection = argparse.ArgumentParser(add_help=False, parents=[engines])
     selection.add_argument(
@@ -440,7 +441,7 @@ def selection_of(args: argparse.Namespace) -> Selection:
         suite=options.get("suite"),
         sizes=tuple(options.get("sizes", ())),
         languages=tuple(Language(value) for value in args.languages),
-        variants=tuple(args.variants),
+        variants=tuple(TARGETS) if EVERY_VARIANT in args.variants else tuple(args.variants),
         profiles=tuple(Profile(value) for value in options.get("profiles", ())),
         arch=options.get("arch"),
     )

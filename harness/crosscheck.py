@@ -169,7 +169,7 @@ def docker_cli_command(checks: Checks, cell: Cell) -> list[str]:
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--pids-limit",
             str(PIDS_LIMIT), "--memory", limit, "--memory-swap", limit,
             *(["--cpuset-cpus", format_cpus(checks.cpus)] if checks.cpus else []),
-            cell.artifact.extra["tag"]]  # fmt: skip
+            cell.artifact.image_tag]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

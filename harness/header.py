@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 7  # of results files: harness.results keeps the history
+SCHEMA_VERSION = 8  # of results files: harness.results keeps the history
 _STRINGS = DictOf(str)
 HEADER_SHAPE = Fields({
     **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
@@ -31,9 +31,11 @@ HEADER_SHAPE = Fields({
     "artifacts": ListOf(Fields(
         {"id": str, "kind": str, "workload": str, "language": str, "profile": str,
          "size_bytes": int, "recipe": Fields({"flags": ListOf(str)}),
-         "extra": Fields({"build_ns": NUMBER})},
+         "build_ns": Optional(NUMBER),
+         "extra": Fields({"build_ns": NUMBER})},  # before schema 8
         required=("id", "kind", "workload", "language", "profile"),
     )),
+    "artifact_kinds": _STRINGS,
     "plan": Fields({
         "suite": Optional(str), "repetitions": int, "max_repetitions": int, "warmup": int,
         "seed": int, "min_time_s": NUMBER, "timeout_s": NUMBER,
@@ -169,10 +171,11 @@ class ArtifactRecord:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ArtifactRecord:
         flags = data.get("recipe", {}).get("flags")
+        build_ns = data.get("build_ns", data.get("extra", {}).get("build_ns"))
         return cls(
             data["id"], data["kind"], data["workload"], data["language"], data["profile"],
             data.get("size_bytes"), tuple(flags) if flags is not None else None,
-            data.get("extra", {}).get("build_ns"), dict(data),
+            build_ns, dict(data),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -317,6 +320,9 @@ class Header:
     measurement_revision: str = ""
     variants: Mapping[str, VariantRecord] = field(default_factory=dict)
     artifacts: tuple[ArtifactRecord, ...] = ()
+    # kind -> what a reader calls it, in the order a report shows them (the compiled binaries,
+    # then each variant's package); none before schema 8
+    artifact_kinds: Mapping[str, str] = field(default_factory=dict)
     unavailable: Mapping[str, str] = field(default_factory=dict)  # variant -> why not measured
     scenarios: Mapping[str, str] = field(default_factory=dict)  # scenario -> what it spans
     scenario_plan: Mapping[str, Any] = field(default_factory=dict)
@@ -354,6 +360,7 @@ class Header:
                       for name, entry in data.get("variants", {}).items()},
             artifacts=tuple(ArtifactRecord.from_json(entry)
                             for entry in data.get("artifacts", ())),
+            artifact_kinds=dict(data.get("artifact_kinds", {})),
             unavailable=dict(data.get("unavailable", {})),
             scenarios=dict(data.get("scenarios", {})),
             scenario_plan=dict(data.get("scenario_plan", {})),
@@ -378,6 +385,7 @@ class Header:
             "measurement_revision": self.measurement_revision,
             "variants": {name: entry.to_json() for name, entry in self.variants.items()},
             "artifacts": [artifact.to_json() for artifact in self.artifacts],
+            "artifact_kinds": dict(self.artifact_kinds),
             "unavailable": dict(self.unavailable),
         }
         if self.scenarios:

@@ -32,14 +32,14 @@ from harness.affinity import pinned
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.cgroups import MemoryCgroups
+from harness.judge import judge
 from harness.pagecache import evict
-from harness.results import ResultsWriter, Sample, Status
+from harness.results import CellKey, ResultsWriter, Sample, Status
 from harness.scopes import CONTAINER, PROCESS
 from harness.targets import Execution, Invocation, Target
 from harness.targets.base import COLD
 from harness.workloads import Language, Size, Workload, sha256_bytes
 
-STDERR_EXCERPT_CHARS = 200
 PRIMER_WORKLOAD = "noop"
 # Primers per sample by what an instance is: a process settles by its third (module docstring);
 # a container primer costs a quarter of a second and one is what the container rows were
@@ -54,8 +54,8 @@ _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 # The files that decide what a sample measures: how each variant is built, started, timed and
 # read. Their hash is the results header's `measurement_revision`: figures published from a
 # results file are current only while it matches the code's (a test holds the example to it).
-MEASUREMENT_FILES = ("affinity.py", "build.py", "toolchains.py", "measure.py", "cgroups.py",
-                     "pagecache.py", "launcher.c", "chargeprobe.c", "targets/*.py",
+MEASUREMENT_FILES = ("affinity.py", "build.py", "toolchains.py", "measure.py", "judge.py",
+                     "cgroups.py", "pagecache.py", "launcher.c", "chargeprobe.c", "targets/*.py",
                      "targets/*.mjs")  # fmt: skip
 
 
@@ -84,17 +84,14 @@ class Cell:
     primer: Artifact | None = None  # the variant's noop, run unrecorded right before each sample
 
     @property
-    def key(self) -> tuple[str, str, str, str, str, str]:
+    def key(self) -> CellKey:
         """What identifies the cell's samples in a results file (their Sample.cell_key)."""
-        return (self.workload.name, self.language.value, self.variant, self.size.name,
-                self.profile, self.state)  # fmt: skip
+        return CellKey(self.workload.name, self.language.value, self.variant, self.size.name,
+                       self.profile, self.state)  # fmt: skip
 
     @property
     def label(self) -> str:
-        return (
-            f"{self.workload.name} ({self.language.value}, {self.variant} {self.state}, "
-            f"{self.size.name}, {self.profile})"
-        )
+        return self.key.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,43 +123,6 @@ class Plan:
     def expected_total(self) -> int | None:
         """Samples to take, when known in advance (not with a minimum time)."""
         return None if self.min_time_s else len(self.cells) * (self.warmup + self.repetitions)
-
-
-def judge(execution: Execution, stdout: bytes, stderr: bytes, expected: Size) -> tuple[Status, str]:
-    """The sample's status and, when it is not ok, why."""
-    stderr_text = stderr.decode(errors="replace").strip()[-STDERR_EXCERPT_CHARS:]
-    stopped = _why_stopped(execution, stderr_text)
-    if stopped is not None:
-        return stopped
-    if execution.exit_code != expected.expected_exit_code:
-        return Status.WRONG_EXIT_CODE, (
-            f"exit code {execution.exit_code}, expected {expected.expected_exit_code}; "
-            f"stderr: {stderr_text!r}"
-        )
-    actual = sha256_bytes(stdout)
-    expected_sha256 = expected.expected_stdout_sha256
-    if actual != expected_sha256:
-        first_line = stdout.decode(errors="replace").split("\n", 1)[0][:80]
-        return Status.WRONG_OUTPUT, (
-            f"stdout sha256 {actual[:12]} is not the expected {expected_sha256[:12]}; "
-            f"its first line: {first_line!r}"
-        )
-    return Status.OK, ""
-
-
-def _why_stopped(execution: Execution, stderr_text: str) -> tuple[Status, str] | None:
-    """The status of an instance that did not end by itself, or that could not run at all."""
-    if execution.unavailable:
-        return Status.UNAVAILABLE, execution.error
-    if execution.timed_out:
-        return Status.TIMEOUT, "killed at the timeout"
-    if execution.out_of_memory:  # before error: a runtime killed at the limit is an error too
-        return Status.OOM, f"stopped at the memory limit; stderr: {stderr_text!r}"
-    if execution.error:
-        return Status.ERROR, execution.error
-    if execution.crash:
-        return Status.CRASHED, f"{execution.crash}; stderr: {stderr_text!r}"
-    return None
 
 
 def host_steal_ns() -> int:

@@ -31,6 +31,11 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
       charge_granularity_bytes` and `memory.resolution_bytes`, `plan.primer`, and per variant
       `instance` (process, container, in-host), `cpu_scope`, `rss_scope`, `cold_evicts`,
       `settings` (what the engine is told). Older files are read with these fields empty.
+  8 - header `artifact_kinds` ({kind: caption}: each artifact kind and what a reader calls it,
+      in column order, from the compiled binaries and the variants themselves); an artifact's
+      `extra` gives way to typed fields: `build_ns`, `source_path` (the .wasm an AOT artifact
+      came from), `image` ({tag, id, executable_sha256}). Older files are read with no captions
+      (a report names their kinds as they are) and their `extra.build_ns`.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ import orjson
 from harness.errors import IsobenchError
 from harness.header import SCHEMA_VERSION, Header
 
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 

@@ -60,13 +60,10 @@ from harness.scenarios import (
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
 from harness.targets.base import COLD, WARM, Spawner, new_mark
-from harness.toolchains import Profile, find_compiler, host_arch
+from harness.toolchains import Binary, Profile, find_compiler, host_arch
 from harness.workloads import Language, Workload, select
 
 DEFAULT_MEMORY_LIMIT_BYTES = 4096 << 20  # memtouch's large size touches 2 GiB
-# From a cross build, what qemu (binfmt) can run here: a whole static executable, alone or in
-# its image.
-EMULATED_KINDS = ("native", "docker-image")
 Registry = Mapping[str, type[Target]]  # variant name -> its Target class
 OnBuildStep = Callable[[Artifact, bool], None]  # an artifact, and whether it had to be built
 OnSample = Callable[[Cell, Sample], None]
@@ -406,12 +403,10 @@ def build_selected(
     return outcome
 
 
-def runs_here(artifact: Artifact, arch: str | None) -> bool:
-    """Whether this host runs the artifact of a build for `arch`: all of them for its own
-    architecture; from a cross build, only a whole executable (alone, or in its image), which
-    qemu runs. A runtime for this host (wasmtime, node) cannot load code compiled for another
-    CPU, and a .wasm it runs would measure this host, not the other."""
-    return arch in (None, host_arch()) or artifact.kind in EMULATED_KINDS
+def runs_here(target: Target, arch: str | None) -> bool:
+    """Whether this host runs the target's artifacts of a build for `arch`: all of them for its
+    own architecture; from a cross build, those its target can run emulated (Target)."""
+    return arch in (None, host_arch()) or target.runs_emulated
 
 
 def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one call site
@@ -432,7 +427,7 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         for workload in workloads
         for size in sizes
         for (name, language, variant, profile), artifact in outcome.artifacts.items()
-        if name == workload.name and runs_here(artifact, arch)
+        if name == workload.name and runs_here(targets[variant], arch)
         for state in targets[variant].states
         if state in states
     ]  # fmt: skip
@@ -573,6 +568,8 @@ def new_header(
         measurement_revision=measurement_revision(),
         variants={name: variant_record(target) for name, target in targets.items()},
         artifacts=tuple(ArtifactRecord.from_json(artifact.to_json()) for artifact in artifacts),
+        artifact_kinds={binary.value: binary.caption for binary in Binary}
+        | {target.artifact_kind: target.artifact_caption for target in targets.values()},
         unavailable=dict(targets.unavailable),
     )
     if scenario_plan is not None:

@@ -41,6 +41,11 @@ class Binary(StrEnum):
     NATIVE = "native"  # a static executable for this host
     WASM = "wasm"  # a wasm32-wasi module
 
+    @property
+    def caption(self) -> str:
+        """What a reader calls the artifact (a report's column)."""
+        return "native executable" if self is Binary.NATIVE else ".wasm"
+
 
 class Profile(StrEnum):
     """Build profiles: what a user can compare to see what SIMD changes on each side."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +21,9 @@ class FakeTarget:
 
     name: ClassVar[str] = "fake"
     binary: ClassVar[Binary] = Binary.NATIVE
+    artifact_kind: ClassVar[str] = Binary.NATIVE.value
+    artifact_caption: ClassVar[str] = Binary.NATIVE.caption
+    runs_emulated: ClassVar[bool] = False
     states: ClassVar[dict[str, str]] = {"warm": "scripted"}
     phases: ClassVar[tuple[str, ...]] = ("all",)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {"warm": ("all",)}
@@ -67,6 +70,9 @@ class FakeTarget:
 
     def host_costs(self) -> dict[str, object]:
         return {}
+
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        return 0
 
     def close(self) -> None:
         pass

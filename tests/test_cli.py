@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from harness.cli import main, make_parser, selection_of
 from harness.header import Header
 from harness.results import ResultsWriter
+from harness.targets import TARGETS
 from tests.test_results import SAMPLE
 
 
@@ -82,3 +83,17 @@ def test_summary_fits_throughput_over_sizes_from_the_headers_work_units(
     assert "throughput over sizes" in out
     assert "5e+04" in out  # 50,000 ns a unit
     assert "1.000" in out  # R squared of an exact line
+
+
+def test_every_variant_is_one_word_and_the_registry_says_which() -> None:
+    args = make_parser().parse_args(["scenario", "--variant", "all"])
+    assert selection_of(args).variants == tuple(TARGETS)
+
+
+def test_a_results_file_without_a_plan_cannot_give_its_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scenarios-only.jsonl"
+    ResultsWriter(path, Header.read({"run_id": "r"})).close()
+    assert main(["--results-dir", str(tmp_path), "run", "--same-plan-as", str(path)]) == 2
+    assert f"{path}: line 1: no plan to take" in capsys.readouterr().err

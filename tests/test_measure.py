@@ -6,7 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from harness.header import Header
-from harness.measure import PRIMER_RUNS, Plan, judge, run_plan, take_sample
+from harness.judge import judge
+from harness.measure import PRIMER_RUNS, Plan, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
 from harness.targets import Execution, Invocation

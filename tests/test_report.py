@@ -183,9 +183,10 @@ def test_artifact_sizes_come_from_the_artifacts_the_samples_ran(tmp_path: Path) 
         else s
         for s in run_samples()
     ]
-    html = render(
-        tmp_path, write_results(tmp_path / "a.jsonl", samples, {**header(), "artifacts": artifacts})
-    )
+    # what each kind is called: recorded by the run, from the variants themselves
+    captions = {"native": "native executable", "cli-cwasm": "AOT (wasmtime CLI)"}
+    run_header = {**header(), "artifacts": artifacts, "artifact_kinds": captions}
+    html = render(tmp_path, write_results(tmp_path / "a.jsonl", samples, run_header))
     assert "sieve c default 10 683.6 KiB 2.00×" in " ".join(table_rows(html, "verdict"))
     assert "2.0 KiB" in " ".join(table_rows(html, "verdict"))
     memory = table_rows(html, "memory")

@@ -15,7 +15,7 @@ import jinja2
 from harness import __version__, units
 from harness.errors import IsobenchError
 from harness.report import figures
-from harness.report.model import ARTIFACT_KINDS, Report, build_report, load_runs
+from harness.report.model import Report, build_report, load_runs
 from harness.results import read_results, with_emulated_labelled
 from harness.stats import CONFIDENCE
 
@@ -39,7 +39,6 @@ def render(report: Report) -> str:
         "has_scenarios": any(run.densities or run.rates for run in runs),
         "version": __version__,
         "confidence": CONFIDENCE,
-        "artifact_kinds": ARTIFACT_KINDS,
         "figures": {
             run.label: {
                 "startup": figures.startup_phases(run),

@@ -590,38 +590,34 @@ class ArtifactRow:
     workload: str
     language: str
     profile: str
-    bytes_by_kind: dict[str, int]  # an ARTIFACT_KINDS key -> bytes
+    bytes_by_kind: dict[str, int]  # artifact kind -> bytes
     build_ms_by_kind: dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
 class ArtifactTable:
-    kinds: list[str]  # the ARTIFACT_KINDS the run built, in that order
+    columns: list[tuple[str, str]]  # (kind, caption) of every kind the run built
     rows: list[ArtifactRow]
 
 
-# artifact kind -> column title, in column order
-ARTIFACT_KINDS = {
-    "native": "native executable",
-    "docker-image": "docker image",
-    "wasm": ".wasm",
-    "cwasm": "AOT (wasmtime-py)",
-    "cli-cwasm": "AOT (wasmtime CLI)",
-    "wasm-docker-image": "wasm docker image",
-}
-
-
 def artifact_table(run: Run) -> ArtifactTable:
+    """Every workload artifact the run built, a column per kind: the kinds and their captions
+    as the header names them (a file before schema 8 names none: its kinds stand for
+    themselves, in the order the header lists their artifacts)."""
     rows = artifact_rows(run)
     present = {kind for row in rows for kind in row.bytes_by_kind}
-    return ArtifactTable([kind for kind in ARTIFACT_KINDS if kind in present], rows)
+    captions = run.header.artifact_kinds
+    named = [(kind, caption) for kind, caption in captions.items() if kind in present]
+    listed = dict.fromkeys(artifact.kind for artifact in run.header.artifacts)
+    unnamed = [(kind, kind) for kind in listed if kind in present and kind not in captions]
+    return ArtifactTable(named + unnamed, rows)
 
 
 def artifact_rows(run: Run) -> list[ArtifactRow]:
     table: dict[tuple[str, str, str], ArtifactRow] = {}
     for artifact in run.header.artifacts:
         kind = artifact.kind
-        if kind not in ARTIFACT_KINDS or not artifact.workload:
+        if not artifact.workload:  # the harness's own helpers
             continue
         key = (artifact.workload, artifact.language, artifact.profile)
         row = table.setdefault(key, ArtifactRow(*key, {}, {}))

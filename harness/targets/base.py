@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
@@ -92,6 +92,13 @@ class Execution:
 class Target(Protocol):
     name: ClassVar[str]  # the variant name written in every sample
     binary: ClassVar[Binary]  # which compiled binary `package` takes
+    # The kind of artifact `package` makes, and what a reader calls it (a report's column)
+    artifact_kind: ClassVar[str]
+    artifact_caption: ClassVar[str]
+    # Whether this host runs its artifact of a cross build (for another CPU): under qemu
+    # (binfmt), a whole static executable, alone or in its image; a runtime for this host
+    # cannot load code compiled for another CPU, and a .wasm it ran would measure this host
+    runs_emulated: ClassVar[bool]
     # state -> what `wall_ns` spans in that state, in words, written in the results header
     states: ClassVar[dict[str, str]]
     phases: ClassVar[tuple[str, ...]]  # the phases recorded in `phases_ns`, in order
@@ -140,6 +147,11 @@ class Target(Protocol):
     def host_costs(self) -> dict[str, object]:
         """What the host pays per running instance beyond the instance's own memory group
         (measured once per run, for the results header; empty when nothing applies)."""
+        ...
+
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        """Remove what instances whose mark passes `marks` left outside processes and folders
+        (containers); how many. Processes and folders are the scenarios' sweep's own."""
         ...
 
     def close(self) -> None: ...

@@ -24,7 +24,7 @@ import requests
 from harness.affinity import format_cpus
 from harness.arch import elf_machine
 from harness.build import build_helper
-from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cache import Artifact, BuildCache, Image
 from harness.cgroups import SampleCgroup
 from harness.errors import IsobenchError
 from harness.scopes import CONTAINER
@@ -105,17 +105,39 @@ def _close_attach(stream: Any) -> None:
     raw.close()
 
 
+class AttachFrames:
+    """Docker's attach stream (no tty), split as it comes: frames of [stream id, 0, 0, 0, size
+    (u32 BE)] then `size` bytes; stream 1 is stdout, 2 is stderr."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()  # bytes not yet split into frames
+        self.stderr = bytearray()
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The stdout of every frame `chunk` completes (their stderr goes to `stderr`)."""
+        self._pending += chunk
+        stdout = bytearray()
+        while len(self._pending) >= 8:
+            size = int.from_bytes(self._pending[4:8], "big")
+            if len(self._pending) < 8 + size:
+                break
+            payload = self._pending[8 : 8 + size]
+            (stdout if self._pending[0] == 1 else self.stderr).extend(payload)
+            del self._pending[: 8 + size]
+        return bytes(stdout)
+
+
 def _demultiplex(received: bytes) -> tuple[bytes, bytes]:
-    """Split Docker's attach stream (no tty): frames of [stream id, 0, 0, 0, size (u32 BE)]
-    then `size` bytes; stream 1 is stdout, 2 is stderr."""
-    streams: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
-    position = 0
-    while position + 8 <= len(received):
-        kind = received[position]
-        size = int.from_bytes(received[position + 4 : position + 8], "big")
-        streams.setdefault(kind, bytearray()).extend(received[position + 8 : position + 8 + size])
-        position += 8 + size
-    return bytes(streams[1]), bytes(streams[2])
+    """A whole attach stream's stdout and stderr."""
+    frames = AttachFrames()
+    stdout = frames.feed(received)
+    return stdout, bytes(frames.stderr)
+
+
+def signal_crash(exit_code: int) -> str:
+    """runc reports death by signal N as exit code 128 + N: that is a crash, said so; "" for
+    an exit code the program chose."""
+    return f"signal {exit_code - 128} (exit code {exit_code})" if 128 < exit_code <= 192 else ""
 
 
 def context_tar(files: list[tuple[str, bytes, int]]) -> io.BytesIO:
@@ -133,6 +155,9 @@ def context_tar(files: list[tuple[str, bytes, int]]) -> io.BytesIO:
 class DockerTarget:
     name: ClassVar[str] = "docker"
     binary: ClassVar[Binary] = Binary.NATIVE
+    artifact_kind: ClassVar[str] = "docker-image"
+    artifact_caption: ClassVar[str] = "docker image"
+    runs_emulated: ClassVar[bool] = True
     states: ClassVar[dict[str, str]] = {
         COLD: "create + attach + start + wait + remove of a container from a present FROM-scratch "
         "image whose layer files were evicted from the page cache first, network none, as "
@@ -216,49 +241,40 @@ class DockerTarget:
         if machine is not None and machine != platform.machine():
             platform_name = f"linux/{DOCKER_ARCHES.get(machine, machine)}"
             recipe["platform"] = platform_name
-        ident = artifact_id("docker-image", recipe)
         # A workload's image, or one of harness's own programs (the idle one).
         name = (
             f"{binary.workload}-{binary.language}-{binary.profile}"
             if binary.workload
             else Path(binary.path).name
         )
-        tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
-        cached = cache.lookup("docker-image", ident)
-        if cached is not None and self._image_exists(tag):
-            return cached, False
-        cache.fresh_directory("docker-image", ident)
-        started = time.perf_counter_ns()
-        executable = Path(binary.path).read_bytes()
-        image = self.build_image(
-            tag,
-            ident,
-            [("Dockerfile", DOCKERFILE.encode(), 0o644), ("app", executable, 0o755)],
-            platform_name,
-        )
-        inside = self._executable_sha256(tag)
-        if inside != binary.sha256:
-            raise IsobenchError(
-                f"{tag}: /app has sha256 {inside}, the native build has {binary.sha256}"
+
+        def make(ident: str, directory: Path) -> Artifact:
+            tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
+            started = time.perf_counter_ns()
+            executable = Path(binary.path).read_bytes()
+            image = self.build_image(
+                tag,
+                ident,
+                [("Dockerfile", DOCKERFILE.encode(), 0o644), ("app", executable, 0o755)],
+                platform_name,
             )
-        artifact = Artifact(
-            id=ident,
-            kind="docker-image",
-            workload=binary.workload,
-            language=binary.language,
-            profile=binary.profile,
-            path=binary.path,
-            sha256=binary.sha256,
-            size_bytes=int(image["Size"]),
-            recipe={**recipe, "from_artifact": binary.id},
-            extra={
-                "tag": tag,
-                "image_id": image["Id"],
-                "executable_sha256_in_image": inside,
-                "build_ns": time.perf_counter_ns() - started,  # docker build + reading /app back
-            },
-        )
-        return cache.store(artifact), True
+            inside = self._executable_sha256(tag)
+            if inside != binary.sha256:
+                raise IsobenchError(
+                    f"{tag}: /app has sha256 {inside}, the native build has {binary.sha256}"
+                )
+            return binary.derive(
+                ident,
+                DockerTarget.artifact_kind,
+                path=binary.path,
+                sha256=binary.sha256,
+                size_bytes=int(image["Size"]),
+                recipe=recipe,
+                build_ns=time.perf_counter_ns() - started,  # docker build + reading /app back
+                image=Image(tag, image["Id"], inside),
+            )
+
+        return cache.get_or_build(DockerTarget.artifact_kind, recipe, make, self._image_present)
 
     def build_image(
         self,
@@ -292,9 +308,10 @@ class DockerTarget:
         `input_dir`, `output_dir`: whether /input and /output are mounted."""
         return list(args)
 
-    def _image_exists(self, tag: str) -> bool:
+    def _image_present(self, artifact: Artifact) -> bool:
+        """Whether the Engine still has the artifact's image (the cache only remembers it)."""
         try:
-            self.api.inspect_image(tag)
+            self.api.inspect_image(artifact.image_tag)
         except docker.errors.ImageNotFound:
             return False
         return True
@@ -353,7 +370,7 @@ class DockerTarget:
         cgroup = invocation.cgroup if self.cgroups_usable else None
         host_config = self._host_config(invocation, cgroup)
         stdin = invocation.stdin_path.read_bytes() if invocation.stdin_path else None
-        tag = invocation.artifact.extra["tag"]
+        tag = invocation.artifact.image_tag
         phases: dict[str, int] = {}
         start = time.perf_counter_ns()
         container = self.api.create_container(
@@ -399,8 +416,7 @@ class DockerTarget:
             self.api.remove_container(container, force=True)
             phases["remove"] = time.perf_counter_ns() - before_remove
         code = int(status["StatusCode"])
-        # runc reports death by signal N as exit code 128 + N.
-        crash = f"signal {code - 128} (exit code {code})" if 128 < code <= 192 else ""
+        crash = signal_crash(code)
         # The phases the state puts inside the clock, from its first call until the container is
         # gone (removed), without the harness's own steps between them (reading OOMKilled,
         # writing the output files).
@@ -420,7 +436,7 @@ class DockerTarget:
     def cold_files(self, artifact: Artifact) -> list[Path]:
         """Every regular file of the image's layers (overlay2 folders under the Engine's root:
         the container reads these very files through its overlay mount)."""
-        tag = artifact.extra["tag"]
+        tag = artifact.image_tag
         if tag not in self._layer_files:
             data = self.api.inspect_image(tag)["GraphDriver"]["Data"] or {}
             folders = [data.get("UpperDir", ""), *data.get("LowerDir", "").split(":")]
@@ -444,7 +460,7 @@ class DockerTarget:
         return ContainerInstance(
             self.api,
             self.api.create_container(
-                artifact.extra["tag"],
+                artifact.image_tag,
                 command=self.container_command(args),
                 host_config=self.sandbox(),
                 labels={LABEL: "scenario", MARK: mark},
@@ -466,7 +482,7 @@ class DockerTarget:
         idle, _ = build_helper("idle.c", "isobench-idle", find_compiler(Language.C), self.cache)
         image, _ = DockerTarget.package(self, idle, self.cache)  # a FROM-scratch image of it
         container = self.api.create_container(
-            image.extra["tag"],
+            image.image_tag,
             stdin_open=True,  # isobench-idle runs until its stdin ends
             host_config=self.sandbox(),
             labels={LABEL: "host-costs", MARK: self.mark},
@@ -510,6 +526,9 @@ class DockerTarget:
             "containerd": components.get("containerd", ""),
         }
 
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        return remove_marked_containers(self.api, marks)
+
     def close(self) -> None:
         """Remove any container this target created and could not remove itself (an interrupt
         in the middle of creating one), then disconnect."""
@@ -548,8 +567,7 @@ class ContainerInstance:
         except BaseException:
             self.stop()
             raise
-        self._pending = bytearray()  # attach-stream bytes not yet split into frames
-        self._stderr = bytearray()
+        self._frames = AttachFrames()
 
     def send(self, data: bytes) -> None:
         self._socket.sendall(data)
@@ -562,33 +580,21 @@ class ContainerInstance:
         """The next stdout bytes; stderr frames are kept for `wait`."""
         deadline = time.monotonic() + timeout_s
         while True:
-            stdout = self._take_frames()
-            if stdout:
-                return stdout
             self._socket.settimeout(max(deadline - time.monotonic(), 0.001))
             chunk = self._socket.recv(READ_CHUNK)  # TimeoutError at the deadline
             if not chunk:
                 return b""
-            self._pending += chunk
-
-    def _take_frames(self) -> bytes:
-        stdout = bytearray()
-        while len(self._pending) >= 8:
-            size = int.from_bytes(self._pending[4:8], "big")
-            if len(self._pending) < 8 + size:
-                break
-            payload = self._pending[8 : 8 + size]
-            (stdout if self._pending[0] == 1 else self._stderr).extend(payload)
-            del self._pending[: 8 + size]
-        return bytes(stdout)
+            stdout = self._frames.feed(chunk)
+            if stdout:
+                return stdout
 
     def wait(self, timeout_s: float) -> Ended:
         try:
             code = int(self._api.wait(self.container, timeout=timeout_s)["StatusCode"])
         except requests.exceptions.ConnectionError:  # docker-py's read timeout
             raise TimeoutError from None
-        crash = f"signal {code - 128} (exit code {code})" if 128 < code <= 192 else ""
-        return Ended(None if crash else code, crash, bytes(self._stderr))
+        crash = signal_crash(code)
+        return Ended(None if crash else code, crash, bytes(self._frames.stderr))
 
     def pids(self) -> list[int]:
         """The container's init process and the containerd shim that holds it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
@@ -29,7 +29,7 @@ from harness.targets.base import (
     Invocation,
 )
 from harness.targets.instances import ProcessInstance
-from harness.targets.native import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
+from harness.targets.launcher import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
 from harness.toolchains import Binary, Check
 
 RUNNER = Path(__file__).with_name("node_wasi.mjs")
@@ -41,6 +41,9 @@ NODE_PHASES = ("compile", "instantiate", "run")
 class NodeTarget:
     name: ClassVar[str] = "node"
     binary: ClassVar[Binary] = Binary.WASM
+    artifact_kind: ClassVar[str] = Binary.WASM.value  # the compiled module itself
+    artifact_caption: ClassVar[str] = Binary.WASM.caption
+    runs_emulated: ClassVar[bool] = False
     states: ClassVar[dict[str, str]] = {
         COLD: "spawn -> exit (reaped) of a node process ("
         + " ".join(NODE_FLAGS)
@@ -130,6 +133,9 @@ class NodeTarget:
 
     def host_costs(self) -> dict[str, object]:
         return {}  # the runtime is the process: all of it is in the sample's memory group
+
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        return 0  # its instances are processes: nothing is left outside them
 
     def close(self) -> None:
         pass

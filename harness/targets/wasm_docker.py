@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cache import Artifact, BuildCache, Image
 from harness.errors import IsobenchError
 from harness.targets.base import COLD, GUEST_INPUT_DIR, GUEST_OUTPUT_DIR, WARM
 from harness.targets.docker import IMAGE_REPOSITORY, DockerTarget, connect
@@ -48,6 +48,9 @@ def dockerfile() -> str:
 class WasmDockerTarget(DockerTarget):
     name: ClassVar[str] = "wasm-docker"
     binary: ClassVar[Binary] = Binary.WASM
+    artifact_kind: ClassVar[str] = "wasm-docker-image"
+    artifact_caption: ClassVar[str] = "wasm docker image"
+    runs_emulated: ClassVar[bool] = False
     states: ClassVar[dict[str, str]] = {
         COLD: "create + attach + start + wait + remove of a container from a present "
         "FROM-scratch image holding wasmtime-min, its shared libraries and the module's AOT "
@@ -94,38 +97,31 @@ class WasmDockerTarget(DockerTarget):
             "libraries": {str(path): sha256_file(path) for path in libraries},
             "dockerfile": instructions,
         }
-        ident = artifact_id("wasm-docker-image", recipe)
         name = f"{binary.workload}-{binary.language}-{binary.profile}-wasm"
-        tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
-        cached = cache.lookup("wasm-docker-image", ident)
-        if cached is not None and self._image_exists(tag):
-            return cached, False
-        cache.fresh_directory("wasm-docker-image", ident)
-        started = time.perf_counter_ns()
-        files = [
-            ("Dockerfile", instructions.encode(), 0o644),
-            (f"rootfs{RUNTIME}", Path(self.runtime.path).read_bytes(), 0o755),
-            (f"rootfs{MODULE}", Path(cwasm.path).read_bytes(), 0o644),
-            *((f"rootfs{path}", path.read_bytes(), 0o755) for path in libraries),
-        ]
-        image = self.build_image(tag, ident, files)
-        artifact = Artifact(
-            id=ident,
-            kind="wasm-docker-image",
-            workload=binary.workload,
-            language=binary.language,
-            profile=binary.profile,
-            path=cwasm.path,
-            sha256=cwasm.sha256,
-            size_bytes=int(image["Size"]),
-            recipe={**recipe, "from_artifact": cwasm.id},
-            extra={
-                "tag": tag,
-                "image_id": image["Id"],
-                "build_ns": time.perf_counter_ns() - started,
-            },
-        )
-        return cache.store(artifact), True
+
+        def make(ident: str, directory: Path) -> Artifact:
+            tag = f"{IMAGE_REPOSITORY}/{name}:{ident[:16]}"
+            started = time.perf_counter_ns()
+            files = [
+                ("Dockerfile", instructions.encode(), 0o644),
+                (f"rootfs{RUNTIME}", Path(self.runtime.path).read_bytes(), 0o755),
+                (f"rootfs{MODULE}", Path(cwasm.path).read_bytes(), 0o644),
+                *((f"rootfs{path}", path.read_bytes(), 0o755) for path in libraries),
+            ]
+            image = self.build_image(tag, ident, files)
+            return cwasm.derive(
+                ident,
+                WasmDockerTarget.artifact_kind,
+                path=cwasm.path,
+                sha256=cwasm.sha256,
+                size_bytes=int(image["Size"]),
+                recipe=recipe,
+                build_ns=time.perf_counter_ns() - started,
+                image=Image(tag, image["Id"]),
+            )
+
+        return cache.get_or_build(WasmDockerTarget.artifact_kind, recipe, make,
+                                  self._image_present)  # fmt: skip
 
     def container_command(
         self, args: Sequence[str], *, input_dir: bool = False, output_dir: bool = False

@@ -14,12 +14,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cache import Artifact, BuildCache
 from harness.errors import IsobenchError
 from harness.scopes import IN_HOST
 from harness.targets.base import (
@@ -65,6 +65,9 @@ def _engine() -> Any:
 class WasmtimeTarget:
     name: ClassVar[str] = "wasmtime"
     binary: ClassVar[Binary] = Binary.WASM
+    artifact_kind: ClassVar[str] = "cwasm"
+    artifact_caption: ClassVar[str] = "AOT (wasmtime-py)"
+    runs_emulated: ClassVar[bool] = False
     states: ClassVar[dict[str, str]] = {
         COLD: "compile the .wasm (evicted from the page cache first) with Cranelift (no cache) + "
         "instantiate (Store, WASI context, linking) + _start to exit + teardown (Store, linear "
@@ -131,35 +134,32 @@ class WasmtimeTarget:
             "engine_settings": ENGINE_SETTINGS,
             "host_arch": platform.machine(),
         }
-        ident = artifact_id("cwasm", recipe)
-        cached = cache.lookup("cwasm", ident)
-        if cached is not None:
-            return cached, False
-        import wasmtime  # noqa: PLC0415 - costs ~50 ms: only when a module is compiled
 
-        output = cache.fresh_directory("cwasm", ident) / f"{binary.workload}.cwasm"
-        started = time.perf_counter_ns()
-        module = wasmtime.Module.from_file(_engine(), binary.path)
-        output.write_bytes(module.serialize())
-        artifact = Artifact(
-            id=ident,
-            kind="cwasm",
-            workload=binary.workload,
-            language=binary.language,
-            profile=binary.profile,
-            path=str(output),
-            sha256=sha256_file(output),
-            size_bytes=output.stat().st_size,
-            recipe={**recipe, "from_artifact": binary.id},
-            extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
-        )
-        return cache.store(artifact), True
+        def make(ident: str, directory: Path) -> Artifact:
+            import wasmtime  # noqa: PLC0415 - costs ~50 ms: only when a module is compiled
+
+            output = directory / f"{binary.workload}.cwasm"
+            started = time.perf_counter_ns()
+            module = wasmtime.Module.from_file(_engine(), binary.path)
+            output.write_bytes(module.serialize())
+            return binary.derive(
+                ident,
+                WasmtimeTarget.artifact_kind,
+                path=str(output),
+                sha256=sha256_file(output),
+                size_bytes=output.stat().st_size,
+                recipe=recipe,
+                build_ns=time.perf_counter_ns() - started,
+                source_path=binary.path,
+            )
+
+        return cache.get_or_build(WasmtimeTarget.artifact_kind, recipe, make)
 
     def run(self, invocation: Invocation) -> Execution:
         request = {
             # cold: compile the .wasm; warm: deserialize the AOT artifact.
             "compile": invocation.state == COLD,
-            "module": invocation.artifact.extra["wasm_path"]
+            "module": invocation.artifact.source_path
             if invocation.state == COLD
             else invocation.artifact.path,
             "primer": invocation.primer.path if invocation.primer else None,
@@ -211,7 +211,7 @@ class WasmtimeTarget:
         )
 
     def cold_files(self, artifact: Artifact) -> list[Path]:
-        return [Path(artifact.extra["wasm_path"])]
+        return [Path(artifact.source_path)]
 
     def settings(self) -> dict[str, str]:
         return {
@@ -242,6 +242,9 @@ class WasmtimeTarget:
 
     def host_costs(self) -> dict[str, object]:
         return {}  # nothing outside the sample's memory group
+
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        return 0  # its instances are processes: nothing is left outside them
 
     def close(self) -> None:
         if self.host is not None:

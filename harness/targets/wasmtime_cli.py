@@ -16,13 +16,13 @@ import platform
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata, resources
 from pathlib import Path
 from typing import ClassVar
 
-from harness.cache import Artifact, BuildCache, artifact_id
+from harness.cache import Artifact, BuildCache
 from harness.errors import IsobenchError
 from harness.scopes import PROCESS
 from harness.targets.base import (
@@ -36,7 +36,7 @@ from harness.targets.base import (
     probe_failure,
 )
 from harness.targets.instances import ProcessInstance
-from harness.targets.native import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
+from harness.targets.launcher import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
 
@@ -50,6 +50,7 @@ ENGINE_FLAGS = ("-C", "collector=drc", "-W", "threads=n,shared-memory=n")
 CLI_RUN_FLAGS = ("-C", "cache=n", *ENGINE_FLAGS)  # no compile cache: cold compiles every time
 MIN_RUN_FLAGS = ("-C", "cache=n", "-W", "threads=n,shared-memory=n")
 TRAP_EXIT_CODE = 134
+CLI_CWASM = "cli-cwasm"  # the AOT artifact the wasmtime CLI compiles
 
 
 def cli_executable(name: str, cache: BuildCache) -> Artifact:
@@ -60,15 +61,12 @@ def cli_executable(name: str, cache: BuildCache) -> Artifact:
     except (metadata.PackageNotFoundError, ModuleNotFoundError):
         raise IsobenchError(f"the wasmtime CLI is not installed: {INSTALL}") from None
     recipe = {"package": PACKAGE, "version": version, "file": name, "sha256": sha256_file(source)}
-    ident = artifact_id("tool", recipe)
-    cached = cache.lookup("tool", ident)
-    if cached is not None:
-        return cached
-    output = cache.fresh_directory("tool", ident) / name
-    shutil.copyfile(source, output)
-    output.chmod(0o755)
-    return cache.store(
-        Artifact(
+
+    def make(ident: str, directory: Path) -> Artifact:
+        output = directory / name
+        shutil.copyfile(source, output)
+        output.chmod(0o755)
+        return Artifact(
             id=ident,
             kind="tool",
             workload="",
@@ -79,7 +77,8 @@ def cli_executable(name: str, cache: BuildCache) -> Artifact:
             size_bytes=output.stat().st_size,
             recipe=recipe,
         )
-    )
+
+    return cache.get_or_build("tool", recipe, make)[0]
 
 
 def cli_version(executable: str) -> str:
@@ -123,34 +122,34 @@ def compile_cwasm(
         "flags": [*ENGINE_FLAGS, *target],
         "host_arch": arch if cross else platform.machine(),
     }
-    ident = artifact_id("cli-cwasm", recipe)
-    cached = cache.lookup("cli-cwasm", ident)
-    if cached is not None:
-        return cached, False
-    output = cache.fresh_directory("cli-cwasm", ident) / f"{binary.workload}.cwasm"
-    started = time.perf_counter_ns()
-    argv = [compiler.path, "compile", *ENGINE_FLAGS, *target, "-o", str(output), binary.path]
-    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
-    artifact = Artifact(
-        id=ident,
-        kind="cli-cwasm",
-        workload=binary.workload,
-        language=binary.language,
-        profile=binary.profile,
-        path=str(output),
-        sha256=sha256_file(output),
-        size_bytes=output.stat().st_size,
-        recipe={**recipe, "argv": argv[1:], "from_artifact": binary.id},
-        extra={"wasm_path": binary.path, "build_ns": time.perf_counter_ns() - started},
-    )
-    return cache.store(artifact), True
+
+    def make(ident: str, directory: Path) -> Artifact:
+        output = directory / f"{binary.workload}.cwasm"
+        started = time.perf_counter_ns()
+        argv = [compiler.path, "compile", *ENGINE_FLAGS, *target, "-o", str(output), binary.path]
+        completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise IsobenchError(f"wasmtime compile {binary.path}: {completed.stderr.strip()}")
+        return binary.derive(
+            ident,
+            CLI_CWASM,
+            path=str(output),
+            sha256=sha256_file(output),
+            size_bytes=output.stat().st_size,
+            recipe={**recipe, "argv": argv[1:]},
+            build_ns=time.perf_counter_ns() - started,
+            source_path=binary.path,
+        )
+
+    return cache.get_or_build(CLI_CWASM, recipe, make)
 
 
 class WasmtimeCliTarget:
     name: ClassVar[str] = "wasmtime-cli"
     binary: ClassVar[Binary] = Binary.WASM
+    artifact_kind: ClassVar[str] = CLI_CWASM
+    artifact_caption: ClassVar[str] = "AOT (wasmtime CLI)"
+    runs_emulated: ClassVar[bool] = False
     executable_name: ClassVar[str] = "wasmtime"
     run_flags: ClassVar[tuple[str, ...]] = CLI_RUN_FLAGS
     states: ClassVar[dict[str, str]] = {
@@ -197,7 +196,7 @@ class WasmtimeCliTarget:
 
     def run(self, invocation: Invocation) -> Execution:
         if invocation.state == COLD:
-            module = [invocation.artifact.extra["wasm_path"]]
+            module = [invocation.artifact.source_path]
         else:
             module = ["--allow-precompiled", invocation.artifact.path]
         argv = self.command(
@@ -206,7 +205,7 @@ class WasmtimeCliTarget:
         return trap_as_crash(launch(self.launcher, invocation, argv), invocation)
 
     def cold_files(self, artifact: Artifact) -> list[Path]:
-        return [Path(artifact.extra["wasm_path"])]
+        return [Path(artifact.source_path)]
 
     def settings(self) -> dict[str, str]:
         return {"run_flags": " ".join(self.run_flags), "compile_flags": " ".join(ENGINE_FLAGS)}
@@ -231,6 +230,9 @@ class WasmtimeCliTarget:
 
     def host_costs(self) -> dict[str, object]:
         return {}  # the runtime is the process: all of it is in the sample's memory group
+
+    def remove_marked(self, marks: Callable[[str], bool]) -> int:
+        return 0  # its instances are processes: nothing is left outside them
 
     def close(self) -> None:
         pass
