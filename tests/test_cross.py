@@ -56,7 +56,7 @@ def test_a_cross_build_for_aarch64_makes_aarch64_executables_images_and_aot_and_
     client = docker.from_env()
     try:
         for record in images:
-            image = client.api.inspect_image(record["extra"]["tag"])
+            image = client.api.inspect_image(record["image"]["tag"])
             assert (image["Os"], image["Architecture"]) == ("linux", "arm64")
     finally:
         client.close()
