@@ -59,6 +59,7 @@ from harness.errors import IsobenchError
 from harness.header import SCHEMA_VERSION, Header
 
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
+SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
 
@@ -164,7 +165,7 @@ class Sample:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], schema_version: int = SCHEMA_VERSION) -> Sample:
-        if schema_version == SCHEMA_VERSION and len(data) == _KNOWN_KEYS and "kind" in data:
+        if schema_version >= SAMPLE_FIELDS_SINCE and len(data) == _KNOWN_KEYS and "kind" in data:
             values = dict(data)  # the usual case, and the quick path of a big file
             del values["kind"]
         else:  # fields this isobench does not know are left out
