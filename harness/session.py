@@ -335,6 +335,9 @@ def opened_targets(
     """The named variants' targets, connected to their engines, closed at the end. A variant
     whose engine cannot be reached (no Docker daemon) is left out with a warning; when none is
     left, that is an error."""
+    unknown = [name for name in names if name not in registry]
+    if unknown:  # a results header's plan may name anything
+        raise IsobenchError(f"unknown variant {unknown[0]!r} (known: {', '.join(registry)})")
     targets = OpenedTargets()
     try:
         for name in dict.fromkeys(names):

@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from harness import api
+from harness.errors import IsobenchError
 from harness.results import Status
 from harness.session import Measuring, RunConfig, Selection
 from harness.toolchains import Profile
@@ -94,3 +97,12 @@ def test_the_same_plan_again_is_the_recorded_plan_with_a_new_seed(
     assert second.path != baseline.path
     assert second.header.plan is not None
     assert second.header.plan.workloads == ("matmul", "noop")
+
+
+def test_a_plan_that_names_a_variant_this_isobench_lacks_is_refused(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    baseline = api.run(config(cache_dir, tmp_path / "results"), REGISTRY)
+    again = api.same_plan_as(baseline.path, RunConfig(Selection(workloads_dir=WORKLOADS)))
+    with pytest.raises(IsobenchError, match="unknown variant 'subprocess'"):
+        api.run(again, {})  # a registry without it: another isobench's results
