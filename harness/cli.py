@@ -219,13 +219,15 @@ def make_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="PCT",
-        help="exit 1 when a significant slowdown (or memory growth) beyond PCT percent is found",
+        help="exit 1 when a significant slowdown (or memory growth) is found whose whole "
+        "interval lies beyond PCT percent",
     )
     comparing.add_argument(
         "--alpha",
         type=float,
         default=DEFAULT_ALPHA,
-        help="significance level of the Mann-Whitney U test (default: %(default)s)",
+        help="family-wise significance level: Mann-Whitney U p-values, Holm-adjusted over "
+        "every comparison (default: %(default)s)",
     )
     exporting = verbs.add_parser("export", help="a results file in another tool's format")
     exporting.add_argument("results_file", type=Path, metavar="RESULTS")
@@ -574,10 +576,19 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
     console.print(f"base: {base.path} (run {base.header.run_id})", markup=False)
     console.print(f"new:  {new.path} (run {new.header.run_id})", markup=False)
     if comparison.different_hosts:
+        if args.fail_on_regression is not None:
+            raise IsobenchError(
+                f"compare: {base.path} and {new.path} come from different hosts: raw times are "
+                "not gated (they compare machines as much as code); gate each host against a "
+                "baseline of its own, or read `isobench report BASE NEW` (ratios to native)"
+            )
         console.print(
             "[yellow]warning:[/] the runs are from different hosts: raw times compare machines "
             "as much as code; `isobench report BASE NEW` compares ratios to native instead"
         )
+    for difference in comparison.differences:
+        console.print("[yellow]warning:[/] the runs were ", end="")
+        console.print(difference, markup=False)
     print_comparison(console, comparison, args.alpha, args.fail_on_regression)
     if args.fail_on_regression is None:
         return 0

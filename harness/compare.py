@@ -2,17 +2,18 @@
 
 Per cell (workload, language, variant, size, profile, state) and metric (wall time, peak
 memory): the change is median(new) / median(base) with a bootstrap interval, and the test is a
-two-sided Mann-Whitney U on the raw samples. A change counts when p < alpha; a regression is a
-counted change that makes things slower (or larger) by more than the threshold. No correction
-for multiple comparisons is applied: the threshold on the size of the change is what keeps
-a CI gate from failing on chance (the output says how many comparisons were made).
+two-sided Mann-Whitney U on the raw samples (exact at small n). A change counts when its
+p-value, adjusted by Holm's method over every comparison made, is below alpha: hundreds of
+cells x metrics tested at once would otherwise find a few "changes" in two identical runs. A
+regression is a counted change whose whole interval lies beyond the threshold (its lower bound
+above 1 + PCT); a memory change must also exceed the memory counter's resolution.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.errors import IsobenchError
 from harness.results import CellKey, Results, Sample
@@ -50,19 +51,25 @@ class Change:
     new_samples: int
     ratio: float  # new median / base median: above 1, slower or larger
     ratio_ci: tuple[float, float] | None
-    p_value: float
-    significant: bool
+    p_value: float  # the test's own
+    adjusted_p_value: float  # Holm's, over every comparison of the run pair
+    significant: bool  # adjusted p < alpha, and (memory) beyond the counter's resolution
 
     def regression(self, threshold_pct: float) -> bool:
-        """A significant change for the worse by more than `threshold_pct` percent."""
-        return self.significant and self.ratio > 1 + threshold_pct / 100
+        """A significant change for the worse whose whole interval lies beyond `threshold_pct`
+        percent."""
+        return (self.significant and self.ratio_ci is not None
+                and self.ratio_ci[0] > 1 + threshold_pct / 100)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
     changes: list[Change]  # every cell and metric measured in both runs
     skipped: list[str]  # cells or workloads not compared, and why
-    different_hosts: bool  # raw times from two machines: the user is warned
+    different_hosts: bool  # raw times from two machines: never gated
+    # what else differs between the runs and bears on every figure (the code that measures,
+    # the CPUs it ran on): said beside the result
+    differences: list[str]
 
     def significant(self) -> list[Change]:
         return [change for change in self.changes if change.significant]
@@ -79,7 +86,10 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
             "record the baseline again with this isobench"
         )
     base_cells, new_cells = group_cells(base.samples), group_cells(new.samples)
-    changes, skipped = [], []
+    resolutions = [r for r in (base.header.memory_resolution, new.header.memory_resolution) if r]
+    memory_resolution = max(resolutions, default=0)
+    changes: list[Change] = []
+    skipped: list[str] = []
     for key in sorted(base_cells.keys() & new_cells.keys(), key=_order):
         workload = key.workload
         if base.header.workload_revision(workload) != new.header.workload_revision(workload):
@@ -92,7 +102,6 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
                 value_of=value_of,
                 base_group=base_cells[key],
                 new_group=new_cells[key],
-                alpha=alpha,
             )
             if change is not None:
                 changes.append(change)
@@ -107,7 +116,43 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
             f"compare: {base.path} and {new.path} have no cell with ok samples in common "
             f"({'; '.join(skipped) or 'no ok samples'})"
         )
-    return Comparison(changes, skipped, base.header.host.identity != new.header.host.identity)
+    adjusted = holm([change.p_value for change in changes])
+    judged = [
+        replace(change, adjusted_p_value=p, significant=p < alpha and (
+            change.metric != "peak_memory_bytes"
+            or abs(change.new_median - change.base_median) > memory_resolution
+        ))
+        for change, p in zip(changes, adjusted, strict=True)
+    ]  # fmt: skip
+    return Comparison(judged, skipped, base.header.host.identity != new.header.host.identity,
+                      differences(base, new))  # fmt: skip
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment (family-wise error rate): the k-th smallest p of m is
+    multiplied by m - k + 1, made non-decreasing along the order, capped at 1."""
+    order = sorted(range(len(p_values)), key=p_values.__getitem__)
+    adjusted = [1.0] * len(p_values)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def differences(base: Results, new: Results) -> list[str]:
+    """What differs between the runs beyond their samples and bears on every figure."""
+    found = []
+    revisions = (base.header.measurement_revision, new.header.measurement_revision)
+    if revisions[0] != revisions[1]:
+        found.append(
+            f"measured by different code (measurement revision {revisions[0] or '?'} in base, "
+            f"{revisions[1] or '?'} in new): a change may be the harness's"
+        )
+    cpus = [run.header.plan.affinity if run.header.plan else "all" for run in (base, new)]
+    if cpus[0] != cpus[1]:
+        found.append(f"run on other CPUs (affinity {cpus[0]} in base, {cpus[1]} in new)")
+    return found
 
 
 def _change(
@@ -117,7 +162,6 @@ def _change(
     value_of: Callable[[Sample], float | None],
     base_group: list[Sample],
     new_group: list[Sample],
-    alpha: float,
 ) -> Change | None:
     base = [v for s in base_group if counts(s) and (v := value_of(s)) is not None]
     new = [v for s in new_group if counts(s) and (v := value_of(s)) is not None]
@@ -141,7 +185,8 @@ def _change(
         ratio=statistics.median(new) / statistics.median(base),
         ratio_ci=percentile_interval(estimates) if estimates is not None else None,
         p_value=test[1],
-        significant=test[1] < alpha,
+        adjusted_p_value=test[1],  # until every comparison is known (compare)
+        significant=False,
     )
 
 

@@ -132,13 +132,14 @@ def print_comparison(console: Console, comparison: Comparison, alpha: float,
     significant = comparison.significant()
     if significant:
         table = Table(
-            title=f"significant changes ({TEST_NAME}, p < {alpha:g})",
+            title=f"significant changes ({TEST_NAME}, Holm-adjusted p < {alpha:g})",
             caption="change: new median / base median with its 95% bootstrap interval; above 1 "
-            "is slower (wall) or larger (memory)",
+            "is slower (wall) or larger (memory); p: the test's own, then Holm's over every "
+            "comparison; REGRESSION: the whole interval beyond the threshold",
         )
         for column in ("workload", "lang", "size", "variant", "state", "metric"):
             table.add_column(column)
-        for column in ("base", "new", "change", "p", ""):
+        for column in ("base", "new", "change", "p", "Holm p", ""):
             table.add_column(column, justify="right")
         for change in significant:
             scale = ms if change.metric == "wall_ns" else mib
@@ -156,13 +157,14 @@ def print_comparison(console: Console, comparison: Comparison, alpha: float,
                 scale(change.new_median),
                 ratio_with_ci(change.ratio, change.ratio_ci),
                 f"{change.p_value:.2g}",
+                f"{change.adjusted_p_value:.2g}",
                 flag,
             )
         console.print(table)
     console.print(
         f"{len(comparison.changes)} comparisons (cells x metrics), {len(significant)} significant "
-        f"at p < {alpha:g} (about {len(comparison.changes) * alpha:.0f} would be by "
-        "chance alone if nothing changed)",
+        f"at a Holm-adjusted p < {alpha:g} (the chance of any false one, if nothing changed, "
+        f"at most {alpha:g})",
         markup=False,
     )
     for line in comparison.skipped:
@@ -172,7 +174,8 @@ def print_comparison(console: Console, comparison: Comparison, alpha: float,
 def report_regressions(console: Console, comparison: Comparison, threshold: float) -> int:
     regressions = comparison.regressions(threshold)
     if not regressions:
-        console.print(f"no significant regression beyond {threshold:g}%", markup=False)
+        console.print(f"no significant regression with its interval beyond {threshold:g}%",
+                      markup=False)  # fmt: skip
         return 0
     error_console().print(
         f"isobench: {len(regressions)} significant regressions beyond {threshold:g}%: "

@@ -88,16 +88,16 @@ def cell(
 
 
 def run_samples(
-    *, native_ms: float = 10.0, wasm_factor: float = 2.0, workload: str = "sieve"
+    *, native_ms: float = 10.0, wasm_factor: float = 2.0, workload: str = "sieve", count: int = 5
 ) -> list[Sample]:
     """native: noop 1 ms, the workload `native_ms`; wasmtime: noop 2 ms, the workload's compute
     (net of noop) `wasm_factor` times native's."""
     wasm_ms = 2.0 + wasm_factor * (native_ms - 1.0)
     return (
-        cell("noop", "native", 1.0)
-        + cell("noop", "wasmtime", 2.0, peak_memory_bytes=3 * 2**20)
-        + cell(workload, "native", native_ms)
-        + cell(workload, "wasmtime", wasm_ms, peak_memory_bytes=4 * 2**20)
+        cell("noop", "native", 1.0, count=count)
+        + cell("noop", "wasmtime", 2.0, count=count, peak_memory_bytes=3 * 2**20)
+        + cell(workload, "native", native_ms, count=count)
+        + cell(workload, "wasmtime", wasm_ms, count=count, peak_memory_bytes=4 * 2**20)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,17 +13,17 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.compare import compare
+from harness.compare import compare, holm
 from harness.results import Sample, Status, read_results
 from tests.reportdata import cell, header, run_samples, write_results
 
 
-def spread(samples: list[Sample], factor: float = 1.0) -> list[Sample]:
-    """The same cells with a little spread (1.00, 1.01, ... x), times `factor` for the
-    workload's wasm cell: real samples are never all equal."""
+def spread(samples: list[Sample], factor: float = 1.0, steps: int = 5) -> list[Sample]:
+    """The same cells with a little spread (1.00, 1.01, ... x, `steps` values), times `factor`
+    for the workload's wasm cell: real samples are never all equal."""
     out = []
     for index, sample in enumerate(samples):
-        scale = 1 + (index % 5) / 100
+        scale = 1 + (index % steps) / 100
         if sample.workload == "sieve" and sample.variant == "wasmtime":
             scale *= factor
         out.append(dataclasses.replace(sample, wall_ns=round((sample.wall_ns or 0) * scale)))
@@ -30,13 +31,19 @@ def spread(samples: list[Sample], factor: float = 1.0) -> list[Sample]:
 
 
 def test_a_clear_slowdown_is_significant_and_no_change_is_not(tmp_path: Path) -> None:
-    base = read_results(write_results(tmp_path / "base.jsonl", spread(run_samples())))
-    new = read_results(write_results(tmp_path / "new.jsonl", spread(run_samples(), 1.5)))
+    base = read_results(
+        write_results(tmp_path / "base.jsonl", spread(run_samples(count=10), steps=10))
+    )
+    new = read_results(
+        write_results(tmp_path / "new.jsonl", spread(run_samples(count=10), 1.5, steps=10))
+    )
     changes = {(c.workload, c.variant, c.metric): c for c in compare(base, new).changes}
     slower = changes[("sieve", "wasmtime", "wall_ns")]
     assert slower.ratio == pytest.approx(1.5)
-    assert slower.significant  # 5 vs 5 samples, fully separated: p = 0.012 (normal approx.)
-    assert slower.p_value == pytest.approx(0.0122, abs=1e-4)
+    assert slower.significant  # 10 vs 10 samples, fully separated: exact p = 2 / C(20, 10)
+    assert slower.p_value == pytest.approx(2 / 184756)
+    # Holm over the run pair's 8 comparisons: the smallest p is multiplied by 8
+    assert slower.adjusted_p_value == pytest.approx(8 * 2 / 184756)
     assert slower.regression(20)
     assert not slower.regression(60)
     assert not changes[("sieve", "native", "wall_ns")].significant
@@ -47,8 +54,8 @@ def test_a_clear_slowdown_is_significant_and_no_change_is_not(tmp_path: Path) ->
 def test_fail_on_regression_exits_1_only_beyond_the_threshold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = write_results(tmp_path / "base.jsonl", spread(run_samples()))
-    new = write_results(tmp_path / "new.jsonl", spread(run_samples(), 1.5))
+    base = write_results(tmp_path / "base.jsonl", spread(run_samples(count=10), steps=10))
+    new = write_results(tmp_path / "new.jsonl", spread(run_samples(count=10), 1.5, steps=10))
     assert main(["compare", str(base), str(new), "--fail-on-regression", "20"]) == 1
     captured = capsys.readouterr()
     assert "REGRESSION" in captured.out
@@ -111,3 +118,55 @@ def test_export_is_read_back_by_pytest_benchmark_compare(tmp_path: Path) -> None
     assert "Failed to load" not in shown.stdout + shown.stderr
     for name in by_name:
         assert name in shown.stdout
+
+
+def test_holm_by_hand() -> None:
+    # sorted 0.01, 0.02, 0.04 of 3: x3, x2, x1 -> 0.03, 0.04, 0.04 (kept non-decreasing)
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.9]) == [1.0, 1.0]  # capped at 1
+
+
+def test_two_runs_of_the_same_thing_give_no_regression(tmp_path: Path) -> None:
+    """A/A: the same cells, their samples drawn from one distribution, in two orders."""
+    rng = random.Random(7)
+    samples = run_samples(count=20)
+
+    def draw() -> list[Sample]:
+        return [
+            dataclasses.replace(s, wall_ns=round((s.wall_ns or 0) * rng.lognormvariate(0, 0.05)))
+            for s in samples
+        ]
+
+    base = read_results(write_results(tmp_path / "a.jsonl", draw()))
+    new = read_results(write_results(tmp_path / "b.jsonl", draw()))
+    comparison = compare(base, new)
+    assert comparison.regressions(10) == []
+    assert comparison.regressions(0) == []
+    assert all(change.adjusted_p_value >= change.p_value for change in comparison.changes)
+
+
+def test_memory_grown_by_less_than_the_counter_resolves_is_no_change(tmp_path: Path) -> None:
+    grown = [dataclasses.replace(s, peak_memory_bytes=(s.peak_memory_bytes or 0) + 64 * 1024)
+             for s in spread(run_samples(count=10), steps=10)]  # fmt: skip
+    resolution = {**header(), "memory": {"method": "cgroup", "resolution_bytes": 512 * 1024}}
+    base = read_results(
+        write_results(tmp_path / "a.jsonl", spread(run_samples(count=10), steps=10), resolution)
+    )
+    new = read_results(write_results(tmp_path / "b.jsonl", grown, resolution))
+    memory = [c for c in compare(base, new).changes if c.metric == "peak_memory_bytes"]
+    assert memory
+    assert min(c.p_value for c in memory) < 0.05  # every sample grew: the test alone would flag
+    assert not any(c.significant for c in memory)  # 64 KiB, below the 512 KiB resolution
+
+
+def test_raw_times_from_two_hosts_are_not_gated_and_other_code_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_results(tmp_path / "x86.jsonl", spread(run_samples()))
+    arm = write_results(tmp_path / "arm.jsonl", spread(run_samples()), header("arm-box", "aarch64"))
+    assert main(["compare", str(base), str(arm), "--fail-on-regression", "10"]) == 2
+    assert "come from different hosts: raw times are not gated" in capsys.readouterr().err
+    other = write_results(tmp_path / "other.jsonl", spread(run_samples()),
+                          {**header(), "measurement_revision": "another"})  # fmt: skip
+    assert main(["compare", str(base), str(other)]) == 0
+    assert "measured by different code" in capsys.readouterr().out

@@ -74,11 +74,19 @@ def test_coefficient_of_variation_by_hand() -> None:
 
 
 def test_mann_whitney_u_by_hand() -> None:
-    # U = 0, mean 4.5, variance 3*3/12*7 = 5.25, z = (4.5 - 0.5)/sqrt(5.25) = 1.7457
+    # No ties, small: exact. U = 0: of the C(6, 3) = 20 equally likely splits of the ranks,
+    # one gives U = 0 and one U = 9 (as extreme, the other way): p = 2/20.
     u, p = mann_whitney_u([1, 2, 3], [4, 5, 6])  # type: ignore[misc]
     assert u == 0
-    assert p == pytest.approx(math.erfc(4 / math.sqrt(5.25) / math.sqrt(2)))
-    assert p == pytest.approx(0.080856, abs=1e-6)
+    assert p == pytest.approx(0.1)
+    # 10 against 10, fully apart: 2 / C(20, 10), where the normal approximation gives 1.8e-4
+    assert mann_whitney_u(list(range(10)), list(range(10, 20))) == (0, pytest.approx(2 / 184756))
+    # A tie: the normal approximation. Ranks 1..6 and 7.5, 7.5: U = 13.5 - 10 = 3.5, mean 8,
+    # variance 4*4/12 * (9 - (2**3 - 2)/(8*7)), z = (4.5 - 0.5)/sqrt(variance)
+    u, p = mann_whitney_u([1, 2, 3, 7], [4, 5, 6, 7])  # type: ignore[misc]
+    variance = 16 / 12 * (9 - 6 / 56)
+    assert u == 3.5
+    assert p == pytest.approx(math.erfc(4 / math.sqrt(variance) / math.sqrt(2)))
     # Ties share their mean rank; identical samples are no evidence of a difference.
     u, p = mann_whitney_u([1, 1, 2], [1, 2, 2])  # type: ignore[misc]
     assert u == 3.0  # ranks: 1s -> 2, 2s -> 5; a's rank sum 9, minus 3*4/2
