@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.stats
 
 from harness.results import (
     BASELINE_STATE,
@@ -193,6 +192,8 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
         return None
     if len(set(a)) == len(set(b)) == 1 and a[0] == b[0]:
         return len(a) * len(b) / 2, 1.0  # every value the same: nothing to tell apart
+    import scipy.stats  # noqa: PLC0415 - costs 0.65 s: only when a test is computed, not at every start
+
     tied = len(set(a) | set(b)) < len(a) + len(b)
     exact = not tied and max(len(a), len(b)) <= EXACT_MAX_N
     result = scipy.stats.mannwhitneyu(
