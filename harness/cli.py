@@ -545,9 +545,8 @@ def scenario_verb(args: argparse.Namespace, console: Console) -> int:
 
 def render_outcome(console: Console, outcome: RunOutcome) -> int:
     """A run's tables, then what was not ok; its exit code."""
-    fits = api.fit_throughput(outcome.samples, outcome.header.work_units)
     console.print(f"results: {outcome.path}", markup=False)
-    print_run(console, outcome.header, outcome.samples, outcome.scenario_samples, fits)
+    print_run(console, outcome.header, outcome.samples, outcome.scenario_samples)
     return max(
         report_failures(outcome.samples),
         report_scenario_failures(outcome.scenario_samples),
@@ -608,8 +607,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
                   f"{results.header.host.hostname})", markup=False)  # fmt: skip
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
-    fits = api.fit_throughput(results.samples, results.header.work_units)
-    print_run(console, results.header, results.samples, results.scenario_samples, fits)
+    print_run(console, results.header, results.samples, results.scenario_samples)
     return 0
 
 

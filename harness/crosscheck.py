@@ -51,6 +51,7 @@ from harness.cgroups import MemoryCgroups
 from harness.errors import IsobenchError, sigterm_unwinds
 from harness.measure import PRIMER_WORKLOAD, Cell, take_sample
 from harness.results import Sample, Status
+from harness.session import scratch_parent
 from harness.stats import Cells, bootstrap_median_ci, summarize_cells
 from harness.targets import TARGETS, Target
 from harness.targets.base import COLD, WARM
@@ -129,7 +130,7 @@ class Checks:
             targets=list(self.targets.values()), cache=self.cache,
             on_step=lambda artifact, built: None,
         )  # fmt: skip
-        self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir="/dev/shm"))
+        self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir=scratch_parent()))
 
     def cell(self, workload: str, variant: str, state: str, size: str = "default") -> Cell:
         artifacts = {

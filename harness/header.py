@@ -418,6 +418,3 @@ class Header:
     def work_units(self) -> Mapping[str, Mapping[str, float]]:
         """{workload: {size: work units}} from the plan, for throughput fits over sizes."""
         return self.plan.work_units if self.plan is not None else {}
-
-    def artifact(self, artifact_id: str) -> ArtifactRecord | None:
-        return next((a for a in self.artifacts if a.id == artifact_id), None)

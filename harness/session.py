@@ -23,7 +23,7 @@ from typing import Protocol
 
 from harness import __version__
 from harness.affinity import ALL, AUTO, format_cpus, parse_cpus
-from harness.build import BuildOutcome, build, build_helper
+from harness.build import BuildOutcome, StepReport, build, build_helper
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups
 from harness.errors import IsobenchError
@@ -65,7 +65,6 @@ from harness.workloads import Language, Workload, select
 
 DEFAULT_MEMORY_LIMIT_BYTES = 4096 << 20  # memtouch's large size touches 2 GiB
 Registry = Mapping[str, type[Target]]  # variant name -> its Target class
-OnBuildStep = Callable[[Artifact, bool], None]  # an artifact, and whether it had to be built
 OnSample = Callable[[Cell, Sample], None]
 
 
@@ -184,7 +183,7 @@ class Listener(Protocol):
 
     def note(self, text: str) -> None: ...
     def warning(self, text: str) -> None: ...
-    def building(self) -> AbstractContextManager[OnBuildStep]: ...
+    def building(self) -> AbstractContextManager[StepReport]: ...
     def built(self, outcome: BuildOutcome, cache: BuildCache, arch: str | None) -> None: ...
     def measuring(self, total: int | None) -> AbstractContextManager[OnSample]: ...
     def scenario_event(self, line: str) -> None: ...
@@ -199,7 +198,7 @@ class Silent:
     def warning(self, text: str) -> None:
         pass
 
-    def building(self) -> AbstractContextManager[OnBuildStep]:
+    def building(self) -> AbstractContextManager[StepReport]:
         return nullcontext(lambda artifact, was_built: None)
 
     def built(self, outcome: BuildOutcome, cache: BuildCache, arch: str | None) -> None:
@@ -218,8 +217,7 @@ class Silent:
 def build_only(selection: Selection, registry: Registry, listener: Listener) -> BuildOutcome:
     """Compile and package every selected workload, language, profile and variant."""
     workloads, _ = select_workloads(selection, measuring=False)
-    cache = BuildCache(selection.cache_dir)
-    with opened_targets(selection.chosen_variants, registry, cache, listener) as targets:
+    with opened_targets(selection, registry, listener) as targets:
         return build_selected(selection, targets, workloads, listener)
 
 
@@ -247,8 +245,7 @@ def run(
     workloads, sizes = select_workloads(selection, measuring=True)
     if previous is not None:
         check_same_workloads(previous, workloads)
-    cache = BuildCache(selection.cache_dir)
-    with opened_targets(selection.chosen_variants, registry, cache, listener) as targets:
+    with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, with_primer(selection, workloads), listener)
         plan = measure_plan(measuring, targets, workloads, sizes, outcome, selection.arch)
         cgroups = MemoryCgroups.detect()
@@ -304,8 +301,7 @@ def run_scenarios(
     runnable = runnable_scenarios(plan, workloads, listener)
     if runnable is None:
         return None
-    cache = BuildCache(selection.cache_dir)
-    with opened_targets(selection.chosen_variants, registry, cache, listener) as targets:
+    with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, workloads, listener)
         header = new_header(targets, selection, workloads=workloads,
                             artifacts=outcome.all_artifacts(), scenario_plan=runnable)  # fmt: skip
@@ -320,27 +316,31 @@ def run_scenarios(
 
 
 class OpenedTargets(dict[str, Target]):
-    """The selected variants' targets, by name; `unavailable`: those whose engine could not be
-    reached, with why (the run goes on without them)."""
+    """The selected variants' targets, by name, and the build cache they were opened on;
+    `unavailable`: those whose engine could not be reached, with why (the run goes on without
+    them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: BuildCache) -> None:
         super().__init__()
+        self.cache = cache
         self.unavailable: dict[str, str] = {}
 
 
 @contextlib.contextmanager
 def opened_targets(
-    names: Sequence[str], registry: Registry, cache: BuildCache, listener: Listener
+    selection: Selection, registry: Registry, listener: Listener
 ) -> Iterator[OpenedTargets]:
-    """The named variants' targets, connected to their engines, closed at the end. A variant
-    whose engine cannot be reached (no Docker daemon) is left out with a warning; when none is
-    left, that is an error."""
+    """The selected variants' targets, connected to their engines on the selection's build
+    cache, closed at the end. A variant whose engine cannot be reached (no Docker daemon) is
+    left out with a warning; when none is left, that is an error."""
+    names = selection.chosen_variants
+    cache = BuildCache(selection.cache_dir)
     unknown = [name for name in names if name not in registry]
     if unknown:  # a results header's plan may name anything
         raise IsobenchError(f"unknown variant {unknown[0]!r} (known: {', '.join(registry)})")
-    targets = OpenedTargets()
+    targets = OpenedTargets(cache)
     try:
-        for name in dict.fromkeys(names):
+        for name in names:
             try:
                 targets[name] = registry[name].open(cache)
             except IsobenchError as error:
@@ -391,7 +391,7 @@ def with_primer(selection: Selection, workloads: list[Workload]) -> list[Workloa
 def build_selected(
     selection: Selection, targets: OpenedTargets, workloads: list[Workload], listener: Listener
 ) -> BuildOutcome:
-    cache = BuildCache(selection.cache_dir)
+    cache = targets.cache
     with listener.building() as on_step:
         outcome = build(
             workloads,
@@ -498,7 +498,7 @@ def measure_scenarios(  # noqa: PLR0917 - one call site per session, each naming
     plan: ScenarioPlan,
     selection: Selection,
     registry: Registry,
-    targets: Mapping[str, Target],
+    targets: OpenedTargets,
     outcome: BuildOutcome,
     workloads: list[Workload],
     writer: ResultsWriter,
@@ -514,13 +514,12 @@ def measure_scenarios(  # noqa: PLR0917 - one call site per session, each naming
                 name: outcome.artifacts[(name, language.value, variant, Profile.PORTABLE.value)]
                 for name in (START_WORKLOAD, SERVE_WORKLOAD)
             }))  # fmt: skip
-    cache = BuildCache(selection.cache_dir)
     mark = new_mark()
     with swept(list(targets.values()), mark, listener.scenario_event):
         scenario_run = ScenarioRun(
             plan,
             {workload.name: workload for workload in workloads},
-            open_target=lambda variant: registry[variant].open(cache),
+            open_target=lambda variant: registry[variant].open(targets.cache),
             writer=writer,
             on_event=listener.scenario_event,
             mark=mark,
@@ -583,7 +582,7 @@ def new_header(
     return replace(
         header,
         plan=plan_record(plan, sizes, selection),
-        memory=memory_method(cgroups, BuildCache(selection.cache_dir)),
+        memory=memory_method(cgroups, targets.cache),
         # What each variant's instances cost the host outside their own memory group.
         host_costs={name: host_costs_of(target) for name, target in targets.items()},
     )

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.build import BuildOutcome
+from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
 from harness.compare import TEST_NAME, Comparison
 from harness.header import Header, HostCost
 from harness.measure import Cell
 from harness.results import Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
-from harness.session import OnBuildStep, OnSample
-from harness.stats import CONFIDENCE, OUTLIER_MADS, Fit, Summary, below_resolution, summarize
+from harness.session import OnSample
+from harness.stats import (
+    CONFIDENCE,
+    OUTLIER_MADS,
+    Fit,
+    Summary,
+    below_resolution,
+    fit_throughput,
+    summarize,
+)
 from harness.toolchains import Check
 from harness.units import mib, ms, ms_with_ci, ratio_with_ci
 
@@ -55,7 +63,7 @@ class ConsoleListener:
         self.console.print(text, markup=False)
 
     @contextmanager
-    def building(self) -> Iterator[OnBuildStep]:
+    def building(self) -> Iterator[StepReport]:
         with progress_bar(self.console, "build") as progress:
             task = progress.add_task("", total=None)
 
@@ -83,11 +91,8 @@ class ConsoleListener:
             self.note(f"build: nothing to compile, all {len(outcome.cached)} artifacts "
                       f"up to date in {cache.root}")  # fmt: skip
 
-    def measuring(self, total: int | None) -> AbstractContextManager[OnSample]:
-        return self._measuring(total)
-
     @contextmanager
-    def _measuring(self, total: int | None) -> Iterator[OnSample]:
+    def measuring(self, total: int | None) -> Iterator[OnSample]:
         with progress_bar(self.console, "run") as progress:
             task = progress.add_task("", total=total)
 
@@ -119,11 +124,12 @@ def print_doctor(console: Console, checks: list[Check]) -> None:
 
 
 def print_run(console: Console, header: Header, samples: list[Sample],
-              scenario_samples: list[ScenarioSample], fits: list[Fit]) -> None:  # fmt: skip
-    """Everything a run measured, as tables: samples, host costs, throughput, scenarios."""
+              scenario_samples: list[ScenarioSample]) -> None:  # fmt: skip
+    """Everything a run measured, as tables: samples, host costs, throughput over sizes (where
+    the header's plan gives work units), scenarios."""
     print_run_summary(console, samples, header)
     print_host_costs(console, header.host_costs)
-    print_fits(console, fits)
+    print_fits(console, fit_throughput(samples, header.work_units))
     print_scenarios(console, scenario_samples)
 
 
