@@ -162,6 +162,16 @@ def ratio_of_ratios_ci(
     return percentile_interval(ratio_estimates(numerator, denominator), confidence)
 
 
+def geometric_mean_estimates(estimates: Sequence[FloatArray]) -> FloatArray:
+    """Bootstrap estimates of the geometric mean of several ratios, resample by resample (each
+    ratio's estimates drawn from its own streams). A resample in which any ratio is not positive
+    has no geometric mean: NaN, left out of the interval."""
+    stacked = np.vstack(estimates)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(stacked > 0, np.log(np.where(stacked > 0, stacked, 1.0)), np.nan)
+    return np.asarray(np.exp(logs.mean(axis=0)), dtype=np.float64)
+
+
 def mad_outliers(values: Sequence[float]) -> int:
     """How many values lie more than OUTLIER_MADS scaled MADs from the median."""
     if len(values) < 3:

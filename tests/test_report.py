@@ -12,6 +12,7 @@ import pytest
 from harness.cli import main
 from harness.header import SCHEMA_VERSION
 from harness.report import write_report
+from harness.report.model import FASTER, INCONCLUSIVE, SLOWER, WITHIN, Ratio
 from harness.results import Status
 from tests.reportdata import cell, header, run_samples, write_results, write_two_hosts
 
@@ -48,7 +49,12 @@ def test_the_verdict_gives_each_ratio_to_native_with_its_interval(tmp_path: Path
         "wasmtime in-host warm c 5/5 2.000 2.000–2.000 2.00 1.800 load 0.200, instantiate 0.200, "
         "run 1.600" in (table_rows(html, "startup"))
     )
-    assert "geometric mean 2.00× native; furthest behind: sieve (c) at 2.00×" in html
+    assert (
+        "wasmtime (warm), compute time net of startup, in CPU time: within 10% of native on 0 of "
+        "1 workload builds (the whole 95% interval inside that band), slower on 1, faster on 0, "
+        "inconclusive on 0; geometric mean 2.00× native (95% CI 2.00×–2.00×); furthest behind: "
+        "sieve (c) at 2.00×." in html
+    )
     assert html.count("<svg") == 4  # startup, throughput, distributions, memory
 
 
@@ -59,8 +65,31 @@ def test_a_compute_time_within_noise_of_the_floor_has_no_geometric_mean(tmp_path
         + cell("sieve", "native", 2.0) + cell("sieve", "wasmtime", 1.5)
     )  # fmt: skip
     html = render(tmp_path, write_results(tmp_path / "a.jsonl", samples))
-    assert "on 0 of 1 workload builds, furthest behind: sieve (c) at -0.50×." in html
+    assert (
+        "slower on 0, faster on 0, inconclusive on 1; furthest behind: sieve (c) at -0.50×." in html
+    )
     assert "geometric mean" not in html
+
+
+@pytest.mark.parametrize(
+    ("interval", "verdict", "grade"),
+    [
+        ((0.95, 1.08), WITHIN, "good"),
+        ((1.02, 1.09), WITHIN, "good"),  # within the band, though surely slower: within wins
+        ((1.05, 1.15), SLOWER, "fair"),  # the point is within 10%; the interval is not
+        ((0.85, 0.95), FASTER, "good"),
+        ((0.95, 1.15), INCONCLUSIVE, "fair"),
+        ((0.80, 1.50), INCONCLUSIVE, "fair"),
+        (None, INCONCLUSIVE, "good"),  # no interval: nothing claimed; the colour is the point's
+        ((-0.2, 1.03), INCONCLUSIVE, "fair"),  # a net time within noise of the floor
+    ],
+)
+def test_a_ratio_says_only_what_its_interval_supports(
+    interval: tuple[float, float] | None, verdict: str, grade: str
+) -> None:
+    ratio = Ratio(sum(interval) / 2 if interval else 1.06, interval)
+    assert ratio.verdict == verdict
+    assert ratio.grade == grade
 
 
 def test_the_same_results_give_the_same_bytes(tmp_path: Path) -> None:

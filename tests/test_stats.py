@@ -15,6 +15,7 @@ from harness.stats import (
     bootstrap_ratio_ci,
     coefficient_of_variation,
     fit_throughput,
+    geometric_mean_estimates,
     least_squares,
     mad_outliers,
     mann_whitney_u,
@@ -302,3 +303,9 @@ def test_memory_ratios_only_between_peaks_the_counter_resolves() -> None:
     unknown = summarize(samples("native", [5, 5], peak_memory_bytes=mib)
                         + samples("docker", [9, 9], peak_memory_bytes=3 * mib))  # fmt: skip
     assert next(r for r in unknown if r.variant == "docker").memory_ratio == 3.0  # no resolution
+
+
+def test_the_geometric_mean_is_taken_resample_by_resample() -> None:
+    estimates = geometric_mean_estimates([np.array([2.0, 1.0, -1.0]), np.array([8.0, 4.0, 3.0])])
+    assert estimates[:2] == pytest.approx([4.0, 2.0])
+    assert np.isnan(estimates[2])  # a ratio not positive: no geometric mean in that resample

@@ -34,9 +34,11 @@ from harness.scopes import IN_HOST, INSTANCE_SCOPES
 from harness.stats import (
     BOOTSTRAP_RESAMPLES,
     CONFIDENCE,
+    CPU,
     MEMORY_RATIO_MIN_RESOLUTIONS,
     NOISY_CV,
     OUTLIER_MADS,
+    WALL,
     Cells,
     Fit,
     FloatArray,
@@ -44,8 +46,10 @@ from harness.stats import (
     below_resolution,
     counts,
     fit_throughput,
+    geometric_mean_estimates,
     median_ratio_estimates,
     net_ratio_estimates,
+    percentile_interval,
     ratio_of_ratios_ci,
     summarize_cells,
     variant_order,
@@ -56,6 +60,8 @@ PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
 DEFAULT_PROFILE = "portable"  # other build profiles are named beside the workload
 VERDICT_STATE = "warm"  # the verdict compares instances as a serving host keeps them
 GOOD_RATIO = 1.10  # within 10% of native
+# What a ratio's interval supports (Ratio.verdict)
+WITHIN, SLOWER, FASTER, INCONCLUSIVE = "within", "slower", "faster", "inconclusive"
 FAIR_RATIO = 2.0
 FIRST_DETAILS = 3  # failure details shown per cell
 # Variants whose every instance is a whole wasm runtime process: what an in-host instance's
@@ -164,12 +170,29 @@ class Ratio:
     interval: tuple[float, float] | None = None
 
     @property
+    def verdict(self) -> str:
+        """What the interval supports (never the point estimate alone): WITHIN when the whole
+        interval lies inside [1/GOOD_RATIO, GOOD_RATIO]; else SLOWER or FASTER when it excludes
+        1; else INCONCLUSIVE, as without an interval or with one reaching 0 or below (a net
+        time within noise of the startup floor: nothing to compare)."""
+        if self.value is None or self.interval is None or self.interval[0] <= 0:
+            return INCONCLUSIVE
+        low, high = self.interval
+        if low >= 1 / GOOD_RATIO and high <= GOOD_RATIO:
+            return WITHIN
+        if low > 1:
+            return SLOWER
+        return FASTER if high < 1 else INCONCLUSIVE
+
+    @property
     def grade(self) -> str:
-        """good (within 10% of native), fair (within 2x), poor; "" without a value, or with a
-        value at or below 0 (a net time within noise of the startup floor: no grade applies)."""
+        """good (within 10% of native or faster, by the whole interval: see verdict), fair
+        (within 2x), poor; "" without a value, or with a value at or below 0 (a net time within
+        noise of the startup floor: no grade applies). Without an interval (native itself, or a
+        cell of one sample), the value alone is graded."""
         if self.value is None or self.value <= 0:
             return ""
-        if self.value <= GOOD_RATIO:
+        if self.verdict in (WITHIN, FASTER) or (self.interval is None and self.value <= GOOD_RATIO):
             return "good"
         return "fair" if self.value <= FAIR_RATIO else "poor"
 
@@ -391,30 +414,8 @@ def verdict_sentences(run: Run) -> list[str]:
     """Plain statements drawn from the run's own figures."""
     sentences = startup_sentences(run)
     for variant in run.variants:
-        if variant == BASELINE_VARIANT:
-            continue
-        nets = [
-            s
-            for s in run.summaries
-            if s.variant == variant
-            and run.in_verdict_state(s)
-            and s.net_ratio is not None
-            and s.size == shown_size(run.summaries, s.workload)
-        ]
-        if not nets:
-            continue
-        within = sum(1 for s in nets if Ratio(s.net_ratio, s.net_ratio_ci).grade == "good")
-        worst = max(nets, key=lambda s: s.net_ratio or 0)
-        # A net ratio at or below 0 means a compute time within noise of the startup floor
-        # (tiny sizes): it has no place in a geometric mean.
-        mean = geometric_mean(s.net_ratio for s in nets if s.net_ratio is not None)
-        average = f"geometric mean {mean:.2f}× native; " if mean is not None else ""
-        sentences.append(
-            f"{variant} ({run.verdict_state(variant)}), compute time net of startup: within "
-            f"{GOOD_RATIO - 1:.0%} of native on {within} of {len(nets)} workload builds, "
-            f"{average}furthest behind: {worst.workload} ({worst.language}) at "
-            f"{worst.net_ratio:.2f}×."
-        )
+        if variant != BASELINE_VARIANT:
+            sentences.extend(compute_sentence(run, variant))
     sentences.extend(memory_sentences(run))
     for variant, cost in sorted(run.header.host_costs.items()):
         if cost.containerd_shim is not None:
@@ -424,6 +425,59 @@ def verdict_sentences(run: Run) -> list[str]:
                 "figures."
             )
     return sentences
+
+
+def compute_sentence(run: Run, variant: str) -> list[str]:
+    """How a variant's compute time, net of startup, stands to native's over the workload
+    builds: each counted by what its interval supports (Ratio.verdict), in CPU time where every
+    build has it (the quieter estimator of compute on a shared host), else in wall time; the
+    geometric mean with its bootstrap interval."""
+    nets = [
+        s
+        for s in run.summaries
+        if s.variant == variant
+        and run.in_verdict_state(s)
+        and s.net_ratio is not None
+        and s.size == shown_size(run.summaries, s.workload)
+    ]
+    if not nets:
+        return []
+    in_cpu = all(s.cpu.net is not None for s in nets)
+    metric, clock = (CPU, "CPU time") if in_cpu else (WALL, "wall time")
+    ratios = {s.key: Ratio(s.cpu.net, s.cpu.net_interval) if in_cpu
+              else Ratio(s.net_ratio, s.net_ratio_ci) for s in nets}  # fmt: skip
+    verdicts = Counter(ratio.verdict for ratio in ratios.values())
+    worst_key, worst = max(ratios.items(), key=lambda item: item[1].value or 0)
+    counted = (f"within {GOOD_RATIO - 1:.0%} of native on {verdicts[WITHIN]} of {len(nets)} "
+               f"workload builds (the whole {CONFIDENCE:.0%} interval inside that band), slower "
+               f"on {verdicts[SLOWER]}, faster on {verdicts[FASTER]}, inconclusive on "
+               f"{verdicts[INCONCLUSIVE]}")  # fmt: skip
+    # A net ratio at or below 0 means a compute time within noise of the startup floor (tiny
+    # sizes): it has no place in a geometric mean.
+    positive = [key for key, ratio in ratios.items() if (ratio.value or 0) > 0]
+    mean = geometric_mean(ratios[key].value or 0 for key in positive)
+    average = ""
+    if mean is not None and len(positive) == len(ratios):
+        interval = geometric_mean_interval(run, positive, metric)
+        average = f"; geometric mean {mean:.2f}× native ({CONFIDENCE:.0%} CI {_interval(interval)})"
+    return [
+        f"{variant} ({run.verdict_state(variant)}), compute time net of startup, in {clock}: "
+        f"{counted}{average}; furthest behind: {worst_key.workload} ({worst_key.language}) at "
+        f"{worst.value:.2f}×."
+    ]
+
+
+def geometric_mean_interval(
+    run: Run, keys: Iterable[CellKey], metric: str
+) -> tuple[float, float] | None:
+    """The bootstrap interval of the geometric mean of the cells' net ratios in `metric`."""
+    estimates = []
+    for key in keys:
+        cell_estimates = run.cells.net_estimates(key, metric)
+        if cell_estimates is None:
+            return None
+        estimates.append(cell_estimates)
+    return percentile_interval(geometric_mean_estimates(estimates)) if estimates else None
 
 
 def startup_sentences(run: Run) -> list[str]:
