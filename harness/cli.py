@@ -29,6 +29,7 @@ from harness import __version__, api
 from harness.affinity import ALL, AUTO
 from harness.cgroups import MemoryCgroups
 from harness.compare import DEFAULT_ALPHA
+from harness.compare_json import comparison_json
 from harness.errors import IsobenchError, Terminated, sigterm_unwinds
 from harness.export import FORMATS
 from harness.scenarios import SCENARIOS, ScenarioPlan
@@ -228,6 +229,11 @@ def make_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ALPHA,
         help="family-wise significance level: Mann-Whitney U p-values, Holm-adjusted over "
         "every comparison (default: %(default)s)",
+    )
+    comparing.add_argument(
+        "--json",
+        action="store_true",
+        help="print every comparison as one JSON document (warnings go to stderr)",
     )
     exporting = verbs.add_parser("export", help="a results file in another tool's format")
     exporting.add_argument("results_file", type=Path, metavar="RESULTS")
@@ -572,8 +578,12 @@ def write_and_name_report(
 def compare_verb(args: argparse.Namespace, console: Console) -> int:
     base, new = api.read_results(args.base), api.read_results(args.new)
     comparison = api.compare(base, new, alpha=args.alpha)
-    console.print(f"base: {base.path} (run {base.header.run_id})", markup=False)
-    console.print(f"new:  {new.path} (run {new.header.run_id})", markup=False)
+    if args.json:  # the document alone on stdout; what a person should know, on stderr
+        print(comparison_json(comparison, base, new, args.fail_on_regression))
+        console = error_console()
+    else:
+        console.print(f"base: {base.path} (run {base.header.run_id})", markup=False)
+        console.print(f"new:  {new.path} (run {new.header.run_id})", markup=False)
     if comparison.different_hosts:
         if args.fail_on_regression is not None:
             raise IsobenchError(
@@ -588,7 +598,8 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
     for difference in comparison.differences:
         console.print("[yellow]warning:[/] the runs were ", end="")
         console.print(difference, markup=False)
-    print_comparison(console, comparison, args.alpha, args.fail_on_regression)
+    if not args.json:
+        print_comparison(console, comparison, args.alpha, args.fail_on_regression)
     if args.fail_on_regression is None:
         return 0
     return report_regressions(console, comparison, args.fail_on_regression)

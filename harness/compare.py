@@ -28,6 +28,7 @@ from harness.stats import (
 
 DEFAULT_ALPHA = 0.05
 TEST_NAME = "Mann-Whitney U, two-sided"
+CORRECTION = "Holm, over every comparison of the run pair"
 ONLY_LISTED = 3  # cells named when one run has cells the other lacks
 
 METRICS: dict[str, Callable[[Sample], float | None]] = {
@@ -70,6 +71,7 @@ class Comparison:
     # what else differs between the runs and bears on every figure (the code that measures,
     # the CPUs it ran on): said beside the result
     differences: list[str]
+    alpha: float = DEFAULT_ALPHA  # the family-wise level the changes were judged at
 
     def significant(self) -> list[Change]:
         return [change for change in self.changes if change.significant]
@@ -125,7 +127,7 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
         for change, p in zip(changes, adjusted, strict=True)
     ]  # fmt: skip
     return Comparison(judged, skipped, base.header.host.identity != new.header.host.identity,
-                      differences(base, new))  # fmt: skip
+                      differences(base, new), alpha)  # fmt: skip
 
 
 def holm(p_values: list[float]) -> list[float]:

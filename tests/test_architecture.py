@@ -47,6 +47,8 @@ FORBIDDEN = {
         "report",
         *ABOVE_THE_LIBRARY,
     },
+    "compare_json": {"workloads", "build", "targets", "measure", "cgroups", "report",
+                     *ABOVE_THE_LIBRARY},  # fmt: skip
     "export": {"workloads", "build", "targets", "measure", "cgroups", "report", *ABOVE_THE_LIBRARY},
     # the session runs the library; it neither prints nor renders
     "session": {"report", "terminal", "api", "cli"},

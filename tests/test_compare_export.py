@@ -66,6 +66,28 @@ def test_fail_on_regression_exits_1_only_beyond_the_threshold(
     assert main(["compare", str(new), str(base), "--fail-on-regression", "20"]) == 0  # faster
 
 
+def test_compare_json_gives_every_comparison_to_machines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_results(tmp_path / "base.jsonl", spread(run_samples(count=10), steps=10))
+    new = write_results(tmp_path / "new.jsonl", spread(run_samples(count=10), 1.5, steps=10))
+    code = main(["compare", str(base), str(new), "--json", "--fail-on-regression", "20"])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)  # stdout holds the document and nothing else
+    assert code == 1
+    assert "1 significant regressions beyond 20%" in captured.err
+    assert (document["kind"], document["schema_version"]) == ("isobench-compare", 1)
+    assert document["base"]["path"] == str(base)
+    assert (document["comparisons"], document["significant"], document["regressions"]) == (8, 1, 1)
+    slower = next(c for c in document["changes"] if c["regression"])
+    assert (slower["workload"], slower["variant"], slower["metric"]) == ("sieve", "wasmtime",
+                                                                          "wall_ns")  # fmt: skip
+    assert slower["ratio"] == pytest.approx(1.5)
+    assert slower["adjusted_p_value"] == pytest.approx(8 * 2 / 184756)
+    assert document["alpha"] == 0.05
+    assert document["threshold_pct"] == 20
+
+
 def test_compare_refuses_what_it_cannot_compare(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
