@@ -18,6 +18,7 @@ sample was not ok exits 1 and names the workloads.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import uuid
 from collections.abc import Sequence
@@ -64,6 +65,12 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 DEFAULT_MEMORY_LIMIT_MIB = DEFAULT_MEMORY_LIMIT_BYTES >> 20
 REPORTS_DIR = Path("reports")
 EVERY_VARIANT = "all"
+# How each verb paces its samples unless told: `run` takes a fixed count; the main job (`all`)
+# at least 5 samples a cell, then more for the cells wider than +-2% while its 15 minutes last
+# (README: what that achieved on the 2-core VM)
+RUN_PACING = Measuring()
+MAIN_JOB_PACING = Measuring(repetitions=5, precision=0.02, budget_s=15 * 60.0)
+MAIN_JOB_PERCENT = (MAIN_JOB_PACING.precision or 0) * 100
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -173,6 +180,7 @@ def make_parser() -> argparse.ArgumentParser:
     everything.add_argument(
         "--no-scenarios", action="store_true", help="measure the samples only, no scenarios"
     )
+
     scenario = verbs.add_parser(
         "scenario",
         parents=[engines, scenario_options],
@@ -281,8 +289,9 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
         "-n",
         "--repetitions",
         type=_positive_int,
-        default=10,
-        help="the minimum count of measured samples per cell (default: %(default)s)",
+        default=argparse.SUPPRESS,  # each verb's own (RUN_PACING, MAIN_JOB_PACING)
+        help="the minimum count of measured samples per cell (default: run "
+        f"{RUN_PACING.repetitions}, all {MAIN_JOB_PACING.repetitions})",
     )
     measuring.add_argument(
         "--min-time",
@@ -291,6 +300,24 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
         metavar="SECONDS",
         help="also measure each cell until its samples add up to this much wall time "
         "(default: %(default)s)",
+    )
+    measuring.add_argument(
+        "--precision",
+        type=_precision,
+        default=argparse.SUPPRESS,
+        metavar="PCT",
+        help="past the minimum, give more rounds to every cell whose median's 95%% interval is "
+        "wider than +-PCT percent of it (CPU time for compute, wall time for noop), while the "
+        f"budget lasts; off: a fixed count (default: run off, all {MAIN_JOB_PERCENT:g})",
+    )
+    measuring.add_argument(
+        "--budget",
+        type=_duration,
+        default=argparse.SUPPRESS,
+        metavar="DURATION",
+        help="the whole run's time (build, scenarios, samples), e.g. 900s, 15m, 1h; the "
+        "minimum count is always taken, the budget stops the rounds after it; none: no limit "
+        f"(default: run none, all {(MAIN_JOB_PACING.budget_s or 0) / 60:g}m)",
     )
     measuring.add_argument(
         "--max-repetitions",
@@ -394,6 +421,38 @@ def _step_list(text: str) -> tuple[int, ...]:
     return steps
 
 
+def _precision(text: str) -> float | None:
+    """A precision in percent, as a fraction; None for "off"."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage or off: {text!r}") from None
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 100 (percent), got {text}")
+    return value / 100
+
+
+DURATION_UNITS_S = {"h": 3600, "m": 60, "s": 1}
+DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def _duration(text: str) -> float | None:
+    """Seconds from "900", "900s", "15m", "1h30m"; None for "none"."""
+    cleaned = text.strip().lower()
+    if cleaned == "none":
+        return None
+    match = DURATION.fullmatch(cleaned)
+    if not cleaned or match is None:
+        raise argparse.ArgumentTypeError(f"not a duration (900s, 15m, 1h30m) or none: {text!r}")
+    seconds = sum(float(part) * DURATION_UNITS_S[unit]
+                  for part, unit in zip(match.groups(), "hms", strict=True) if part)  # fmt: skip
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be longer than 0: {text!r}")
+    return seconds
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -469,11 +528,13 @@ def scenario_plan_of(args: argparse.Namespace, names: Sequence[str]) -> Scenario
 
 
 def run_config_of(args: argparse.Namespace) -> RunConfig:
+    pacing = MAIN_JOB_PACING if args.verb == "all" else RUN_PACING
+    given = vars(args)  # the pacing options are absent unless given
     config = RunConfig(
         selection=selection_of(args),
         measuring=Measuring(
             states=tuple(args.states),
-            repetitions=args.repetitions,
+            repetitions=given.get("repetitions", pacing.repetitions),
             min_time_s=args.min_time,
             max_repetitions=args.max_repetitions,
             warmup=args.warmup,
@@ -481,6 +542,8 @@ def run_config_of(args: argparse.Namespace) -> RunConfig:
             memory_limit_bytes=args.memory_limit << 20,
             affinity=args.affinity,
             timeout_s=args.timeout,
+            precision=given.get("precision", pacing.precision),
+            budget_s=given.get("budget", pacing.budget_s),
         ),
         results_dir=args.results_dir,
         scenarios=scenario_plan_of(args, SCENARIOS)

@@ -39,6 +39,7 @@ HEADER_SHAPE = Fields({
     "plan": Fields({
         "suite": Optional(str), "repetitions": int, "max_repetitions": int, "warmup": int,
         "seed": int, "min_time_s": NUMBER, "timeout_s": NUMBER,
+        "precision": Optional(NUMBER), "budget_s": Optional(NUMBER),
         "memory_limit_bytes": Optional(int), "work_units": DictOf(DictOf(NUMBER)), "arch": str,
         **{name: ListOf(str) for name in ("workloads", "sizes", "profiles", "states",
                                            "languages")},
@@ -204,6 +205,10 @@ class PlanRecord:
     arch: str = ""  # what the artifacts are for ("" before it was recorded: the host's)
     order: str = ""
     primer: str | None = None  # what ran before each sample (None: nothing)
+    # A cell's target: its median's interval no wider than this (half-width over the median),
+    # within the run's budget (None: a fixed count, or no budget)
+    precision: float | None = None
+    budget_s: float | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PlanRecord:
@@ -221,6 +226,7 @@ class PlanRecord:
             memory_limit_bytes=data.get("memory_limit_bytes"),
             affinity=data.get("affinity", "all"), arch=data.get("arch", ""),
             order=data.get("order", ""), primer=data.get("primer"),
+            precision=data.get("precision"), budget_s=data.get("budget_s"),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -243,6 +249,8 @@ class PlanRecord:
             "arch": self.arch,
             "order": self.order,
             "primer": self.primer,
+            "precision": self.precision,
+            "budget_s": self.budget_s,
         }
 
 

@@ -24,8 +24,9 @@ import os
 import platform
 import random
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.affinity import pinned
@@ -105,9 +106,14 @@ class Plan:
     max_repetitions: int = 1000  # the most measured samples per cell, whatever min_time_s says
     memory_limit_bytes: int | None = None  # every instance is stopped past this much memory
     cpus: tuple[int, ...] | None = None  # the loop and its instances run there (harness/affinity)
+    # Past its minimum, a cell gets further rounds while its median's 95% interval is wider
+    # than this (half-width over the median: 0.02 is +-2%), until the budget is spent
+    precision: float | None = None
+    budget_s: float | None = None  # the whole run's time, counted from the session's start
 
     def satisfied(self, count: int, measured_ns: int, failed: bool) -> bool:
-        """Whether a cell has all the samples it needs (a failing cell stops at the count)."""
+        """Whether a cell has its minimum: the count, and the time (a failing cell stops at the
+        count); or the most samples a cell may take."""
         if count >= self.max_repetitions:
             return True
         return count >= self.repetitions and (failed or measured_ns >= self.min_time_s * 1e9)
@@ -121,8 +127,10 @@ class Plan:
 
     @property
     def expected_total(self) -> int | None:
-        """Samples to take, when known in advance (not with a minimum time)."""
-        return None if self.min_time_s else len(self.cells) * (self.warmup + self.repetitions)
+        """Samples to take, when known in advance (not with a minimum time or a precision)."""
+        if self.min_time_s or self.precision:
+            return None
+        return len(self.cells) * (self.warmup + self.repetitions)
 
 
 def host_steal_ns() -> int:
@@ -259,6 +267,32 @@ def take_sample(
     )
 
 
+# Whether a cell's samples give an interval still wider than the plan's precision
+WiderThanWanted = Callable[[CellKey, Sequence[Sample]], bool]
+
+
+@dataclass(slots=True)
+class CellProgress:
+    """What the loop knows of one cell as it goes: its measured samples and their cost."""
+
+    samples: list[Sample] = field(default_factory=list)
+    measured_ns: int = 0  # summed wall time of its samples
+    failed: bool = False  # some sample was not ok: the cell stops at its minimum count
+    taken: int = 0  # samples this loop took (not a resumed run's earlier ones)
+    spent_s: float = 0.0  # the loop's time on them, primers and all
+
+    def add(self, sample: Sample) -> None:
+        self.samples.append(sample)
+        self.measured_ns += sample.wall_ns or 0
+        self.failed |= sample.status is not Status.OK
+
+    def affordable(self, deadline: float | None) -> bool:
+        """Whether one more sample, at this cell's cost so far, ends before the deadline."""
+        if deadline is None or not self.taken:
+            return True
+        return time.monotonic() + self.spent_s / self.taken <= deadline
+
+
 def run_plan(
     plan: Plan,
     targets: Mapping[str, Target],
@@ -268,10 +302,16 @@ def run_plan(
     scratch: Path,
     on_sample: Callable[[Cell, Sample], None],
     earlier: Sequence[Sample] = (),
+    wider_than_wanted: WiderThanWanted | None = None,
+    deadline: float | None = None,
 ) -> list[Sample]:
     """Warm-up rounds first (checked, not recorded), then measured rounds in a seeded shuffled
     order, each round over the cells that still need samples, until every cell has its minimum
-    count and minimum time. Returns the measured samples, as written.
+    count and minimum time, and, with a precision, an interval no wider than it
+    (`wider_than_wanted` judges; the loop takes no side). Past its minimum, a cell's next sample
+    is taken only when it ends, at that cell's cost so far, before `deadline` (a time.monotonic
+    value): the minimum is always taken, the budget only stops what comes after. Returns the
+    measured samples, as written.
 
     `earlier`: the samples an interrupted run of the same plan already wrote (a resumed run):
     they count toward each cell's needs, and the order goes on from a generator seeded by the
@@ -298,32 +338,43 @@ def run_plan(
             take(cell, round_index, warmup=True)
 
         samples: list[Sample] = []
-        counts = [0] * len(plan.cells)
-        measured_ns = [0] * len(plan.cells)
-        failed = [False] * len(plan.cells)
+        progress = [CellProgress() for _ in plan.cells]
         round_index = plan.warmup
         positions = {cell.key: index for index, cell in enumerate(plan.cells)}
         for sample in earlier:
             index = positions.get(sample.cell_key)
             if index is not None and not sample.warmup:
-                counts[index] += 1
-                measured_ns[index] += sample.wall_ns or 0
-                failed[index] |= sample.status is not Status.OK
+                progress[index].add(sample)
                 round_index = max(round_index, sample.round + 1)
+
+        def has_minimum(index: int) -> bool:
+            tally = progress[index]
+            return plan.satisfied(len(tally.samples), tally.measured_ns, tally.failed)
+
+        def needs_more(index: int) -> bool:
+            tally = progress[index]
+            if not has_minimum(index):
+                return True
+            if (wider_than_wanted is None or tally.failed
+                    or len(tally.samples) >= plan.max_repetitions
+                    or not tally.affordable(deadline)):  # fmt: skip
+                return False
+            return wider_than_wanted(plan.cells[index].key, tally.samples)
+
         while True:
-            pending = [
-                index
-                for index in range(len(plan.cells))
-                if not plan.satisfied(counts[index], measured_ns[index], failed[index])
-            ]
+            pending = [index for index in range(len(plan.cells)) if needs_more(index)]
             if not pending:
                 return samples
             rng.shuffle(pending)
             for index in pending:
+                tally = progress[index]
+                if has_minimum(index) and not tally.affordable(deadline):
+                    continue  # the budget is spent for this cell: its minimum is in
+                started = time.monotonic()
                 sample = take(plan.cells[index], round_index, warmup=False)
+                tally.spent_s += time.monotonic() - started
+                tally.taken += 1
                 writer.add(sample)
                 samples.append(sample)
-                counts[index] += 1
-                measured_ns[index] += sample.wall_ns or 0
-                failed[index] |= sample.status is not Status.OK
+                tally.add(sample)
             round_index += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -40,8 +41,17 @@ from harness.header import (
     WorkloadRecord,
 )
 from harness.host import fingerprint, git_revision
-from harness.measure import PRIMER, PRIMER_WORKLOAD, Cell, Plan, measurement_revision, run_plan
+from harness.measure import (
+    PRIMER,
+    PRIMER_WORKLOAD,
+    Cell,
+    Plan,
+    WiderThanWanted,
+    measurement_revision,
+    run_plan,
+)
 from harness.results import (
+    CellKey,
     Results,
     ResultsWriter,
     Sample,
@@ -57,6 +67,7 @@ from harness.scenarios import (
     Subject,
     swept,
 )
+from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
 from harness.targets.base import COLD, WARM, Spawner, new_mark
@@ -110,12 +121,16 @@ class Measuring:
     memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES
     affinity: str = AUTO  # the CPUs of the measure loop (harness.affinity)
     timeout_s: float = 120.0
+    # Past the minimum, more rounds for the cells whose median's 95% interval is wider than
+    # this (half-width over the median), while the budget lasts (the whole run's time)
+    precision: float | None = None
+    budget_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RunConfig:
     """A whole run: what to build and measure, how, and where its results go; and the
-    scenarios to run after the samples (None: none)."""
+    scenarios to run before the samples (None: none)."""
 
     selection: Selection = field(default_factory=Selection)
     measuring: Measuring = field(default_factory=Measuring)
@@ -163,6 +178,8 @@ class RunConfig:
             timeout_s=plan.timeout_s or base.measuring.timeout_s,
             memory_limit_bytes=plan.memory_limit_bytes or DEFAULT_MEMORY_LIMIT_BYTES,
             affinity=plan.affinity or ALL,
+            precision=plan.precision,
+            budget_s=plan.budget_s,
         )
         return replace(base, selection=selection, measuring=measuring)
 
@@ -228,9 +245,12 @@ def run(
     *,
     resume: Path | None = None,
 ) -> RunOutcome:
-    """Build (cached), measure every cell, interleaved, into a new results file, then run the
-    scenarios the config asks for. `resume`: complete that interrupted run instead (its plan,
-    its seed, the samples it lacks appended to it); `config` then gives only the folders."""
+    """Build (cached), run the scenarios the config asks for, then measure every cell,
+    interleaved, into a new results file: the samples come last, so that a budget knows what
+    is left for the rounds that a precision asks for beyond the minimum. `resume`: complete
+    that interrupted run instead (its plan, its seed, the samples it lacks appended to it);
+    `config` then gives only the folders."""
+    started = time.monotonic()  # the budget counts from here: building is part of the run
     listener = listener or Silent()
     previous = None
     if resume is not None:
@@ -276,14 +296,17 @@ def run(
             ResultsWriter(path, None if previous else header) as writer,
             tempfile.TemporaryDirectory(prefix="isobench-", dir=scratch_parent()) as scratch,
         ):
-            total = plan.expected_total
-            with listener.measuring(total - len(earlier) if total else None) as on_sample:
-                samples = earlier + run_plan(plan, targets, cgroups=cgroups, writer=writer,
-                                             scratch=Path(scratch), on_sample=on_sample,
-                                             earlier=earlier)  # fmt: skip
             if scenario_plan is not None:
                 rows = measure_scenarios(scenario_plan, selection, registry, targets, outcome,
                                          workloads, writer, listener)  # fmt: skip
+            total = plan.expected_total
+            with listener.measuring(total - len(earlier) if total else None) as on_sample:
+                samples = earlier + run_plan(
+                    plan, targets, cgroups=cgroups, writer=writer, scratch=Path(scratch),
+                    on_sample=on_sample, earlier=earlier,
+                    wider_than_wanted=wider_than(plan.precision) if plan.precision else None,
+                    deadline=started + plan.budget_s if plan.budget_s else None,
+                )  # fmt: skip
     return RunOutcome(path, header, samples, rows, targets.unavailable)
 
 
@@ -445,6 +468,8 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         max_repetitions=max(measuring.max_repetitions, measuring.repetitions),
         memory_limit_bytes=measuring.memory_limit_bytes,
         cpus=parse_cpus(measuring.affinity),
+        precision=measuring.precision,
+        budget_s=measuring.budget_s,
     )
 
 
@@ -602,6 +627,18 @@ def variant_record(target: Target) -> VariantRecord:
     )
 
 
+def wider_than(precision: float) -> WiderThanWanted:
+    """Whether a cell's median's interval, in its precision metric, is still wider than
+    `precision` (the summary's own computation: stats.precision_of). Below two values there is
+    nothing to judge: the minimum count asks for those."""
+
+    def wide(key: CellKey, samples: Sequence[Sample]) -> bool:
+        _, reached = precision_of(key, samples)
+        return reached is not None and reached > precision
+
+    return wide
+
+
 def plan_record(plan: Plan, sizes: Sequence[str], selection: Selection) -> PlanRecord:
     return PlanRecord(
         suite=selection.suite,
@@ -621,8 +658,11 @@ def plan_record(plan: Plan, sizes: Sequence[str], selection: Selection) -> PlanR
         languages=tuple(sorted({cell.language.value for cell in plan.cells})),
         arch=selection.arch or host_arch(),  # what the artifacts are for
         order="warm-up rounds (not recorded), then rounds over the cells still short of "
-        "their count or time, each shuffled with random.Random(seed)",
+        "their count or time, or (with a precision) whose median's interval is still wider, "
+        "while the budget lasts, each shuffled with random.Random(seed)",
         primer=PRIMER if any(cell.primer for cell in plan.cells) else None,
+        precision=plan.precision,
+        budget_s=plan.budget_s,
     )
 
 

@@ -261,6 +261,10 @@ class Summary:
     cpu: TimeFigures = NO_FIGURES
     # the median peak, or native's, is within MEMORY_RATIO_MIN_RESOLUTIONS resolutions
     memory_below_resolution: bool = False
+    # The metric the cell's precision is judged in (precision_metric) and the precision its
+    # median reached there: its interval's half-width over the median (None below 2 values)
+    precision_metric: str = WALL
+    precision: float | None = None
 
     @property
     def noisy(self) -> bool:
@@ -271,6 +275,44 @@ class Summary:
         """The cell summarized (as its samples' Sample.cell_key)."""
         return CellKey(self.workload, self.language, self.variant, self.size, self.profile,
                        self.state)  # fmt: skip
+
+
+def median_stream(key: CellKey, metric: str) -> str:
+    """The name that seeds the bootstrap of a cell's median in `metric`. It holds the key as a
+    plain tuple: the same samples give the same intervals as they always have, in the summary
+    and in the planner that decides whether a cell needs more samples."""
+    return f"walls {tuple(key)}" if metric == WALL else f"{metric} {tuple(key)}"
+
+
+def precision_metric(key: CellKey, values_by_metric: Mapping[str, Sequence[float]]) -> str:
+    """The metric a cell's precision is judged in: CPU time for compute, the quieter estimator
+    on a shared host, where every ok sample has one; wall time for the startup floor (noop:
+    how fast an instance wakes is a wall-clock question) and where CPU time is missing."""
+    if key.workload == FLOOR_WORKLOAD:
+        return WALL
+    cpu, wall = values_by_metric.get(CPU, ()), values_by_metric.get(WALL, ())
+    return CPU if cpu and len(cpu) == len(wall) else WALL
+
+
+def relative_half_width(median: float | None, interval: tuple[float, float] | None) -> float | None:
+    """Half the interval's width over the median: the precision a cell reached."""
+    if median is None or interval is None or median <= 0:
+        return None
+    return (interval[1] - interval[0]) / 2 / median
+
+
+def precision_of(key: CellKey, samples: Iterable[Sample]) -> tuple[str, float | None]:
+    """A cell's precision metric and the relative half-width of its median's interval in it,
+    from its samples (those that count), exactly as the summary computes it; None below two
+    values."""
+    counted = [sample for sample in samples if counts(sample)]
+    values = {metric: _ok_values(counted, metric) for metric in (WALL, CPU)}
+    metric = precision_metric(key, values)
+    chosen = values[metric]
+    if len(chosen) < 2:
+        return metric, None
+    interval = percentile_interval(bootstrap_medians(chosen, new_rng(median_stream(key, metric))))
+    return metric, relative_half_width(statistics.median(chosen), interval)
 
 
 def counts(sample: Sample) -> bool:
@@ -327,12 +369,9 @@ class Cells:
             self._medians[name] = bootstrap_medians(values, new_rng(name)) if enough else None
         return self._medians[name]
 
-    # Each bootstrap stream is seeded by its name, which holds the key as a plain tuple: the
-    # same samples give the same intervals as they always have.
     def medians(self, key: CellKey, metric: str = WALL) -> FloatArray | None:
         """Bootstrap medians of a cell's ok values of `metric`."""
-        name = f"walls {tuple(key)}" if metric == WALL else f"{metric} {tuple(key)}"
-        return self._bootstrap(name, self.times[metric].get(key, []))
+        return self._bootstrap(median_stream(key, metric), self.times[metric].get(key, []))
 
     def wall_medians(self, key: CellKey) -> FloatArray | None:
         return self.medians(key, WALL)
@@ -423,7 +462,9 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
     for key, group in cells.groups.items():
         workload, language, variant, size, profile, state = key
         bkey = key.baseline
-        wall = time_figures(cells, key, WALL)
+        wall, cpu = time_figures(cells, key, WALL), time_figures(cells, key, CPU)
+        metric = precision_metric(key, {m: cells.times[m].get(key, []) for m in (WALL, CPU)})
+        precise = cpu if metric == CPU else wall
         walls, baseline = cells.walls.get(key, []), cells.walls.get(bkey, [])
         peak = statistics.median(cells.peaks[key]) if cells.peaks[key] else None
         baseline_peaks = cells.peaks.get(bkey, [])
@@ -462,8 +503,10 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
                 if resolved and key != bkey
                 else None,
                 failures=failures,
-                cpu=time_figures(cells, key, CPU),
+                cpu=cpu,
                 memory_below_resolution=peak is not None and not resolved,
+                precision_metric=metric,
+                precision=relative_half_width(precise.median, precise.interval),
             )
         )
     return sorted(
