@@ -426,6 +426,34 @@ def below_resolution(peak: float | None, resolution_bytes: int | None) -> bool:
     return peak is not None and resolution_bytes is not None and peak <= resolution_bytes
 
 
+@dataclass(frozen=True, slots=True)
+class PrecisionOutcome:
+    """How a run's cells stand to the precision its plan wanted."""
+
+    wanted: float  # the target: half-width of the median's interval over the median
+    cells: int
+    median_reached: float | None  # over the cells with an interval
+    widest_reached: float | None
+    # the cells whose interval stayed wider (the budget spent, or their samples failing), or
+    # that have none (fewer than two ok samples)
+    missed: list[Summary]
+
+    @property
+    def met(self) -> int:
+        return self.cells - len(self.missed)
+
+
+def precision_outcome(summaries: Sequence[Summary], wanted: float) -> PrecisionOutcome:
+    reached = sorted(s.precision for s in summaries if s.precision is not None)
+    return PrecisionOutcome(
+        wanted=wanted,
+        cells=len(summaries),
+        median_reached=statistics.median(reached) if reached else None,
+        widest_reached=reached[-1] if reached else None,
+        missed=[s for s in summaries if s.precision is None or s.precision > wanted],
+    )
+
+
 def summarize(
     samples: Iterable[Sample], memory_resolution_bytes: int | None = None
 ) -> list[Summary]:

@@ -27,10 +27,11 @@ from harness.stats import (
     Summary,
     below_resolution,
     fit_throughput,
+    precision_outcome,
     summarize,
 )
 from harness.toolchains import Check
-from harness.units import mib, ms, ms_with_ci, ratio_with_ci
+from harness.units import mib, ms, ms_with_ci, precision_text, ratio_with_ci
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220
@@ -308,7 +309,34 @@ def print_run_summary(console: Console, samples: list[Sample], header: Header) -
     """The summary table of a run's samples, read with what its header says (instance kinds,
     the memory counter's resolution)."""
     resolution = header.memory_resolution
-    print_summary(console, summarize(samples, resolution), header.instances, resolution)
+    summaries = summarize(samples, resolution)
+    print_summary(console, summaries, header.instances, resolution)
+    if header.plan is not None and header.plan.precision:
+        print_precision(console, summaries, header.plan.precision)
+
+
+def print_precision(console: Console, summaries: list[Summary], precision: float) -> None:
+    """How many cells reached the plan's precision, what they reached, and which did not."""
+    outcome = precision_outcome(summaries, precision)
+    spread = (f"; reached: median ±{outcome.median_reached:.1%}, widest "
+              f"±{outcome.widest_reached or 0:.1%}"
+              if outcome.median_reached is not None else "")  # fmt: skip
+    console.print(
+        f"precision: ±{precision:.1%} wanted (half the width of each median's {CONFIDENCE:.0%} "
+        f"interval, over the median: CPU time for compute, wall time for noop); met by "
+        f"{outcome.met} of {outcome.cells} cells{spread}",
+        markup=False,
+    )
+    if outcome.missed:
+        console.print(
+            "missed (the budget was spent, or samples failed): "
+            + ", ".join(
+                f"{s.key.label} ({precision_text(s.precision, s.precision_metric)})"
+                for s in outcome.missed
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def print_summary(

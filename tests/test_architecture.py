@@ -47,8 +47,15 @@ FORBIDDEN = {
         "report",
         *ABOVE_THE_LIBRARY,
     },
-    "compare_json": {"workloads", "build", "targets", "measure", "cgroups", "report",
-                     *ABOVE_THE_LIBRARY},  # fmt: skip
+    "compare_json": {
+        "workloads",
+        "build",
+        "targets",
+        "measure",
+        "cgroups",
+        "report",
+        *ABOVE_THE_LIBRARY,
+    },
     "export": {"workloads", "build", "targets", "measure", "cgroups", "report", *ABOVE_THE_LIBRARY},
     # the session runs the library; it neither prints nor renders
     "session": {"report", "terminal", "api", "cli"},

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from harness.judge import judge
 from harness.measure import PRIMER_RUNS, Plan, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
+from harness.session import wider_than
+from harness.stats import precision_of, summarize
 from harness.targets import Execution, Invocation
 from harness.workloads import sha256_bytes
 from tests.conftest import fake_artifact, fake_cell
@@ -254,3 +258,42 @@ def test_the_measure_loop_runs_pinned_and_gives_the_harness_its_cpus_back(
                  writer=writer, scratch=tmp_path, on_sample=lambda cell, sample: None)  # fmt: skip
     assert seen == [({last}, cpus)] * 3  # warm-up included; processes inherit it
     assert os.sched_getaffinity(0) == before
+
+
+def noisy(seed: int, cv: float) -> FakeTarget:
+    """Wall times around 1 ms with this coefficient of variation."""
+    rng = random.Random(seed)
+    return FakeTarget([(ok(round(rng.gauss(1e6, cv * 1e6))), EXPECTED) for _ in range(1000)])
+
+
+def test_precision_gives_further_rounds_to_the_wide_cells_only(tmp_path: Path) -> None:
+    plan = Plan([fake_cell("quiet"), fake_cell("noisy")], repetitions=5, warmup=0, seed=3,
+                timeout_s=1, precision=0.05)  # fmt: skip
+    with ResultsWriter(tmp_path / "run.jsonl", Header.read({"run_id": "t"})) as writer:
+        samples = run_plan(plan, {"quiet": endless(1_000_000), "noisy": noisy(1, 0.10)},
+                           cgroups=None, writer=writer, scratch=tmp_path,
+                           on_sample=lambda cell, sample: None,
+                           wider_than_wanted=wider_than(plan.precision or 0))  # fmt: skip
+    by_cell = {v: [s for s in samples if s.variant == v] for v in ("quiet", "noisy")}
+    assert len(by_cell["quiet"]) == 5  # every value the same: +-0% at the minimum
+    assert len(by_cell["noisy"]) > 10
+    metric, reached = precision_of(plan.cells[1].key, by_cell["noisy"])
+    assert metric == "wall_ns"  # the fake records no CPU time
+    assert reached is not None
+    assert reached <= 0.05
+    # one sample fewer was still wider: it stopped as soon as the target was met
+    assert (precision_of(plan.cells[1].key, by_cell["noisy"][:-1])[1] or 0) > 0.05
+    # the summary reports the very precision the planner stopped at
+    summary = next(s for s in summarize(samples) if s.variant == "noisy")
+    assert (summary.precision_metric, summary.precision) == (metric, reached)
+
+
+def test_a_spent_budget_stops_the_extra_rounds_never_the_minimum(tmp_path: Path) -> None:
+    plan = Plan([fake_cell("noisy")], repetitions=4, warmup=0, seed=3, timeout_s=1,
+                precision=0.001)  # fmt: skip
+    with ResultsWriter(tmp_path / "run.jsonl", Header.read({"run_id": "t"})) as writer:
+        samples = run_plan(plan, {"noisy": noisy(1, 0.10)}, cgroups=None, writer=writer,
+                           scratch=tmp_path, on_sample=lambda cell, sample: None,
+                           wider_than_wanted=wider_than(0.001),
+                           deadline=time.monotonic() - 1)  # fmt: skip
+    assert len(samples) == 4

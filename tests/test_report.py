@@ -14,7 +14,7 @@ from harness.header import SCHEMA_VERSION
 from harness.report import write_report
 from harness.report.model import FASTER, INCONCLUSIVE, SLOWER, WITHIN, Ratio
 from harness.results import Status
-from tests.reportdata import cell, header, run_samples, write_results, write_two_hosts
+from tests.reportdata import MS, cell, header, run_samples, write_results, write_two_hosts
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -267,3 +267,28 @@ def test_startup_is_ranked_within_one_kind_of_instance_and_only_where_the_interv
         r"\(1\.00×, 95% CI 0\.\d+×–1\.\d+×\)",
         two,
     )
+
+
+def test_cells_that_missed_the_precision_target_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every cell exact (+-0%) but wasm's sieve, spread 2.0-2.8 ms: far wider than +-2%
+    samples = [s for s in run_samples() if (s.workload, s.variant) != ("sieve", "wasmtime")]
+    samples += [dataclasses.replace(s, wall_ns=round((20 + 2 * i) * MS / 10),
+                                    cpu_ns=round((20 + 2 * i) * MS / 10))
+                for i, s in enumerate(cell("sieve", "wasmtime", 2.0))]  # fmt: skip
+    run_header = header()
+    run_header["plan"] = {**run_header["plan"], "precision": 0.02, "budget_s": 900.0,
+                          "warmup": 1, "max_repetitions": 1000}  # fmt: skip
+    results = write_results(tmp_path / "a.jsonl", samples, run_header)
+    html = render(tmp_path, results)
+    quality = html.split('<section id="quality">', 1)[1]
+    assert "±2.0% wanted" in quality
+    assert "met by 3 of 4 cells" in quality
+    assert "sieve (c, wasmtime warm, default): ±" in quality
+    assert "% CPU with 5 ok samples" in quality
+    assert "while the run&#39;s budget (15 min) lasted" in html
+    assert main(["summary", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "met by 3 of 4 cells" in out
+    assert "missed (the budget was spent, or samples failed): sieve (c, wasmtime warm" in out

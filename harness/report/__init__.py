@@ -28,7 +28,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(ms=units.ms, bytes=units.size)
+    environment.filters.update(ms=units.ms, bytes=units.size, precision=units.precision_text)
     return environment
 
 

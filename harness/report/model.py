@@ -42,6 +42,7 @@ from harness.stats import (
     Cells,
     Fit,
     FloatArray,
+    PrecisionOutcome,
     Summary,
     below_resolution,
     counts,
@@ -50,6 +51,7 @@ from harness.stats import (
     median_ratio_estimates,
     net_ratio_estimates,
     percentile_interval,
+    precision_outcome,
     ratio_of_ratios_ci,
     summarize_cells,
     variant_order,
@@ -260,6 +262,7 @@ class Report:
     failures: list[Failure]
     emulated: list[tuple[str, str, int, int]]  # run, cell, samples, of which ok
     noisy: list[tuple[str, Summary]]  # run label, cell
+    precision: dict[str, PrecisionOutcome]  # run label -> against its plan's (if it had one)
     environment: list[tuple[str, list[str], bool]]  # field, value per run, differs
     method: dict[str, Any]  # what every figure spans, and the statistics used
 
@@ -322,6 +325,11 @@ def build_report(runs: list[Run]) -> Report:
         failures=failures(runs),
         emulated=emulated_cells(runs),
         noisy=[(run.label, s) for run in runs for s in run.summaries if s.noisy],
+        precision={
+            run.label: precision_outcome(run.summaries, run.header.plan.precision)
+            for run in runs
+            if run.header.plan is not None and run.header.plan.precision
+        },
         environment=environment_rows(runs),
         method=method(runs),
     )
@@ -852,12 +860,37 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
     ]
 
 
+def pacing_of(plan: PlanRecord) -> str:
+    """How many samples each cell got, and why (the plan's counts, precision and budget)."""
+    if plan.repetitions is None:
+        return "counts not recorded"
+    text = (f"at least {plan.repetitions} measured samples a cell after {plan.warmup or 0} "
+            "warm-up round(s)")  # fmt: skip
+    if plan.min_time_s:
+        text += f", and at least {plan.min_time_s:g} s of them"
+    if plan.precision:
+        budget = (
+            f"while the run's budget ({plan.budget_s / 60:g} min) lasted"
+            if plan.budget_s
+            else "with no time limit"
+        )
+        text += (
+            f"; then further rounds for every cell whose median's {CONFIDENCE:.0%} interval was "
+            f"wider than ±{plan.precision:.1%} of it (CPU time for compute, wall time for noop), "
+            f"{budget}, up to {plan.max_repetitions} samples a cell. A cell stops the first "
+            "time it meets the target and its interval is computed as for a fixed count, which "
+            "makes it slightly optimistic; the minimum count bounds that"
+        )
+    return text
+
+
 def method(runs: list[Run]) -> dict[str, Any]:
     """What every figure spans, from the runs' own headers, and the statistics used."""
     variants: dict[str, VariantRecord] = {}
     memory = []
     primers = []
     affinities = []
+    pacing = []
     for run in runs:
         for name, description in run.header.variants.items():
             variants.setdefault(name, description)
@@ -879,6 +912,7 @@ def method(runs: list[Run]) -> dict[str, Any]:
         )
         if line not in primers:
             primers.append(line)
+        pacing.append(f"{run.label}: {pacing_of(plan)}")
         cpus = plan.affinity  # runs before it was recorded were not pinned
         affinities.append(
             f"{run.label}: the measure loop and every instance it started on CPU {cpus} (a "
@@ -891,6 +925,7 @@ def method(runs: list[Run]) -> dict[str, Any]:
         "memory": memory,
         "primers": primers,
         "affinities": affinities,
+        "pacing": pacing,
         "confidence": CONFIDENCE,
         "resamples": BOOTSTRAP_RESAMPLES,
         "noisy_cv": NOISY_CV,
