@@ -55,6 +55,7 @@ from harness.terminal import (
     report_regressions,
     report_scenario_failures,
     report_unavailable,
+    warn_blind,
 )
 from harness.toolchains import ARCHES, Check, Profile, compiler_checks
 from harness.workloads import Language
@@ -663,6 +664,7 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
         console.print(difference, markup=False)
     if not args.json:
         print_comparison(console, comparison, args.alpha, args.fail_on_regression)
+    warn_blind(console, comparison)
     if args.fail_on_regression is None:
         return 0
     return report_regressions(console, comparison, args.fail_on_regression)

@@ -11,6 +11,7 @@ above 1 + PCT); a memory change must also exceed the memory counter's resolution
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -55,6 +56,10 @@ class Change:
     p_value: float  # the test's own
     adjusted_p_value: float  # Holm's, over every comparison of the run pair
     significant: bool  # adjusted p < alpha, and (memory) beyond the counter's resolution
+    # The smallest p the test can give at these counts (the two sides fully apart, exact):
+    # 2 / C(n + m, n). Times the number of comparisons, at or above alpha: this comparison
+    # could not be flagged on its own, whatever changed
+    smallest_p: float = 0.0
 
     def regression(self, threshold_pct: float) -> bool:
         """A significant change for the worse whose whole interval lies beyond `threshold_pct`
@@ -78,6 +83,12 @@ class Comparison:
 
     def regressions(self, threshold_pct: float) -> list[Change]:
         return [change for change in self.changes if change.regression(threshold_pct)]
+
+    def blind(self) -> list[Change]:
+        """The comparisons too small to flag a change on their own: at their sample counts,
+        even two sides fully apart give a p that Holm's first step (alpha / comparisons)
+        rejects."""
+        return [c for c in self.changes if c.smallest_p * len(self.changes) >= self.alpha]
 
 
 def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Comparison:
@@ -189,6 +200,7 @@ def _change(
         p_value=test[1],
         adjusted_p_value=test[1],  # until every comparison is known (compare)
         significant=False,
+        smallest_p=2 / math.comb(len(base) + len(new), len(base)),
     )
 
 

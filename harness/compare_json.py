@@ -1,8 +1,10 @@
 """`isobench compare --json`: a comparison for machines (a CI step, a dashboard).
 
 One JSON document on stdout: which runs, how they were judged (test, correction, alpha,
-threshold), what differs between them, and every comparison made, significant or not, with its
-regression flag. Versioned by COMPARE_SCHEMA: a field's meaning never changes within a version.
+threshold), what differs between them, how many comparisons were too small to flag anything
+(`blind`), and every comparison made, significant or not, with its regression flag and the
+smallest p its sample counts allow. Versioned by COMPARE_SCHEMA: a field's meaning never
+changes within a version.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def comparison_json(
         "comparisons": len(comparison.changes),
         "significant": len(comparison.significant()),
         "regressions": len(regressions),
+        "blind": len(comparison.blind()),
         "changes": [
             {
                 **dataclasses.asdict(change),

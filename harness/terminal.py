@@ -178,6 +178,23 @@ def print_comparison(console: Console, comparison: Comparison, alpha: float,
         console.print(f"not compared: {line}", markup=False)
 
 
+def warn_blind(console: Console, comparison: Comparison) -> None:
+    """Say how many comparisons could not have been flagged at their sample counts: a gate
+    that passes them has not looked."""
+    blind = comparison.blind()
+    if not blind:
+        return
+    fewest = min(blind, key=lambda c: c.base_samples + c.new_samples)
+    console.print(
+        f"[yellow]warning:[/] {len(blind)} of {len(comparison.changes)} comparisons could not be "
+        "flagged on their own at their sample counts, whatever changed (e.g. "
+        f"{fewest.base_samples} vs {fewest.new_samples} samples: the smallest exact p, "
+        f"{fewest.smallest_p:.2g}, times {len(comparison.changes)} comparisons is not below "
+        f"{comparison.alpha:g}); measure both runs with more samples (-n 10) to gate them",
+        soft_wrap=True,
+    )
+
+
 def report_regressions(console: Console, comparison: Comparison, threshold: float) -> int:
     regressions = comparison.regressions(threshold)
     if not regressions:

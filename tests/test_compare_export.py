@@ -88,6 +88,24 @@ def test_compare_json_gives_every_comparison_to_machines(
     assert document["threshold_pct"] == 20
 
 
+def test_compare_says_when_its_sample_counts_leave_it_blind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 5 against 5, fully apart (1.5x): the smallest exact p, 2 / C(10, 5) = 0.0079, times the 8
+    # comparisons is above 0.05: nothing can be flagged, and the gate says so
+    base = write_results(tmp_path / "base.jsonl", spread(run_samples(count=5)))
+    new = write_results(tmp_path / "new.jsonl", spread(run_samples(count=5), 1.5))
+    assert main(["compare", str(base), str(new), "--fail-on-regression", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "8 of 8 comparisons could not be flagged on their own" in out
+    assert "5 vs 5 samples: the smallest exact p, 0.0079, times 8 comparisons" in out
+    seen = read_results(base), read_results(new)
+    assert [c.smallest_p for c in compare(*seen).changes] == [pytest.approx(2 / 252)] * 8
+    base = write_results(tmp_path / "base10.jsonl", spread(run_samples(count=10), steps=10))
+    assert main(["compare", str(base), str(base)]) == 0
+    assert "could not be flagged" not in capsys.readouterr().out
+
+
 def test_compare_refuses_what_it_cannot_compare(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
