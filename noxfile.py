@@ -1,6 +1,6 @@
 """Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
-figures: `bench`, `scenarios`, `crosscheck`, `report_bench`; `regression` (a baseline given:
-fail on slowdowns).
+figures: `bench`, `scenarios`, `crosscheck`, `report_bench`, `aa` (the regression gate's false
+alarms and power); `regression` (a baseline given: fail on slowdowns).
 
 Speed and memory figures belong in benchmarks, never in timed tests.
 """
@@ -68,6 +68,17 @@ def report_bench(session: nox.Session) -> None:
     HTML size, and fails above 5 s or 3 MB."""
     session.install("-e", ".")
     session.run("python", "-m", "tests.bench_report", *session.posargs)
+
+
+@nox.session
+def aa(session: nox.Session) -> None:
+    """The regression gate's false alarms and power, on real runs: 20 seeded half-splits of one
+    run (default: the committed example), two back-to-back quick-suite runs, and a third with
+    one workload doing ~30% more work, each pair through `compare --fail-on-regression 10`.
+    Prints what each found; fails above 1 false alarm in the splits, on any back to back, or
+    when the planted slowdown goes unflagged. Extra arguments go to `python -m tests.bench_aa`."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tests.bench_aa", *session.posargs)
 
 
 @nox.session

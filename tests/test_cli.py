@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main, make_parser, selection_of
+from harness.cli import main, make_parser, run_config_of, selection_of
 from harness.header import Header
 from harness.results import ResultsWriter
 from harness.targets import TARGETS
@@ -97,3 +97,37 @@ def test_a_results_file_without_a_plan_cannot_give_its_plan(
     ResultsWriter(path, Header.read({"run_id": "r"})).close()
     assert main(["--results-dir", str(tmp_path), "run", "--same-plan-as", str(path)]) == 2
     assert f"{path}: line 1: no plan to take" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "paced"),
+    [
+        (["all"], (5, 0.02, 900.0)),  # the main job: a precision within 15 minutes
+        (["run"], (10, None, None)),  # a fixed count unless asked
+        (["run", "--precision", "1.5", "--budget", "1h30m"], (10, 0.015, 5400.0)),
+        (["all", "-n", "3", "--precision", "off", "--budget", "none"], (3, None, None)),
+    ],
+)
+def test_each_verb_paces_its_samples_its_own_way(
+    argv: list[str], paced: tuple[int, float | None, float | None]
+) -> None:
+    measuring = run_config_of(make_parser().parse_args(argv)).measuring
+    assert (measuring.repetitions, measuring.precision, measuring.budget_s) == paced
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--precision", "0"],
+        ["run", "--budget", "15x"],
+        ["all", "--precision", "nope"],
+        ["all", "--budget", "0s"],
+    ],
+)
+def test_a_bad_precision_or_budget_is_refused_by_name(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        make_parser().parse_args(argv)
+    assert exit_info.value.code == 2
+    assert f"argument {argv[1]}" in capsys.readouterr().err

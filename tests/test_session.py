@@ -82,6 +82,7 @@ def test_the_same_plan_again_is_the_recorded_plan_with_a_new_seed(
     cache_dir: Path, tmp_path: Path
 ) -> None:
     asked = config(cache_dir, tmp_path / "results")
+    asked = replace(asked, measuring=replace(asked.measuring, precision=0.5, budget_s=600.0))
     baseline = api.run(asked, REGISTRY)
 
     folders = RunConfig(Selection(workloads_dir=WORKLOADS, cache_dir=cache_dir),
