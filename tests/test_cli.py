@@ -102,7 +102,7 @@ def test_a_results_file_without_a_plan_cannot_give_its_plan(
 @pytest.mark.parametrize(
     ("argv", "paced"),
     [
-        (["all"], (5, 0.02, 900.0)),  # the main job: a precision within 15 minutes
+        (["all"], (5, 0.02, 840.0)),  # the main job: a precision within its 14 minutes
         (["run"], (10, None, None)),  # a fixed count unless asked
         (["run", "--precision", "1.5", "--budget", "1h30m"], (10, 0.015, 5400.0)),
         (["all", "-n", "3", "--precision", "off", "--budget", "none"], (3, None, None)),
