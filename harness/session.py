@@ -1,9 +1,10 @@
 """A run session: a typed run configuration in, a results file out.
 
 `RunConfig` says what to measure and how (from the command line, or from a results header: a
-resumed run, or the same plan measured again); `run` builds what it needs, measures it,
-interleaved, writes every sample to a results file as it is taken, runs the scenarios, and
-returns the outcome. Its variants come in as an argument (a registry of Target classes), so a
+resumed run, or the same plan measured again); `run` builds what it needs, runs the
+scenarios, measures every cell, interleaved (until each meets its precision, where one is asked,
+or the budget is spent), writes every sample to a results file as it is taken, and returns the
+outcome. Its variants come in as an argument (a registry of Target classes), so a
 fake variant drives the whole main job in a test. What happens meanwhile goes to a `Listener`
 (the terminal's progress bars, or nothing): the session itself prints nothing.
 """
