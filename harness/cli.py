@@ -182,7 +182,6 @@ def make_parser() -> argparse.ArgumentParser:
     everything.add_argument(
         "--no-scenarios", action="store_true", help="measure the samples only, no scenarios"
     )
-
     scenario = verbs.add_parser(
         "scenario",
         parents=[engines, scenario_options],
@@ -643,6 +642,12 @@ def write_and_name_report(
 def compare_verb(args: argparse.Namespace, console: Console) -> int:
     base, new = api.read_results(args.base), api.read_results(args.new)
     comparison = api.compare(base, new, alpha=args.alpha)
+    if comparison.different_hosts and args.fail_on_regression is not None:
+        raise IsobenchError(
+            f"compare: {base.path} and {new.path} come from different hosts: raw times are "
+            "not gated (they compare machines as much as code); gate each host against a "
+            "baseline of its own, or read `isobench report BASE NEW` (ratios to native)"
+        )
     if args.json:  # the document alone on stdout; what a person should know, on stderr
         print(comparison_json(comparison, base, new, args.fail_on_regression))
         console = error_console()
@@ -650,12 +655,6 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
         console.print(f"base: {base.path} (run {base.header.run_id})", markup=False)
         console.print(f"new:  {new.path} (run {new.header.run_id})", markup=False)
     if comparison.different_hosts:
-        if args.fail_on_regression is not None:
-            raise IsobenchError(
-                f"compare: {base.path} and {new.path} come from different hosts: raw times are "
-                "not gated (they compare machines as much as code); gate each host against a "
-                "baseline of its own, or read `isobench report BASE NEW` (ratios to native)"
-            )
         console.print(
             "[yellow]warning:[/] the runs are from different hosts: raw times compare machines "
             "as much as code; `isobench report BASE NEW` compares ratios to native instead"

@@ -206,6 +206,8 @@ def test_raw_times_from_two_hosts_are_not_gated_and_other_code_is_said(
     arm = write_results(tmp_path / "arm.jsonl", spread(run_samples()), header("arm-box", "aarch64"))
     assert main(["compare", str(base), str(arm), "--fail-on-regression", "10"]) == 2
     assert "come from different hosts: raw times are not gated" in capsys.readouterr().err
+    assert main(["compare", str(base), str(arm), "--fail-on-regression", "10", "--json"]) == 2
+    assert capsys.readouterr().out == ""  # no document for a refused gate
     other = write_results(tmp_path / "other.jsonl", spread(run_samples()),
                           {**header(), "measurement_revision": "another"})  # fmt: skip
     assert main(["compare", str(base), str(other)]) == 0
