@@ -55,6 +55,7 @@ from harness.terminal import (
     report_regressions,
     report_scenario_failures,
     report_unavailable,
+    shown,
     warn_blind,
 )
 from harness.toolchains import ARCHES, Check, Profile, compiler_checks
@@ -652,8 +653,8 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
         print(comparison_json(comparison, base, new, args.fail_on_regression))
         console = error_console()
     else:
-        console.print(f"base: {base.path} (run {base.header.run_id})", markup=False)
-        console.print(f"new:  {new.path} (run {new.header.run_id})", markup=False)
+        console.print(f"base: {base.path} (run {shown(base.header.run_id)})", markup=False)
+        console.print(f"new:  {new.path} (run {shown(new.header.run_id)})", markup=False)
     if comparison.different_hosts:
         console.print(
             "[yellow]warning:[/] the runs are from different hosts: raw times compare machines "
@@ -679,8 +680,8 @@ def export_verb(args: argparse.Namespace, console: Console) -> int:
 def summary_verb(args: argparse.Namespace, console: Console) -> int:
     path = args.results_file or api.latest_results(args.results_dir)
     results = api.read_results(path, include_emulated=args.include_emulated)
-    console.print(f"results: {path} (run {results.header.run_id}, "
-                  f"{results.header.host.hostname})", markup=False)  # fmt: skip
+    console.print(f"results: {path} (run {shown(results.header.run_id)}, "
+                  f"{shown(results.header.host.hostname)})", markup=False)  # fmt: skip
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
     print_run(console, results.header, results.samples, results.scenario_samples)

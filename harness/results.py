@@ -57,6 +57,8 @@ import orjson
 
 from harness.errors import IsobenchError
 from harness.header import SCHEMA_VERSION, Header
+from harness.names import RULE as NAME_RULE
+from harness.names import is_name
 
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
 SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
@@ -195,6 +197,8 @@ _SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
 }  # fmt: skip
 _NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "cpu_ns",
                  "rss_peak_bytes", "steal_ns", "cold_resident_bytes")  # fmt: skip
+# Fields that name things (harness/names.py): they become labels in tables, figures and paths
+_NAMED = ("workload", "language", "variant", "size", "profile", "state", "scenario", "mode")
 
 
 def _check_row(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -210,6 +214,9 @@ def _check_row(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> No
     phases = values.get("phases_ns")
     if phases and not all(type(ns) is int and ns >= 0 for ns in phases.values()):
         raise ValueError("field 'phases_ns': not a map of phase names to nanoseconds")
+    for name in _NAMED:
+        if name in values and not is_name(values[name]):
+            raise ValueError(f"field {name!r}: {values[name]!r:.60} is not a name ({NAME_RULE})")
 
 
 def _columns_fit(records: Sequence[Any], types: dict[str, tuple[type, ...]]) -> bool:
@@ -229,6 +236,9 @@ def _columns_fit(records: Sequence[Any], types: dict[str, tuple[type, ...]]) -> 
             known = [value for value in map(attrgetter(name), records) if value is not None]
             if min(known, default=0) < 0:
                 return False
+    for name in _NAMED:  # few distinct values: each checked once
+        if name in types and not all(map(is_name, set(map(attrgetter(name), records)))):
+            return False
     if "phases_ns" in types:
         phases = map(dict.values, map(attrgetter("phases_ns"), records))
         nanoseconds = list(chain.from_iterable(phases))

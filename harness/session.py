@@ -51,6 +51,8 @@ from harness.measure import (
     measurement_revision,
     run_plan,
 )
+from harness.names import RULE as NAME_RULE
+from harness.names import is_name
 from harness.results import (
     CellKey,
     Results,
@@ -156,6 +158,15 @@ class RunConfig:
         languages = plan.languages or tuple(
             sorted({artifact.language for artifact in header.artifacts if artifact.workload})
         )
+        # These names become folders to build from and labels: held to the manifests' rule
+        named = {"plan.workloads": plan.workloads, "plan.sizes": plan.sizes,
+                 "plan.states": plan.states, "plan.profiles": plan.profiles,
+                 "plan.languages": languages, "variants": tuple(header.variants)}  # fmt: skip
+        for field_name, names in named.items():
+            for name in names:
+                if not is_name(name):
+                    raise IsobenchError(f"{source}: line 1: field '{field_name}': {name!r:.60} "
+                                        f"is not a name ({NAME_RULE})")  # fmt: skip
         try:
             selection = replace(
                 base.selection,

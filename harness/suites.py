@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import IsobenchError
+from harness.names import RULE as NAME_RULE
+from harness.names import is_name
 from harness.workloads import MANIFEST_NAME, Workload, discover, select
 
 SUITES_FILE = "suites.toml"
@@ -29,17 +31,11 @@ class Suite:
     sizes: tuple[str, ...]
 
 
-def load_suite(workloads_dir: Path, name: str) -> Suite:
-    path = workloads_dir / SUITES_FILE
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IsobenchError(f"{path}: no suites file (needed for --suite {name})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise IsobenchError(f"{path}: not valid TOML: {error}") from None
-    if name not in table:
-        raise IsobenchError(f"{path}: no suite {name!r} (it has: {', '.join(table)})")
-    suite = table[name]
+def _suite_fields(path: Path, name: str, suite: object) -> tuple[list[str] | str, list[str], str]:
+    """A suite's workloads (names, or "*"), sizes and description, each checked."""
+    if not isinstance(suite, dict):
+        raise IsobenchError(f"{path}: field '{name}': a table ([{name}] with workloads, sizes "
+                            "and description)")  # fmt: skip
 
     def field(key: str) -> object:
         if key not in suite:
@@ -55,6 +51,23 @@ def load_suite(workloads_dir: Path, name: str) -> Suite:
         raise IsobenchError(f"{path}: field '{name}.sizes': a non-empty list of size names")
     if not isinstance(description, str):
         raise IsobenchError(f"{path}: field '{name}.description': must be a string")
+    for listed in [*(names if isinstance(names, list) else []), *sizes]:
+        if not is_name(listed):
+            raise IsobenchError(f"{path}: field '{name}': {listed!r} is not a name ({NAME_RULE})")
+    return names, sizes, description
+
+
+def load_suite(workloads_dir: Path, name: str) -> Suite:
+    path = workloads_dir / SUITES_FILE
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IsobenchError(f"{path}: no suites file (needed for --suite {name})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise IsobenchError(f"{path}: not valid TOML: {error}") from None
+    if name not in table:
+        raise IsobenchError(f"{path}: no suite {name!r} (it has: {', '.join(table)})")
+    names, sizes, description = _suite_fields(path, name, table[name])
     for listed in names if isinstance(names, list) else []:
         if not (workloads_dir / listed / MANIFEST_NAME).is_file():
             raise IsobenchError(f"{path}: field '{name}.workloads': no workload {listed!r}")

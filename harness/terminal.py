@@ -37,6 +37,15 @@ EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regre
 PIPE_WIDTH = 220
 
 
+def shown(text: str) -> str:
+    """A string read from a file as it may reach a terminal: every character that is not
+    printable (an escape sequence, a bell, a carriage return) written as its escape instead.
+    Print it with markup off: "[" is not markup then either."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def console_for_output() -> Console:
     """The console of standard output; in a CI log or a file, wide enough that the summary
     rows stay unwrapped."""
@@ -279,7 +288,8 @@ def report_scenario_failures(rows: list[ScenarioSample]) -> int:
     err = error_console()
     for (scenario, variant, language, mode), row in failing.items():
         err.print(
-            f"isobench: {scenario} {variant} ({language}) {mode}: {row.status.value}: {row.detail}",
+            f"isobench: {scenario} {variant} ({language}) {mode}: {row.status.value}: "
+            f"{shown(row.detail)}",
             markup=False,
             soft_wrap=True,
         )
@@ -313,7 +323,7 @@ def report_failures(samples: list[Sample]) -> int:
         statuses = ", ".join(f"{count} {status}" for status, count in counts.items())
         err.print(
             f"isobench: {workload} ({language}, {variant} {state}, {size}): {statuses}: "
-            f"{bad[0].detail}",
+            f"{shown(bad[0].detail)}",
             markup=False,
             soft_wrap=True,
         )

@@ -45,13 +45,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import IsobenchError
+from harness.names import RULE as NAME_RULE
+from harness.names import is_name
 
 MANIFEST_NAME = "workload.toml"
 REQUIRED_SIZES = ("tiny", "default")
 INPUT_PLACEHOLDER = "{input}"
 OUTPUT_PLACEHOLDER = "{output}"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=\S*)?")
 _GENERATED_PARTS = {"target", "__pycache__"}  # build and interpreter output, not the workload
 
@@ -249,8 +250,8 @@ def load_workload(directory: Path) -> Workload:
     fields.reject_unknown({"name", "description", "stresses", "sources", "sizes", "serve"})
 
     name = fields.string("name")
-    if not _NAME.fullmatch(name):
-        raise fields.fail("name", f"{name!r} must be lowercase letters, digits and '-'")
+    if not is_name(name):
+        raise fields.fail("name", f"{name!r} is not a name ({NAME_RULE})")
     if name != directory.name:
         raise fields.fail("name", f"{name!r} must equal the folder name {directory.name!r}")
     sizes = _load_sizes(fields.sub_table("sizes"))
@@ -337,6 +338,8 @@ def _long_form(fields: _Fields, language: Language) -> Sources:
 def _load_sizes(fields: _Fields) -> dict[str, Size]:
     sizes: dict[str, Size] = {}
     for size_name in fields.table:
+        if not is_name(size_name):
+            raise fields.fail(size_name, f"{size_name!r} is not a size name ({NAME_RULE})")
         size_fields = fields.sub_table(size_name)
         size_fields.reject_unknown(
             {"args", "stdin", "input_dir", "expected_stdout", "expected_sha256",
@@ -405,6 +408,8 @@ def select(workloads_dir: Path, names: list[str] | None) -> list[Workload]:
         return found
     chosen = []
     for name in names:
+        if not is_name(name):
+            raise IsobenchError(f"workload {name!r}: not a workload name ({NAME_RULE})")
         if not (workloads_dir / name / MANIFEST_NAME).is_file():
             known = ", ".join(w.name for w in discover(workloads_dir))
             raise IsobenchError(f"unknown workload {name!r} in {workloads_dir} (known: {known})")

@@ -22,6 +22,7 @@ FORBIDDEN = {
     # the records and formats every layer reads: they import none of them
     "header": EVERY_LAYER,
     "units": EVERY_LAYER,
+    "names": EVERY_LAYER,
     "workloads": {"build", "targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
     "build": {"targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
     "targets": {"measure", "results", "stats", *ABOVE_THE_LIBRARY},

@@ -48,6 +48,7 @@ _RC: dict[Any, Any] = {
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "text.parse_math": False,  # a label is text: "$" in a host name is not mathtext
 }
 
 

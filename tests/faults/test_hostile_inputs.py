@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.cli import main
 from harness.errors import IsobenchError
 from harness.report import write_report
 from harness.results import SCHEMA_VERSION, Status, read_results
@@ -156,3 +158,93 @@ def test_a_sample_field_of_any_value_is_read_or_refused_with_one_error(
     header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "<script>x</script>"}
     rows = [sample_row(), sample_row(**{field: value})]
     read_and_report([json.dumps(header), *(json.dumps(row) for row in rows)])
+
+
+HOSTILE_NAMES = ["[/x]", "[bold]x", "a\x1b[31mred\x1b]0;title\x07", "$\\x$", "../../x", "/tmp/x",
+                 "-x", "@file", "x" * 65, ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("field", ["workload", "language", "variant", "size", "profile", "state"])
+def test_a_hostile_name_in_a_results_file_is_refused_by_every_reader(
+    name: str, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "r"}
+    path = tmp_path / "run.jsonl"
+    rows = [sample_row(), sample_row(**{field: name})]
+    path.write_text("\n".join(json.dumps(row) for row in [header, *rows]) + "\n")
+    for argv in (["summary", str(path)], ["report", str(path), "-o", str(tmp_path / "r.html")],
+                 ["compare", str(path), str(path)],
+                 ["export", str(path), "--format", "pytest-benchmark", "-o",
+                  str(tmp_path / "x.json")]):  # fmt: skip
+        assert main(argv) == 2
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        assert len(captured.err.strip().splitlines()) == 1, captured.err
+        assert f"{path}: line 3: bad sample: field {field!r}" in captured.err
+        assert "\x1b" not in captured.err + captured.out  # nothing reaches the terminal raw
+
+
+def plan_header(**plan: Any) -> dict[str, Any]:
+    recorded = {"workloads": ["noop"], "sizes": ["tiny"], "states": ["warm"],
+                "profiles": ["portable"], "languages": ["c"], "repetitions": 1,
+                "min_time_s": 0.0, "max_repetitions": 1, "warmup": 0, "timeout_s": 10.0,
+                "seed": 1} | plan  # fmt: skip
+    variants = {"native": {"states": {"warm": "x"}, "phases": [], "memory_scope": "x"}}
+    return {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "r",
+            "plan": recorded, "variants": variants}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "plan"),
+    [("plan.workloads", {"workloads": ["../../etc"]}), ("plan.workloads", {"workloads": ["/x"]}),
+     ("plan.sizes", {"sizes": ["[/x]"]}), ("plan.states", {"states": ["warm\x1b[2J"]})],
+)  # fmt: skip
+@pytest.mark.parametrize("option", ["--same-plan-as", "--resume"])
+def test_names_from_a_header_are_held_to_the_manifests_rule_before_anything_is_built(
+    field: str, plan: dict[str, Any], option: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    path = tmp_path / "base.jsonl"
+    path.write_text(json.dumps(plan_header(**plan)) + "\n" + json.dumps(sample_row()) + "\n")
+    argv = ["--workloads-dir", str(WORKLOADS), "--cache-dir", str(tmp_path / "cache"),
+            "--results-dir", str(tmp_path), "run", option, str(path)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: line 1: field '{field}'" in err
+    assert "is not a name" in err
+    assert not (tmp_path / "cache").exists()  # nothing was built
+
+
+@pytest.mark.parametrize(
+    "suites",
+    ["default = 1\n", "[default]\ndescription = 'x'\nworkloads = ['../noop']\nsizes = ['tiny']\n",
+     "[default]\ndescription = 'x'\nworkloads = '*'\nsizes = ['$x$']\n"],
+)  # fmt: skip
+def test_a_hostile_suites_file_is_one_line_and_exit_2(
+    suites: str, workloads_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workloads_copy / "suites.toml").write_text(suites)
+    assert main(["--workloads-dir", str(workloads_copy), "build", "--suite", "default"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"{workloads_copy / 'suites.toml'}: field 'default" in err
+
+
+def test_control_characters_and_dollars_from_a_header_reach_no_terminal_and_no_mathtext(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "r\x1b[2J",
+              "host": {"hostname": "$\\x$\x1b]0;owned\x07", "arch": "x86_64"}}  # fmt: skip
+    path = tmp_path / "run.jsonl"
+    rows = [sample_row(), sample_row(variant="wasmtime", wall_ns=2_000_000)]
+    path.write_text("\n".join(json.dumps(row) for row in [header, *rows]) + "\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join(json.dumps(row) for row in [header | {"run_id": "s"}, *rows]))
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "r\\x1b[2J" in out  # shown, escaped
+    # two runs of one host: the host name labels the figures, and "$" is not mathtext there
+    assert main(["report", str(path), str(other), "-o", str(tmp_path / "r.html")]) == 0
