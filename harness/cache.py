@@ -8,10 +8,12 @@ present means the artifact is complete (it is written last, atomically).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -127,10 +129,22 @@ class BuildCache:
         in an engine, is still there), else what `make(id, directory)` makes in a fresh
         directory, stored."""
         ident = artifact_id(kind, recipe)
-        cached = self.lookup(kind, ident)
-        if cached is not None and still_there(cached):
-            return cached, False
-        return self.store(make(ident, self.fresh_directory(kind, ident))), True
+        with self._locked(kind, ident):  # a second build of it waits, then finds it made
+            cached = self.lookup(kind, ident)
+            if cached is not None and still_there(cached):
+                return cached, False
+            return self.store(make(ident, self.fresh_directory(kind, ident))), True
+
+    @contextmanager
+    def _locked(self, kind: str, ident: str) -> Iterator[None]:
+        """An exclusive lock on one artifact, held while it is looked up and made: two
+        isobench processes building the same artifact take turns instead of writing the same
+        directory at once. Waiting is the kernel's (flock), released however the holder ends."""
+        lock = self.root / kind / f".{ident}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
 
     def store(self, artifact: Artifact) -> Artifact:
         directory = self.directory(artifact.kind, artifact.id)

@@ -41,6 +41,7 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import hashlib
 import json
@@ -320,17 +321,29 @@ class ResultsWriter:
                     f"{path.parent}: only {free >> 20} MiB free; a run needs at least "
                     f"{MIN_FREE_BYTES >> 20} MiB for its results"
                 )
+            # One writer per file: the lock is taken before a resumed file is touched
+            self._stream: IO[str] = path.open("a" if header is None else "x", encoding="utf-8")
+            self._lock()
             if header is None:
                 _drop_cut_last_line(path)
-                self._stream: IO[str] = path.open("a", encoding="utf-8")
-            else:
-                self._stream = path.open("x", encoding="utf-8")
         except OSError as error:
             raise IsobenchError(f"{path}: cannot write results: {error.strerror}") from None
         if header is not None:
             self._write(
                 {"kind": "header", "schema_version": header.schema_version, **header.to_json()}
             )
+
+    def _lock(self) -> None:
+        """An exclusive lock on the file for as long as it is open (released when it closes,
+        however the process ends); another writer of it is refused, never waited for."""
+        try:
+            fcntl.flock(self._stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._stream.close()
+            raise IsobenchError(
+                f"{self.path}: another isobench is writing this results file (a run, or a "
+                "--resume of it); let it end first"
+            ) from None
 
     def _write(self, row: dict[str, Any]) -> None:
         try:

@@ -222,6 +222,11 @@ class _Fields:
         path = (directory / relative).resolve()
         if not path.is_relative_to(directory.resolve()):
             raise self.fail(field, f"{relative!r} points outside the workload folder")
+        # Built from, these paths become compiler arguments, relative to the folder: a part
+        # starting with '-' would be read as an option, '@' as a file of arguments
+        if any(part.startswith(("-", "@")) for part in path.relative_to(directory.resolve()).parts):
+            raise self.fail(field, f"{relative!r}: a part of it starts with '-' or '@' (it would "
+                            "be read as a compiler option or a file of them)")  # fmt: skip
         return path
 
     def existing_file(self, field: str, relative: str) -> Path:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,35 @@ def test_a_record_in_an_older_format_is_a_miss_not_a_crash(tmp_path: Path) -> No
     directory = cache.fresh_directory("native", "abc")
     (directory / "artifact.json").write_text('{"id": "abc", "kind": "native"}')
     assert cache.lookup("native", "abc") is None
+
+
+def test_two_builds_of_one_artifact_take_turns(tmp_path: Path) -> None:
+    """The second build waits on the first (another process would, the same way: flock) and
+    then finds the artifact made: made once, never two writers in one directory."""
+    cache = BuildCache(tmp_path / "cache")
+    inside, release = threading.Event(), threading.Event()
+    made: list[str] = []
+
+    def make(ident: str, directory: Path) -> Artifact:
+        made.append(ident)
+        inside.set()
+        release.wait(timeout=30)
+        output = directory / "out"
+        output.write_bytes(b"x")
+        return Artifact(ident, "native", "w", "c", "portable", str(output), "", 1, {})
+
+    outcomes: list[bool] = []
+    first = threading.Thread(target=lambda: outcomes.append(
+        cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
+    first.start()
+    assert inside.wait(timeout=30)
+    second = threading.Thread(target=lambda: outcomes.append(
+        cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
+    second.start()
+    second.join(timeout=0.5)
+    assert second.is_alive()  # waiting for the first, not building beside it
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert outcomes == [True, False]
+    assert len(made) == 1

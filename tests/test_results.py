@@ -135,3 +135,15 @@ def test_a_sample_of_the_wrong_type_is_named_by_its_line(
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(IsobenchError, match=rf"run.jsonl: line 3: bad sample: {problem}"):
         read_results(path)
+
+
+def test_a_results_file_has_one_writer_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, Header.read({"run_id": "r"})) as running:
+        running.add(SAMPLE)
+        with pytest.raises(IsobenchError, match="another isobench is writing this results file"):
+            ResultsWriter(path, None)  # a --resume of it while it runs
+        running.add(SAMPLE)
+    with ResultsWriter(path, None) as resumed:  # the run ended: resuming is fine
+        resumed.add(SAMPLE)
+    assert len(read_results(path).samples) == 3

@@ -44,3 +44,19 @@ def test_a_missing_compiler_says_how_to_install_it(
     err = refused(capsys, ["--workloads-dir", str(WORKLOADS), "--cache-dir", str(tmp_path),
                            "build", "-w", "noop", "-l", "rust", "--variant", "native"])  # fmt: skip
     assert f"{tmp_path / 'no-rustc'} not found: apt-get install -y rustc" in err
+
+
+@pytest.mark.parametrize("source", ["--ld-path=./x", "@args", "-O0.c"])
+def test_a_source_named_like_an_option_never_reaches_the_compiler(
+    source: str, capsys: pytest.CaptureFixture[str], workloads_copy: Path
+) -> None:
+    noop = workloads_copy / "noop"
+    planted = noop / source
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_text((noop / "main.c").read_text())
+    manifest = noop / "workload.toml"
+    manifest.write_text(manifest.read_text().replace('c = "main.c"', f"c = {source!r}"))
+    err = refused(capsys, ["--workloads-dir", str(workloads_copy), "build", "-w", "noop",
+                           "-l", "c", "--variant", "native"])  # fmt: skip
+    assert f"{manifest}: field 'sources.c'" in err
+    assert "starts with '-' or '@'" in err
