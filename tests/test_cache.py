@@ -134,18 +134,18 @@ def test_two_builds_of_one_artifact_take_turns(tmp_path: Path) -> None:
         output.write_bytes(b"x")
         return Artifact(ident, "native", "w", "c", "portable", str(output), "", 1, {})
 
-    outcomes: list[bool] = []
-    first = threading.Thread(target=lambda: outcomes.append(
-        cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
+    outcomes: dict[str, bool] = {}  # who built it
+    first = threading.Thread(target=lambda: outcomes.update(
+        first=cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
     first.start()
     assert inside.wait(timeout=30)
-    second = threading.Thread(target=lambda: outcomes.append(
-        cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
+    second = threading.Thread(target=lambda: outcomes.update(
+        second=cache.get_or_build("native", {"a": 1}, make)[1]))  # fmt: skip
     second.start()
     second.join(timeout=0.5)
     assert second.is_alive()  # waiting for the first, not building beside it
     release.set()
     first.join(timeout=30)
     second.join(timeout=30)
-    assert outcomes == [True, False]
+    assert outcomes == {"first": True, "second": False}
     assert len(made) == 1
