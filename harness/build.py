@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -177,18 +176,26 @@ def _cargo_build(
     manifest: the workload folder stays untouched), with crates from Debian's registry."""
     copy = directory / "package"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("target"))
+    refuse_parent_cargo_configs(copy)
+    manifest = copy / "Cargo.toml"
+    if "[workspace]" not in manifest.read_text(encoding="utf-8", errors="replace"):
+        # its own workspace: Cargo looks for none in the folders above the copy
+        with manifest.open("a", encoding="utf-8") as stream:
+            stream.write("\n[workspace]\n")
     cargo_home = directory / "cargo-home"
     cargo_home.mkdir()
     (cargo_home / "config.toml").write_text(cargo_home_config())
     arguments, rustflags = cargo_arguments(binary, profile, arch)
+    # Nothing of the harness's environment: a CARGO_* or RUSTC_WRAPPER there would change
+    # (or run) what builds the artifact without being in its recipe
     environment = {
-        **os.environ,
         "CARGO_HOME": str(cargo_home),
+        "HOME": str(cargo_home),
         "CARGO_TARGET_DIR": str(directory / "target"),
         "RUSTC": RUSTC,
         "RUSTFLAGS": " ".join(rustflags),
-        # Debian's cargo and rustc first: a rustup toolchain on PATH has no wasm32-wasi std.
-        "PATH": f"/usr/bin:{os.environ.get('PATH', '')}",
+        # Debian's cargo and rustc: a rustup toolchain on PATH has no wasm32-wasi std.
+        "PATH": "/usr/bin:/bin",
     }
     argv = [CARGO, *arguments]
     completed = subprocess.run(
@@ -209,6 +216,21 @@ def _cargo_build(
     shutil.copyfile(executables[0], output)
     output.chmod(0o755)
     return {"argv": argv, "rustflags_env": environment["RUSTFLAGS"], "cwd": "<copy of package>"}
+
+
+CARGO_CONFIGS = (".cargo/config", ".cargo/config.toml")
+
+
+def refuse_parent_cargo_configs(folder: Path) -> None:
+    """Cargo reads the configuration in every folder above the one it builds in (a
+    `rustc-wrapper` there runs as the harness): refuse to build under one."""
+    for parent in folder.resolve().parents:
+        for name in CARGO_CONFIGS:
+            if (parent / name).is_file():
+                raise IsobenchError(
+                    f"{parent / name}: Cargo would read this configuration while building in "
+                    f"{folder}; build elsewhere (--cache-dir) or remove it"
+                )
 
 
 HELPER_FLAGS = ("-static",)

@@ -30,6 +30,10 @@ KILL_WAIT_S = 5.0  # for killed processes to be gone
 PROBE_PAGES = 1024  # pages the charge probe touches: 4 MiB, some sixteen batches of 64 pages
 
 
+def _peak_file(version: int) -> str:
+    return "memory.max_usage_in_bytes" if version == 1 else "memory.peak"
+
+
 def _read_lines(path: Path) -> list[str]:
     try:
         return path.read_text().split()
@@ -67,9 +71,13 @@ class SampleCgroup:
         stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
         return int(stat["usage_usec"]) * 1000
 
-    def peak_bytes(self) -> int:
-        peak_file = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
-        return int((self.path / peak_file).read_text())
+    def peak_bytes(self) -> int | None:
+        """The group's high-water mark; None where the kernel keeps none (cgroup v2 before
+        Linux 5.19 has no memory.peak: a stock Ubuntu 22.04 kernel)."""
+        try:
+            return int((self.path / _peak_file(self.version)).read_text())
+        except FileNotFoundError:
+            return None
 
     def limit(self, limit_bytes: int) -> None:
         """Cap the group's memory: past it the kernel reclaims, then its OOM killer kills a
@@ -156,8 +164,17 @@ class MemoryCgroups:
         cgroups.remove_stale()
         return cgroups
 
+    @property
+    def records_peak(self) -> bool:
+        """Whether a group keeps its high-water mark here (not on cgroup v2 before Linux 5.19,
+        where a sample's group still enforces the memory limit but records no peak)."""
+        return self.version == 1 or (self.parent / _peak_file(self.version)).is_file()
+
     def describe(self) -> str:
-        peak = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        peak = _peak_file(self.version)
+        if not self.records_peak:
+            return (f"cgroup v{self.version} per-sample group under {self.parent}: no {peak} "
+                    "on this kernel (before Linux 5.19): no peak, the limit enforced")  # fmt: skip
         return f"cgroup v{self.version} per-sample group under {self.parent} ({peak})"
 
     def remove_stale(self) -> None:

@@ -227,8 +227,8 @@ def take_sample(
         except Exception as error:  # any failure to run one sample is that sample's status
             execution = Execution(None, error=f"{type(error).__name__}: {error}")
         steal = host_steal_ns() - steal_before
-        peak = (max(cgroup.peak_bytes() - execution.charged_before_bytes, 0)
-                if cgroup and execution.in_cgroup else None)  # fmt: skip
+        high = cgroup.peak_bytes() if cgroup and execution.in_cgroup else None
+        peak = max(high - execution.charged_before_bytes, 0) if high is not None else None
         if cgroup and cgroup.oom_kills():  # whatever was killed in it, before it said so
             execution = replace(execution, out_of_memory=True)
     finally:

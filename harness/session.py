@@ -283,6 +283,8 @@ def run(
         cgroups = MemoryCgroups.detect()
         if cgroups is None:
             listener.warning("no memory cgroup (needs root): peak memory will not be recorded")
+        elif not cgroups.records_peak:
+            listener.warning(f"{cgroups.describe()}: peak memory will not be recorded")
         scenario_plan = None
         if config.scenarios is not None:
             scenario_plan = runnable_scenarios(config.scenarios, workloads, listener)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache
+from harness.cgroups import MemoryCgroups, SampleCgroup
 from harness.scopes import PROCESS
 from harness.targets import Execution, Invocation
 from harness.targets.base import Ended
@@ -184,3 +185,15 @@ class SubprocessTarget(FakeTarget):
             )  # fmt: skip
             wall_ns = time.perf_counter_ns() - started
         return Execution(wall_ns, {"run": wall_ns}, exit_code=completed.returncode)
+
+
+class OldKernelCgroups(MemoryCgroups):
+    """A cgroup v2 tree as a kernel before 5.19 keeps it, in a plain folder: each group has its
+    limit, events, processes and usage, and no memory.peak."""
+
+    def new_sample(self, limit_bytes: int | None = None) -> SampleCgroup:
+        cgroup = super().new_sample(limit_bytes)
+        for name, text in (("memory.events", "oom 0\noom_kill 0\n"), ("cgroup.procs", ""),
+                           ("memory.current", "0\n")):  # fmt: skip
+            (cgroup.path / name).write_text(text)
+        return cgroup

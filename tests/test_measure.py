@@ -17,7 +17,7 @@ from harness.stats import precision_of, summarize
 from harness.targets import Execution, Invocation
 from harness.workloads import sha256_bytes
 from tests.conftest import fake_artifact, fake_cell
-from tests.fakes import FakeTarget, ok
+from tests.fakes import FakeTarget, OldKernelCgroups, ok
 
 EXPECTED = b"228\nPfannkuchen(7) = 16\n"  # fannkuch-redux, size tiny
 
@@ -297,3 +297,19 @@ def test_a_spent_budget_stops_the_extra_rounds_never_the_minimum(tmp_path: Path)
                            wider_than_wanted=wider_than(0.001),
                            deadline=time.monotonic() - 1)  # fmt: skip
     assert len(samples) == 4
+
+
+def test_cgroup_v2_without_memory_peak_records_no_peak_and_says_so(tmp_path: Path) -> None:
+    cgroups = OldKernelCgroups(tmp_path / "isobench", 2)
+    cgroups.parent.mkdir()
+    assert not cgroups.records_peak
+    assert "no memory.peak on this kernel (before Linux 5.19)" in cgroups.describe()
+    target = FakeTarget([(Execution(1_000, {"all": 1_000}, exit_code=0, in_cgroup=True),
+                          b"228\nPfannkuchen(7) = 16\n")])  # fmt: skip
+    sample = take_sample(fake_cell(), target, round_index=0, warmup=False, cgroups=cgroups,
+                         scratch=tmp_path, timeout_s=1, memory_limit_bytes=64 << 20)  # fmt: skip
+    assert (sample.status, sample.wall_ns, sample.peak_memory_bytes) == (Status.OK, 1_000, None)
+    # the limit was still set on the sample's group
+    assert [path.read_text() for path in cgroups.parent.glob("sample-*/memory.max")] == [
+        f"{64 << 20}\n"
+    ]

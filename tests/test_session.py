@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from harness import api
+from harness.cgroups import MemoryCgroups
 from harness.errors import IsobenchError
 from harness.results import Status
-from harness.session import Measuring, RunConfig, Selection
+from harness.session import Measuring, RunConfig, Selection, Silent
 from harness.toolchains import Profile
 from harness.workloads import Language
 from tests.conftest import WORKLOADS
-from tests.fakes import SubprocessTarget
+from tests.fakes import OldKernelCgroups, SubprocessTarget
 
 REGISTRY = {SubprocessTarget.name: SubprocessTarget}
 
@@ -107,3 +108,24 @@ def test_a_plan_that_names_a_variant_this_isobench_lacks_is_refused(
     again = api.same_plan_as(baseline.path, RunConfig(Selection(workloads_dir=WORKLOADS)))
     with pytest.raises(IsobenchError, match="unknown variant 'subprocess'"):
         api.run(again, {})  # a registry without it: another isobench's results
+
+
+class Warnings(Silent):
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warning(self, text: str) -> None:
+        self.warnings.append(text)
+
+
+def test_a_kernel_without_memory_peak_is_said_and_the_run_goes_on(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = tmp_path / "cgroup" / "isobench"
+    parent.mkdir(parents=True)  # a cgroup v2 parent without memory.peak (Linux before 5.19)
+    monkeypatch.setattr(MemoryCgroups, "detect", lambda: OldKernelCgroups(parent, 2))
+    listener = Warnings()
+    outcome = api.run(config(cache_dir, tmp_path / "results"), REGISTRY, listener)
+    assert any("no memory.peak on this kernel" in warning for warning in listener.warnings)
+    assert {s.status for s in outcome.samples} == {Status.OK}
+    assert {s.peak_memory_bytes for s in outcome.samples} == {None}

@@ -60,3 +60,22 @@ def test_a_source_named_like_an_option_never_reaches_the_compiler(
                            "-l", "c", "--variant", "native"])  # fmt: skip
     assert f"{manifest}: field 'sources.c'" in err
     assert "starts with '-' or '@'" in err
+
+
+def test_a_cargo_configuration_above_the_build_is_refused_before_cargo_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Cargo reads .cargo/config.toml in every folder above the one it builds in: a
+    `rustc-wrapper` planted there (in /tmp, say) would run as the harness."""
+    marker = tmp_path / "wrapper-ran"
+    wrapper = tmp_path / "wrapper"
+    wrapper.write_text(f'#!/bin/sh\ntouch {marker}\nexec "$@"\n')
+    wrapper.chmod(0o755)
+    config = tmp_path / ".cargo" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'[build]\nrustc-wrapper = "{wrapper}"\n')
+    err = refused(capsys, ["--workloads-dir", str(WORKLOADS), "--cache-dir",
+                           str(tmp_path / "cache"), "build", "-w", "webhook", "-l", "rust",
+                           "--variant", "native"])  # fmt: skip
+    assert f"{config}: Cargo would read this configuration" in err
+    assert not marker.exists()
