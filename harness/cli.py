@@ -18,6 +18,7 @@ sample was not ok exits 1 and names the workloads.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import uuid
@@ -227,7 +228,7 @@ def make_parser() -> argparse.ArgumentParser:
     comparing.add_argument("new", type=Path, metavar="NEW", help="the results file to judge")
     comparing.add_argument(
         "--fail-on-regression",
-        type=float,
+        type=_non_negative_float,
         default=None,
         metavar="PCT",
         help="exit 1 when a significant slowdown (or memory growth) is found whose whole "
@@ -235,7 +236,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     comparing.add_argument(
         "--alpha",
-        type=float,
+        type=_alpha,
         default=DEFAULT_ALPHA,
         help="family-wise significance level: Mann-Whitney U p-values, Holm-adjusted over "
         "every comparison (default: %(default)s)",
@@ -297,7 +298,7 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
     )
     measuring.add_argument(
         "--min-time",
-        type=float,
+        type=_non_negative_float,
         default=0.0,
         metavar="SECONDS",
         help="also measure each cell until its samples add up to this much wall time "
@@ -357,7 +358,7 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
     )
     measuring.add_argument(
         "--timeout",
-        type=float,
+        type=_positive_float,
         default=120.0,
         metavar="SECONDS",
         help="per-sample timeout (default: %(default)s)",
@@ -397,7 +398,7 @@ def _scenario_options() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--batch-time-limit",
-        type=float,
+        type=_positive_float,
         default=defaults.batch_time_limit_s,
         metavar="SECONDS",
         help="a batch also ends after this long (default: %(default)s)",
@@ -453,6 +454,37 @@ def _duration(text: str) -> float | None:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"must be longer than 0: {text!r}")
     return seconds
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    return value
+
+
+def _alpha(text: str) -> float:
+    value = _finite(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -158,6 +158,19 @@ class RunConfig:
         languages = plan.languages or tuple(
             sorted({artifact.language for artifact in header.artifacts if artifact.workload})
         )
+        # The counts and limits a measurement would run with, each in its range
+        ranges = {"repetitions": (plan.repetitions, 1, None), "warmup": (plan.warmup, 0, None),
+                  "max_repetitions": (plan.max_repetitions, 1, None),
+                  "min_time_s": (plan.min_time_s, 0, None),
+                  "timeout_s": (plan.timeout_s, 1e-3, 86_400),
+                  "memory_limit_bytes": (plan.memory_limit_bytes, 1 << 20, None),
+                  "precision": (plan.precision, 1e-6, 1),
+                  "budget_s": (plan.budget_s, 1, None)}  # fmt: skip
+        for field_name, (value, least, most) in ranges.items():
+            if value is not None and not (least <= value and (most is None or value <= most)):
+                limits = f"at least {least:g}" + (f" and at most {most:g}" if most else "")
+                raise IsobenchError(f"{source}: line 1: field 'plan.{field_name}': {value!r} "
+                                    f"(must be {limits})")  # fmt: skip
         # These names become folders to build from and labels: held to the manifests' rule
         named = {"plan.workloads": plan.workloads, "plan.sizes": plan.sizes,
                  "plan.states": plan.states, "plan.profiles": plan.profiles,

@@ -248,3 +248,37 @@ def test_control_characters_and_dollars_from_a_header_reach_no_terminal_and_no_m
     assert "r\\x1b[2J" in out  # shown, escaped
     # two runs of one host: the host name labels the figures, and "$" is not mathtext there
     assert main(["report", str(path), str(other), "-o", str(tmp_path / "r.html")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("timeout_s", -1.0), ("timeout_s", 1e9), ("repetitions", 0), ("warmup", -3),
+     ("memory_limit_bytes", 0), ("precision", 5.0), ("budget_s", -60.0)],
+)  # fmt: skip
+def test_counts_and_limits_from_a_header_are_held_to_their_ranges(
+    field: str, value: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "base.jsonl"
+    path.write_text(json.dumps(plan_header(**{field: value})) + "\n" + json.dumps(sample_row()))
+    argv = ["--workloads-dir", str(WORKLOADS), "--cache-dir", str(tmp_path / "cache"),
+            "--results-dir", str(tmp_path), "run", "--same-plan-as", str(path)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: line 1: field 'plan.{field}': {value!r} (must be at least" in err
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "--timeout", "-1"], ["run", "--timeout", "nan"], ["run", "--min-time", "-2"],
+     ["all", "--batch-time-limit", "0"], ["compare", "a", "b", "--alpha", "1.5"],
+     ["compare", "a", "b", "--fail-on-regression", "-10"], ["run", "--timeout", "inf"]],
+)  # fmt: skip
+def test_a_limit_out_of_its_range_on_the_command_line_is_refused_by_name(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    option = next(arg for arg in argv if arg.startswith("--"))
+    assert f"argument {option}" in capsys.readouterr().err
