@@ -22,8 +22,9 @@ import math
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 
@@ -466,39 +467,34 @@ def _finite(text: str) -> float:
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = _finite(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
+Number = TypeVar("Number", int, float)
 
 
-def _non_negative_float(text: str) -> float:
-    value = _finite(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
-    return value
+def _bounded(
+    convert: Callable[[str], Number], *, at_least: Number | None = None,
+    above: Number | None = None, below: Number | None = None,
+) -> Callable[[str], Number]:  # fmt: skip
+    """An argparse type: the number `convert` reads, refused outside its bounds."""
+
+    def parse(text: str) -> Number:
+        value = convert(text)
+        if at_least is not None and value < at_least:
+            raise argparse.ArgumentTypeError(f"must be at least {at_least:g}, got {text}")
+        if above is not None and value <= above:
+            raise argparse.ArgumentTypeError(f"must be more than {above:g}, got {text}")
+        if below is not None and value >= below:
+            raise argparse.ArgumentTypeError(f"must be less than {below:g}, got {text}")
+        return value
+
+    parse.__name__ = "integer" if convert is int else "number"  # argparse: "invalid integer"
+    return parse
 
 
-def _alpha(text: str) -> float:
-    value = _finite(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+_positive_int = _bounded(int, at_least=1)
+_non_negative_int = _bounded(int, at_least=0)
+_positive_float = _bounded(_finite, above=0.0)
+_non_negative_float = _bounded(_finite, at_least=0.0)
+_alpha = _bounded(_finite, above=0.0, below=1.0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -178,8 +178,11 @@ def _change(
 ) -> Change | None:
     base = [v for s in base_group if counts(s) and (v := value_of(s)) is not None]
     new = [v for s in new_group if counts(s) and (v := value_of(s)) is not None]
-    test = mann_whitney_u(new, base)
-    if not base or not new or test is None or statistics.median(base) <= 0:
+    if not base or not new:
+        return None
+    base_median, new_median = statistics.median(base), statistics.median(new)
+    test = mann_whitney_u(new, base) if base_median > 0 else None
+    if test is None:
         return None
     workload, language, variant, size, profile, state = key
     estimates = median_ratio_estimates(new, base, stream="compare")
@@ -191,11 +194,11 @@ def _change(
         profile=profile,
         state=state,
         metric=metric,
-        base_median=statistics.median(base),
-        new_median=statistics.median(new),
+        base_median=base_median,
+        new_median=new_median,
         base_samples=len(base),
         new_samples=len(new),
-        ratio=statistics.median(new) / statistics.median(base),
+        ratio=new_median / base_median,
         ratio_ci=percentile_interval(estimates) if estimates is not None else None,
         p_value=test[1],
         adjusted_p_value=test[1],  # until every comparison is known (compare)

@@ -461,12 +461,11 @@ def compute_sentence(run: Run, variant: str) -> list[str]:
                f"on {verdicts[SLOWER]}, faster on {verdicts[FASTER]}, inconclusive on "
                f"{verdicts[INCONCLUSIVE]}")  # fmt: skip
     # A net ratio at or below 0 means a compute time within noise of the startup floor (tiny
-    # sizes): it has no place in a geometric mean.
-    positive = [key for key, ratio in ratios.items() if (ratio.value or 0) > 0]
-    mean = geometric_mean(ratios[key].value or 0 for key in positive)
+    # sizes): no geometric mean exists then (geometric_mean says None).
+    mean = geometric_mean(ratio.value or 0 for ratio in ratios.values())
     average = ""
-    if mean is not None and len(positive) == len(ratios):
-        interval = geometric_mean_interval(run, positive, metric)
+    if mean is not None:
+        interval = geometric_mean_interval(run, ratios, metric)
         average = f"; geometric mean {mean:.2f}× native ({CONFIDENCE:.0%} CI {_interval(interval)})"
     return [
         f"{variant} ({run.verdict_state(variant)}), compute time net of startup, in {clock}: "
