@@ -37,7 +37,8 @@ from harness.workloads import Language, Workload, sha256_file
 # the flags do not show, so that no cached artifact built the old way is reused:
 #   1 - first version
 #   2 - compilers run inside the workload folder on relative paths (rustc embeds the path)
-COMPILE_PROCEDURE = 2
+#   3 - those paths as ./name (a source named like an option is a file to the compiler)
+COMPILE_PROCEDURE = 3
 
 # (workload, language, variant, profile) -> the artifact that variant runs
 ArtifactKey = tuple[str, str, str, str]

@@ -4,6 +4,11 @@ An artifact's id is the sha256 of everything that decides its bytes: the kind of
 hashes of its inputs (sources or a parent artifact), the toolchain's version line and every
 flag. Each artifact lives in `<cache>/<kind>/<id>/` with an `artifact.json` record; a record
 present means the artifact is complete (it is written last, atomically).
+
+The cache is private: made 0700 (an older, wider one is narrowed), and refused when another
+user owns it, who could have planted the programs the harness runs. Samples reach their
+artifacts only as files the launcher hands them (harness.targets.launcher.Handover), and each
+artifact's bytes are checked against its record before it runs (`changed`).
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from harness.errors import IsobenchError
 
 RECORD_NAME = "artifact.json"
 
@@ -73,6 +81,24 @@ class Artifact:
                         size_bytes, {**recipe, "from_artifact": self.id}, build_ns,
                         source_path, image)  # fmt: skip
 
+    def changed(self) -> str:
+        """Why the file this artifact runs from is not the one that was built ("" when it is;
+        when it is gone, which whatever opens it says; or when it is an image: the engine's
+        content id holds that)."""
+        if self.image is not None or not self.path:
+            return ""
+        try:
+            with Path(self.path).open("rb") as stream:
+                digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        except FileNotFoundError:
+            return ""
+        except OSError as error:
+            return f"{self.path}: {error.strerror}"
+        if digest != self.sha256:
+            return (f"{self.path} changed since it was built (sha256 {digest[:12]}, recorded "
+                    f"{self.sha256[:12]}): not run; isobench build makes it again")  # fmt: skip
+        return ""
+
     @property
     def image_tag(self) -> str:
         """The tag of the container image the artifact is."""
@@ -96,6 +122,18 @@ Maker = Callable[[str, Path], Artifact]
 class BuildCache:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()  # artifact records hold absolute paths
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            owner = self.root.stat().st_uid
+            if owner != os.geteuid():
+                raise IsobenchError(
+                    f"{self.root}: the build cache belongs to uid {owner}, not to this user "
+                    f"(uid {os.geteuid()}): it could hold programs they planted; give "
+                    "--cache-dir a folder of your own"
+                )
+            self.root.chmod(0o700)
+        except OSError as error:
+            raise IsobenchError(f"{self.root}: cannot use as the build cache: {error}") from None
 
     def directory(self, kind: str, ident: str) -> Path:
         return self.root / kind / ident
@@ -106,8 +144,8 @@ class BuildCache:
             artifact = Artifact.from_json(json.loads(record.read_text(encoding="utf-8")))
         except (FileNotFoundError, json.JSONDecodeError, TypeError):
             return None  # absent, half-written, or written by an older isobench: rebuild
-        if artifact.path and not Path(artifact.path).exists():
-            return None
+        if (artifact.path and not Path(artifact.path).exists()) or artifact.changed():
+            return None  # gone, or not the bytes that were built: made again
         return artifact
 
     def fresh_directory(self, kind: str, ident: str) -> Path:

@@ -173,8 +173,10 @@ class Compiler:
         *,
         arch: str | None = None,
     ) -> list[str]:
-        """The command, with source paths relative to `relative_to` (the compiler's cwd)."""
-        files = [str(path.relative_to(relative_to)) for path in sources.files]
+        """The command, with source paths relative to `relative_to` (the compiler's cwd), each
+        as ./name: a file named like an option (-o..., --ld-path=...) or a response file (@...)
+        is then a file to the compiler."""
+        files = [f"./{path.relative_to(relative_to)}" for path in sources.files]
         flags = self.flags(binary, profile, arch)
         if self.language is Language.RUST:
             # rustc follows `mod` declarations from the crate root, the first file.
@@ -182,7 +184,7 @@ class Compiler:
         return [
             self.executable,
             *flags,
-            *(f"-I{path.relative_to(relative_to)}" for path in sources.include_dirs),
+            *(f"-I./{path.relative_to(relative_to)}" for path in sources.include_dirs),
             *(f"-D{define}" for define in sources.defines),
             *files,
             *self.libraries(),

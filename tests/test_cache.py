@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import stat
+import subprocess
 import threading
 from pathlib import Path
 
@@ -8,8 +12,9 @@ import pytest
 
 from harness.build import compile_binary
 from harness.cache import Artifact, BuildCache, artifact_id
+from harness.errors import IsobenchError
 from harness.toolchains import Binary, Compiler, Profile, find_compiler
-from harness.workloads import Language, Workload, load_workload
+from harness.workloads import Language, Sources, Workload, load_workload
 from tests.conftest import WORKLOADS
 
 
@@ -26,6 +31,7 @@ def compile_portable(
     )
 
 
+X_SHA256 = hashlib.sha256(b"x").hexdigest()
 RECIPE = {"sources": {"main.c": "ab"}, "compiler": "clang 14", "flags": ["-O2"]}
 
 
@@ -56,7 +62,7 @@ def test_a_record_is_found_only_when_its_file_exists(tmp_path: Path) -> None:
     directory = cache.fresh_directory("native", "abc")
     (directory / "app").write_bytes(b"x")
     artifact = Artifact(
-        "abc", "native", "w", "c", "portable", str(directory / "app"), "s", 1, RECIPE
+        "abc", "native", "w", "c", "portable", str(directory / "app"), X_SHA256, 1, RECIPE
     )
     cache.store(artifact)
     assert cache.lookup("native", "abc") == artifact
@@ -132,7 +138,7 @@ def test_two_builds_of_one_artifact_take_turns(tmp_path: Path) -> None:
         release.wait(timeout=30)
         output = directory / "out"
         output.write_bytes(b"x")
-        return Artifact(ident, "native", "w", "c", "portable", str(output), "", 1, {})
+        return Artifact(ident, "native", "w", "c", "portable", str(output), X_SHA256, 1, {})
 
     outcomes: dict[str, bool] = {}  # who built it
     first = threading.Thread(target=lambda: outcomes.update(
@@ -149,3 +155,51 @@ def test_two_builds_of_one_artifact_take_turns(tmp_path: Path) -> None:
     second.join(timeout=30)
     assert outcomes == {"first": True, "second": False}
     assert len(made) == 1
+
+
+def test_the_cache_is_made_private_and_an_older_wider_one_is_narrowed(tmp_path: Path) -> None:
+    fresh = BuildCache(tmp_path / "fresh" / "cache")
+    assert stat.S_IMODE(fresh.root.stat().st_mode) == 0o700
+    wide = tmp_path / "wide"
+    wide.mkdir(mode=0o777)
+    wide.chmod(0o777)
+    BuildCache(wide)
+    assert stat.S_IMODE(wide.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_a_cache_another_user_owns_is_refused(tmp_path: Path) -> None:
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    os.chown(planted, 65534, 65534)  # nobody's: they could have put programs in it
+    with pytest.raises(IsobenchError, match="belongs to uid 65534"):
+        BuildCache(planted)
+
+
+def test_an_artifact_whose_bytes_changed_is_not_reused_and_not_run(
+    tmp_path: Path,
+) -> None:
+    cache = BuildCache(tmp_path / "cache")
+    noop = load_workload(WORKLOADS / "noop")
+    compiler = find_compiler(Language.C)
+    built, _ = compile_portable(noop, Language.C, Binary.NATIVE, compiler, cache)
+    assert built.changed() == ""
+    Path(built.path).write_bytes(b"#!/bin/sh\necho planted\n")  # replaced behind the cache
+    assert "changed since it was built" in built.changed()
+    again, rebuilt = compile_portable(noop, Language.C, Binary.NATIVE, compiler, cache)
+    assert rebuilt  # made again, not found
+    assert again.changed() == ""
+    assert again.sha256 == built.sha256  # the same bytes as the first time
+
+
+def test_every_source_reaches_the_compiler_as_a_path_never_as_an_option(tmp_path: Path) -> None:
+    """The manifest refuses such names already; the argv holds without it: `-o.c` is a file."""
+    (tmp_path / "-o.c").write_text("int helper(void) { return 0; }\n")
+    (tmp_path / "main.c").write_text("int helper(void);\nint main(void) { return helper(); }\n")
+    sources = Sources(files=(tmp_path / "main.c", tmp_path / "-o.c"))
+    compiler = find_compiler(Language.C)
+    argv = compiler.argv(Binary.NATIVE, Profile.PORTABLE, sources, tmp_path, tmp_path / "out")
+    assert [arg for arg in argv if arg.endswith(".c")] == ["./main.c", "./-o.c"]
+    completed = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "out").is_file()
