@@ -7,6 +7,10 @@ cgroup v1 `memory.max_usage_in_bytes`, v2 `memory.peak`. A container's own cgrou
 exit, but this parent keeps the peak (FIELD-NOTES). The figure counts everything charged
 while the instance lived in the group: process memory and the page cache it faulted in, and for
 Docker the runc init process too. Needs root; without it, peaks are simply not recorded.
+
+The same group caps the instance: its memory limit, and where the kernel has the pids
+controller, a limit on its tasks (cgroup v2: the same group; v1: a group of the same name in
+the pids hierarchy, which the launcher joins too).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import psutil
 V1_MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
 V2_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS_ROOT = Path("/sys/fs/cgroup")
+V1_PIDS_ROOT = V1_CONTROLLERS_ROOT / "pids"
 PARENT_NAME = "isobench"
 KILL_ROUNDS = 10
 KILL_WAIT_S = 5.0  # for killed processes to be gone
@@ -48,10 +53,27 @@ class SampleCgroup:
     path: Path
     version: int
     name: str
+    pids_path: Path | None = None  # the group holding its pids limit (None: no pids controller)
 
     @property
     def procs_path(self) -> Path:
         return self.path / "cgroup.procs"
+
+    @property
+    def procs_paths(self) -> tuple[Path, ...]:
+        """Every `cgroup.procs` an instance joins: the memory group's, and on cgroup v1 the
+        pids group's (another hierarchy)."""
+        if self.pids_path is None or self.pids_path == self.path:
+            return (self.procs_path,)
+        return (self.procs_path, self.pids_path / "cgroup.procs")
+
+    @property
+    def limits_pids(self) -> bool:
+        return self.pids_path is not None
+
+    def limit_pids(self, tasks: int) -> None:
+        if self.pids_path is not None:
+            (self.pids_path / "pids.max").write_text(f"{tasks}\n")
 
     @property
     def docker_parent(self) -> str:
@@ -132,9 +154,10 @@ class SampleCgroup:
 class MemoryCgroups:
     """Creates per-sample cgroups; `detect()` returns None where that is not possible."""
 
-    def __init__(self, parent: Path, version: int) -> None:
+    def __init__(self, parent: Path, version: int, pids_parent: Path | None = None) -> None:
         self.parent = parent
         self.version = version
+        self.pids_parent = pids_parent  # where pids limits are set (None: no pids controller)
 
     @classmethod
     def detect(cls) -> MemoryCgroups | None:
@@ -148,19 +171,19 @@ class MemoryCgroups:
                 (parent / "cgroup.subtree_control").write_text("+memory")
             except OSError:
                 return None
-            return cls._ready(parent, 2)
+            return cls._ready(parent, 2, _v2_pids(parent))
         if (V1_MEMORY_ROOT / "memory.max_usage_in_bytes").is_file():
             parent = V1_MEMORY_ROOT / PARENT_NAME
             try:
                 parent.mkdir(exist_ok=True)
             except OSError:
                 return None
-            return cls._ready(parent, 1)
+            return cls._ready(parent, 1, _v1_pids())
         return None
 
     @classmethod
-    def _ready(cls, parent: Path, version: int) -> MemoryCgroups:
-        cgroups = cls(parent, version)
+    def _ready(cls, parent: Path, version: int, pids_parent: Path | None) -> MemoryCgroups:
+        cgroups = cls(parent, version, pids_parent)
         cgroups.remove_stale()
         return cgroups
 
@@ -177,10 +200,16 @@ class MemoryCgroups:
                     "on this kernel (before Linux 5.19): no peak, the limit enforced")  # fmt: skip
         return f"cgroup v{self.version} per-sample group under {self.parent} ({peak})"
 
+    def describe_pids(self, tasks: int) -> str:
+        if self.pids_parent is None:
+            return "no pids controller: RLIMIT_NPROC of the sample account instead"
+        return f"at most {tasks} tasks per instance (cgroup v{self.version} pids.max)"
+
     def remove_stale(self) -> None:
         """Remove the sample groups of runs that are gone (named for their harness's pid): a
         run killed, or a container its daemon kept, can leave one behind."""
-        for path in self.parent.glob("sample-*"):
+        parents = {self.parent, *([self.pids_parent] if self.pids_parent else [])}
+        for path in [path for parent in parents for path in parent.glob("sample-*")]:
             owner = path.name.split("-")[1]
             if owner.isdigit() and not psutil.pid_exists(int(owner)):
                 SampleCgroup(path, self.version, path.name).remove()
@@ -203,11 +232,41 @@ class MemoryCgroups:
             return None
         return statistics.mode(steps)
 
-    def new_sample(self, limit_bytes: int | None = None) -> SampleCgroup:
+    def new_sample(self, limit_bytes: int | None = None, tasks: int | None = None) -> SampleCgroup:
+        """A fresh group, capped at `limit_bytes` of memory and `tasks` tasks (where the pids
+        controller is there) when given."""
         name = f"sample-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         path = self.parent / name
         path.mkdir()
-        cgroup = SampleCgroup(path, self.version, name)
+        pids_path = None
+        if tasks is not None and self.pids_parent is not None:
+            pids_path = self.pids_parent / name
+            pids_path.mkdir(exist_ok=True)  # v2: the group itself
+        cgroup = SampleCgroup(path, self.version, name, pids_path)
         if limit_bytes is not None:
             cgroup.limit(limit_bytes)
+        if tasks is not None:
+            cgroup.limit_pids(tasks)
         return cgroup
+
+
+def _v2_pids(parent: Path) -> Path | None:
+    """The v2 parent again, with pids delegated to its groups; None without the controller."""
+    if "pids" not in (V2_ROOT / "cgroup.controllers").read_text().split():
+        return None
+    try:
+        (parent / "cgroup.subtree_control").write_text("+pids")
+    except OSError:
+        return None
+    return parent
+
+
+def _v1_pids() -> Path | None:
+    parent = V1_PIDS_ROOT / PARENT_NAME
+    if not (V1_PIDS_ROOT / "cgroup.procs").is_file():
+        return None
+    try:
+        parent.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return parent

@@ -33,6 +33,7 @@ from harness.affinity import ALL, AUTO
 from harness.cgroups import MemoryCgroups
 from harness.compare import DEFAULT_ALPHA
 from harness.compare_json import comparison_json
+from harness.confine import account_state
 from harness.errors import IsobenchError, Terminated, sigterm_unwinds
 from harness.export import FORMATS
 from harness.scenarios import SCENARIOS, ScenarioPlan
@@ -603,6 +604,8 @@ def doctor_verb(args: argparse.Namespace, console: Console) -> int:
             "run isobench as root on a host with the cgroup memory controller",
         )
     )
+    confined, account = account_state()
+    checks.append(Check("sample account", confined, account, "run isobench as root"))
     print_doctor(console, checks)
     missing = [check.name for check in checks if not check.found and not check.optional]
     if missing:

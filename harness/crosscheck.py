@@ -48,14 +48,15 @@ from harness.affinity import AUTO, format_cpus, parse_cpus, pinned
 from harness.build import BuildOutcome, build
 from harness.cache import BuildCache
 from harness.cgroups import MemoryCgroups
+from harness.confine import PIDS_PER_INSTANCE, sample_account
 from harness.errors import IsobenchError, sigterm_unwinds
-from harness.measure import PRIMER_WORKLOAD, Cell, take_sample
+from harness.measure import PRIMER_WORKLOAD, Cell, open_to_samples, take_sample
 from harness.results import Sample, Status
 from harness.session import scratch_parent
 from harness.stats import Cells, bootstrap_median_ci, summarize_cells
 from harness.targets import TARGETS, Target
 from harness.targets.base import COLD, WARM
-from harness.targets.docker import PIDS_LIMIT, DockerTarget
+from harness.targets.docker import DockerTarget
 from harness.targets.wasmtime_cli import WasmtimeCliTarget
 from harness.toolchains import Profile
 from harness.workloads import Language, load_workload
@@ -130,7 +131,10 @@ class Checks:
             targets=list(self.targets.values()), cache=self.cache,
             on_step=lambda artifact, built: None,
         )  # fmt: skip
-        self.scratch = Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir=scratch_parent()))
+        self.scratch = open_to_samples(
+            Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir=scratch_parent()))
+        )
+        self.account = sample_account()
 
     def cell(self, workload: str, variant: str, state: str, size: str = "default") -> Cell:
         artifacts = {
@@ -147,7 +151,8 @@ class Checks:
         sample = take_sample(cell, self.targets[cell.variant], round_index=0, warmup=False,
                              cgroups=self.cgroups if memory_group else None,
                              scratch=self.scratch, timeout_s=120,
-                             memory_limit_bytes=MEMORY_LIMIT_BYTES, cpus=self.cpus)  # fmt: skip
+                             memory_limit_bytes=MEMORY_LIMIT_BYTES, cpus=self.cpus,
+                             account=self.account)  # fmt: skip
         if sample.status is not Status.OK or sample.wall_ns is None:
             raise IsobenchError(f"crosscheck: a {cell.label} sample was {sample.status.value}: "
                                 f"{sample.detail}")  # fmt: skip
@@ -168,7 +173,7 @@ def docker_cli_command(checks: Checks, cell: Cell) -> list[str]:
     limit = f"{MEMORY_LIMIT_BYTES >> 20}m"
     return [docker, "run", "--rm", "--network", DockerTarget.network_mode, "--read-only",
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--pids-limit",
-            str(PIDS_LIMIT), "--memory", limit, "--memory-swap", limit,
+            str(PIDS_PER_INSTANCE), "--memory", limit, "--memory-swap", limit,
             *(["--cpuset-cpus", format_cpus(checks.cpus)] if checks.cpus else []),
             cell.artifact.image_tag]  # fmt: skip
 
@@ -233,7 +238,9 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
     cli_target = checks.targets["wasmtime-cli"]
     if not isinstance(cli_target, WasmtimeCliTarget):
         raise TypeError("wasmtime-cli is not the wasmtime CLI's target")
-    cli_command = cli_target.command(["--allow-precompiled", cli.artifact.path], [])
+    cli_command = cli_target.command(
+        cli_target.runner.path, ["--allow-precompiled", cli.artifact.path], []
+    )
     docker_version = [shutil.which("docker") or "docker", "--version"]
     evict = [sys.executable, "-m", "harness.pagecache",
              *map(str, checks.targets["docker"].cold_files(docker.artifact))]  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 8  # of results files: harness.results keeps the history
+SCHEMA_VERSION = 9  # of results files: harness.results keeps the history
 _STRINGS = DictOf(str)
 HEADER_SHAPE = Fields({
     **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
@@ -54,6 +54,8 @@ HEADER_SHAPE = Fields({
             required=("processes", "rss_bytes", "pss_bytes", "private_bytes"))),
         "method": str, "note": str,
     })),
+    "confinement": Fields({"account": str, "tasks": str, "memory": str,
+                           "not_enforced": ListOf(str)}),
     "scenarios": _STRINGS,
     "scenario_plan": DictOf(ANY),
     "unavailable": _STRINGS,
@@ -272,6 +274,22 @@ class MemoryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfinementRecord:
+    """What the process variants' instances ran as and under (samples and scenario instances;
+    containers and in-host wasm have their engine's own, in their variants' settings). Empty
+    before schema 9."""
+
+    account: str = ""  # who they ran as
+    tasks: str = ""  # how their tasks were limited
+    memory: str = ""  # how the memory limit was held
+    not_enforced: tuple[str, ...] = ()  # what this host could not hold, in words
+
+    def to_json(self) -> dict[str, Any]:
+        return {"account": self.account, "tasks": self.tasks, "memory": self.memory,
+                "not_enforced": list(self.not_enforced)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ShimCost:
     """The containerd shim that accompanies every running container."""
 
@@ -337,6 +355,7 @@ class Header:
     plan: PlanRecord | None = None  # None: a run of scenarios only
     memory: MemoryRecord | None = None
     host_costs: Mapping[str, HostCost] = field(default_factory=dict)
+    confinement: ConfinementRecord = field(default_factory=ConfinementRecord)
 
     @classmethod
     def read(cls, data: Mapping[str, Any], problems: list[str] | None = None) -> Header:
@@ -353,6 +372,7 @@ class Header:
         tools = data.get("tools", {})
         memory = data.get("memory")
         plan = data.get("plan")
+        confinement = data.get("confinement", {})
         return cls(
             schema_version=data["schema_version"],
             **{name: data.get(name, "") for name in
@@ -378,6 +398,9 @@ class Header:
                                 memory.get("resolution_bytes")) if memory is not None else None,
             host_costs={name: HostCost.from_json(cost)
                         for name, cost in data.get("host_costs", {}).items()},
+            confinement=ConfinementRecord(
+                confinement.get("account", ""), confinement.get("tasks", ""),
+                confinement.get("memory", ""), tuple(confinement.get("not_enforced", ()))),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -396,6 +419,8 @@ class Header:
             "artifact_kinds": dict(self.artifact_kinds),
             "unavailable": dict(self.unavailable),
         }
+        if self.confinement.account:
+            data["confinement"] = self.confinement.to_json()
         if self.scenarios:
             data |= {"scenarios": dict(self.scenarios), "scenario_plan": dict(self.scenario_plan)}
         if self.plan is not None:

@@ -33,13 +33,14 @@ from harness.affinity import pinned
 from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.cgroups import MemoryCgroups
-from harness.judge import judge
+from harness.confine import OUTPUT_LIMIT_BYTES, PIDS_PER_INSTANCE, SampleAccount
+from harness.judge import Output, judge, read_tail
 from harness.pagecache import evict
 from harness.results import CellKey, ResultsWriter, Sample, Status
 from harness.scopes import CONTAINER, PROCESS
 from harness.targets import Execution, Invocation, Target
 from harness.targets.base import COLD
-from harness.workloads import Language, Size, Workload, sha256_bytes
+from harness.workloads import Language, Size, Workload
 
 PRIMER_WORKLOAD = "noop"
 # Primers per sample by what an instance is: a process settles by its third (module docstring);
@@ -56,8 +57,8 @@ _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 # read. Their hash is the results header's `measurement_revision`: figures published from a
 # results file are current only while it matches the code's (a test holds the example to it).
 MEASUREMENT_FILES = ("affinity.py", "build.py", "toolchains.py", "measure.py", "judge.py",
-                     "cgroups.py", "pagecache.py", "launcher.c", "chargeprobe.c", "targets/*.py",
-                     "targets/*.mjs")  # fmt: skip
+                     "cgroups.py", "confine.py", "pagecache.py", "launcher.c", "chargeprobe.c",
+                     "targets/*.py", "targets/*.mjs")  # fmt: skip
 
 
 def measurement_revision() -> str:
@@ -133,6 +134,22 @@ class Plan:
         return len(self.cells) * (self.warmup + self.repetitions)
 
 
+def wrote_to_the_limit(*paths: Path) -> bool:
+    """Whether a file at or under `paths` reached what an instance may write: it was stopped
+    there (a program that ignores SIGXFSZ sees its writes fail instead)."""
+    files = [found for path in paths for found in ([*path.rglob("*")] if path.is_dir() else
+             [path]) if found.is_file() and not found.is_symlink()]  # fmt: skip
+    return any(found.stat().st_size >= OUTPUT_LIMIT_BYTES for found in files)
+
+
+def open_to_samples(scratch: Path) -> Path:
+    """The samples' scratch folder, made traversable (0711): the sample account reaches by name
+    what it is handed there (node's WASI resolves a preopened folder by its path again), owns
+    only its output folder, and lists nothing. tempfile makes it 0700."""
+    scratch.chmod(0o711)
+    return scratch
+
+
 def host_steal_ns() -> int:
     """The host's steal time so far, all CPUs (the `cpu` line of /proc/stat, in clock ticks)."""
     with Path("/proc/stat").open("rb") as stat:
@@ -144,7 +161,9 @@ def prime(
     target: Target,
     scratch: Path,
     cgroups: MemoryCgroups | None,
+    *,
     cpus: tuple[int, ...] | None = None,
+    account: SampleAccount | None = None,
 ) -> None:
     """Run the cell's primers, each a process or container of its own through the very path a
     sample takes (a fresh memory group included), and forget them: they only leave the host in
@@ -154,11 +173,11 @@ def prime(
     if primer is None:
         return
     for _ in range(PRIMER_RUNS.get(target.instance, 0)):
-        cgroup = cgroups.new_sample() if cgroups else None
+        cgroup = cgroups.new_sample(tasks=PIDS_PER_INSTANCE) if cgroups else None
         try:
             target.run(Invocation(artifact=primer, args=(), stdout_path=scratch / "primer.stdout",
                                   stderr_path=scratch / "primer.stderr", timeout_s=60,
-                                  cgroup=cgroup, cpus=cpus))  # fmt: skip
+                                  cgroup=cgroup, cpus=cpus, account=account))  # fmt: skip
         except Exception:  # noqa: S110 - the sample after it reports what is wrong
             pass
         finally:
@@ -191,7 +210,10 @@ def take_sample(
     timeout_s: float,
     memory_limit_bytes: int | None = None,
     cpus: tuple[int, ...] | None = None,
+    account: SampleAccount | None = None,
 ) -> Sample:
+    """One sample of `cell`, confined: in a fresh cgroup of its own (memory and tasks limited),
+    a process variant's as `account` (None: the harness's own user)."""
     stdout_path, stderr_path = scratch / "stdout", scratch / "stderr"
     for path in (stdout_path, stderr_path):
         path.unlink(missing_ok=True)
@@ -199,10 +221,12 @@ def take_sample(
     shutil.rmtree(output_dir, ignore_errors=True)
     if cell.size.needs_output_dir:
         output_dir.mkdir()
+        if account is not None:  # the one thing the account owns
+            account.give(output_dir)
     resident, not_evicted = None, ""
     # Everything the harness does for a sample happens before its primers, except the cold
     # eviction (a primer may read the very files): as little as possible between them and it.
-    cgroup = cgroups.new_sample(memory_limit_bytes) if cgroups else None
+    cgroup = cgroups.new_sample(memory_limit_bytes, PIDS_PER_INSTANCE) if cgroups else None
     try:
         invocation = Invocation(
             artifact=cell.artifact,
@@ -218,15 +242,21 @@ def take_sample(
             output_dir=output_dir if cell.size.needs_output_dir else None,
             primer=cell.primer,
             cpus=cpus,
+            account=account,
         )
-        prime(cell, target, scratch, cgroups, cpus)
+        # Its bytes, as built, before it runs (and before a cold sample's eviction: reading
+        # them brings them into the page cache)
+        changed = cell.artifact.changed()
+        prime(cell, target, scratch, cgroups, cpus=cpus, account=account)
         steal_before = host_steal_ns()
         try:
             resident, not_evicted = evict_cold_files(cell, target)
-            execution = target.run(invocation)
+            execution = Execution(None, error=changed) if changed else target.run(invocation)
         except Exception as error:  # any failure to run one sample is that sample's status
             execution = Execution(None, error=f"{type(error).__name__}: {error}")
         steal = host_steal_ns() - steal_before
+        if wrote_to_the_limit(stdout_path, stderr_path, output_dir):  # SIGXFSZ ignored: EFBIG
+            execution = replace(execution, output_limited=True)
         high = cgroup.peak_bytes() if cgroup and execution.in_cgroup else None
         peak = max(high - execution.charged_before_bytes, 0) if high is not None else None
         if cgroup and cgroup.oom_kills():  # whatever was killed in it, before it said so
@@ -235,9 +265,8 @@ def take_sample(
         if cgroup:
             cgroup.kill_all()  # nothing, unless an interrupt cut the sample short
             cgroup.remove()
-    stdout = stdout_path.read_bytes() if stdout_path.exists() else b""
-    stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
-    status, detail = judge(execution, stdout, stderr, cell.size)
+    stdout = Output.read(stdout_path)  # streamed: the harness's memory stays flat
+    status, detail = judge(execution, stdout, read_tail(stderr_path), cell.size)
     if status is Status.OK and not_evicted:  # a right answer, but not a cold start
         status, detail = Status.NOT_EVICTED, not_evicted
     return Sample(
@@ -256,7 +285,7 @@ def take_sample(
         peak_memory_bytes=peak,
         linear_memory_bytes=execution.linear_memory_bytes,
         exit_code=execution.exit_code,
-        stdout_sha256=sha256_bytes(stdout),
+        stdout_sha256=stdout.sha256,
         detail=detail,
         artifact_id=cell.artifact.id,
         emulated=runs_emulated(Path(cell.artifact.path)),
@@ -304,6 +333,7 @@ def run_plan(
     earlier: Sequence[Sample] = (),
     wider_than_wanted: WiderThanWanted | None = None,
     deadline: float | None = None,
+    account: SampleAccount | None = None,
 ) -> list[Sample]:
     """Warm-up rounds first (checked, not recorded), then measured rounds in a seeded shuffled
     order, each round over the cells that still need samples, until every cell has its minimum
@@ -329,6 +359,7 @@ def run_plan(
             timeout_s=plan.timeout_s,
             memory_limit_bytes=plan.memory_limit_bytes,
             cpus=plan.cpus,
+            account=account,
         )
         on_sample(cell, sample)
         return sample

@@ -36,6 +36,10 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
       `extra` gives way to typed fields: `build_ns`, `source_path` (the .wasm an AOT artifact
       came from), `image` ({tag, id, executable_sha256}). Older files are read with no captions
       (a report names their kinds as they are) and their `extra.build_ns`.
+  9 - header `confinement` ({account, tasks, memory, not_enforced}: what the process variants'
+      samples and scenario instances ran as, how their tasks and memory were limited, and what
+      the host could not hold); status "output-limit" (an instance that wrote past what it may
+      was stopped). Older files ran them as the harness's user, unconfined, output unbounded.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ from harness.header import SCHEMA_VERSION, Header
 from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
@@ -122,6 +126,8 @@ class Status(StrEnum):
     # a cold sample whose files stayed (partly) in the page cache: it was not taken cold
     NOT_EVICTED = "not-evicted"
     ERROR = "error"  # the harness could not take the sample
+    # wrote past what an instance may (harness.confine.OUTPUT_LIMIT_BYTES): stopped there
+    OUTPUT_LIMIT = "output-limit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ and removed (`sweep`), so an interruption leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import platform
 import random
@@ -40,11 +41,13 @@ import psutil
 
 from harness.arch import runs_emulated
 from harness.cache import Artifact
-from harness.judge import judge, judge_ending
+from harness.confine import OUTPUT_LIMIT_BYTES
+from harness.judge import Output, judge, judge_ending
 from harness.results import ResultsWriter, ScenarioSample, Status
 from harness.targets.base import (
     MARK,
     MARKED_FOLDER_PREFIX,
+    Confinement,
     Ended,
     Execution,
     Instance,
@@ -57,6 +60,7 @@ from harness.workloads import Serve, ServeRequest, Size, Workload
 DENSITY, START_RATE, REQUESTS = "density", "start-rate", "requests"
 SCENARIOS = (DENSITY, START_RATE, REQUESTS)
 IDLE, SEQUENTIAL, CONCURRENT = "idle", "sequential", "concurrent"
+CONCURRENT_STARTERS = 2  # the concurrent start rate's starters (one per core of a small VM)
 FRESH, LONG_LIVED = "fresh-instance", "long-lived"
 START_WORKLOAD, START_SIZE = "noop", "tiny"
 SERVE_WORKLOAD = "webhook"
@@ -75,6 +79,11 @@ DESCRIPTIONS = {
     "a frame to one running instance and reads the answer frame (latency: frame sent -> answer "
     "checked)",
 }
+# What every scenario's process instances run through (the header says it once, beside them)
+PROCESS_INSTANCES = (
+    "a process variant's instance is exec'd by the C launcher, which confines it first (the "
+    "sample account, the run's cgroup): its start includes that one exec"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +102,7 @@ class ScenarioPlan:
 
     def descriptions(self) -> dict[str, str]:
         """What each scenario of the plan measures (the results header's `scenarios`)."""
-        return {name: DESCRIPTIONS[name] for name in self.scenarios}
+        return {name: f"{DESCRIPTIONS[name]}; {PROCESS_INSTANCES}" for name in self.scenarios}
 
     def record(self) -> dict[str, object]:
         """The plan as the results header's `scenario_plan` records it."""
@@ -222,11 +231,15 @@ def one_shot(instance: Instance, size: Size, deadline: float) -> None:
     if size.stdin is not None:
         instance.send(size.stdin.read_bytes())
     instance.end_input()
-    output = bytearray()
-    while chunk := _read(instance, deadline):
-        output += chunk
+    digest, head, written = hashlib.sha256(), b"", 0
+    while chunk := _read(instance, deadline):  # hashed as it comes: the harness keeps none
+        head, written = head or chunk, written + len(chunk)
+        if written > OUTPUT_LIMIT_BYTES:
+            raise NotOkError(Status.OUTPUT_LIMIT, f"wrote more than {OUTPUT_LIMIT_BYTES} bytes")
+        digest.update(chunk)
     ended = _wait(instance, deadline)
-    status, detail = judge(_execution(ended), bytes(output), ended.stderr, size)
+    output = Output(digest.hexdigest(), Output.of(head).first_line)
+    status, detail = judge(_execution(ended), output, ended.stderr, size)
     if status is not Status.OK:
         raise NotOkError(status, detail)
 
@@ -284,8 +297,10 @@ class ScenarioRun:
         writer: ResultsWriter,
         on_event: Callable[[str], None],
         mark: str,
+        confinement: Confinement,
     ) -> None:
         self.plan = plan
+        self.confinement = confinement  # what its process instances run as and in
         self.workloads = workloads
         self.open_target = open_target
         self.writer = writer
@@ -301,7 +316,7 @@ class ScenarioRun:
                 batches.append(Batch(DENSITY, subject, IDLE, 1))
             if START_RATE in self.plan.scenarios:
                 batches.append(Batch(START_RATE, subject, SEQUENTIAL, 1))
-                batches.append(Batch(START_RATE, subject, CONCURRENT, 2))
+                batches.append(Batch(START_RATE, subject, CONCURRENT, CONCURRENT_STARTERS))
             if REQUESTS in self.plan.scenarios:
                 batches.append(Batch(REQUESTS, subject, FRESH, 1))
                 batches.append(Batch(REQUESTS, subject, LONG_LIVED, 1))
@@ -391,7 +406,7 @@ class ScenarioRun:
             started = time.perf_counter_ns()
             for number in range(count):
                 self._check_reserve(number)
-                instance = spawner.spawn(artifact, serve.args, self.mark)
+                instance = spawner.spawn(artifact, serve.args, self.mark, self.confinement)
                 instances.append(instance)
                 ask(FrameReader(instance), first_request, time.monotonic() + self.plan.timeout_s)
             values["latency_ns"] = time.perf_counter_ns() - started
@@ -420,7 +435,7 @@ class ScenarioRun:
         artifact = batch.artifact
 
         def start(spawner: Spawner) -> None:
-            instance = spawner.spawn(artifact, size.args, self.mark)
+            instance = spawner.spawn(artifact, size.args, self.mark, self.confinement)
             try:
                 one_shot(instance, size, time.monotonic() + self.plan.timeout_s)
             finally:
@@ -438,7 +453,9 @@ class ScenarioRun:
 
             def fresh(request: ServeRequest) -> Callable[[Spawner], None]:
                 def operation(spawner: Spawner) -> None:
-                    instance = spawner.spawn(artifact, request.size.args, self.mark)
+                    instance = spawner.spawn(
+                        artifact, request.size.args, self.mark, self.confinement
+                    )
                     try:
                         one_shot(instance, request.size, time.monotonic() + self.plan.timeout_s)
                     finally:
@@ -450,7 +467,7 @@ class ScenarioRun:
                                   names=[r.size.name for r in chosen])  # fmt: skip
             return
         try:
-            instance = self.spawner(batch).spawn(artifact, serve.args, self.mark)
+            instance = self.spawner(batch).spawn(artifact, serve.args, self.mark, self.confinement)
         except Exception as error:  # the instance never started: the batch's one row says why
             status, detail = outcome_of(error)
             self.record(batch, repetition, 0, status=status, detail=detail)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import time
 import uuid
@@ -23,15 +24,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import psutil
+
 from harness import __version__
 from harness.affinity import ALL, AUTO, format_cpus, parse_cpus
 from harness.build import BuildOutcome, StepReport, build, build_helper
 from harness.cache import Artifact, BuildCache
-from harness.cgroups import MemoryCgroups
+from harness.cgroups import MemoryCgroups, SampleCgroup
+from harness.confine import PIDS_PER_INSTANCE, SampleAccount, sample_account
 from harness.errors import IsobenchError
 from harness.header import (
     SCHEMA_VERSION,
     ArtifactRecord,
+    ConfinementRecord,
     Header,
     HostCost,
     HostRecord,
@@ -49,6 +54,7 @@ from harness.measure import (
     Plan,
     WiderThanWanted,
     measurement_revision,
+    open_to_samples,
     run_plan,
 )
 from harness.names import RULE as NAME_RULE
@@ -62,6 +68,7 @@ from harness.results import (
     read_results,
 )
 from harness.scenarios import (
+    CONCURRENT_STARTERS,
     SCENARIOS,
     SERVE_WORKLOAD,
     START_WORKLOAD,
@@ -73,7 +80,7 @@ from harness.scenarios import (
 from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
-from harness.targets.base import COLD, WARM, Spawner, new_mark
+from harness.targets.base import COLD, WARM, Confinement, Spawner, new_mark
 from harness.toolchains import Binary, Profile, find_compiler, host_arch
 from harness.workloads import Language, Workload, select
 
@@ -293,11 +300,10 @@ def run(
     with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, with_primer(selection, workloads), listener)
         plan = measure_plan(measuring, targets, workloads, sizes, outcome, selection.arch)
-        cgroups = MemoryCgroups.detect()
-        if cgroups is None:
-            listener.warning("no memory cgroup (needs root): peak memory will not be recorded")
-        elif not cgroups.records_peak:
-            listener.warning(f"{cgroups.describe()}: peak memory will not be recorded")
+        cgroups = memory_cgroups(listener)
+        account = sample_account()
+        refuse_writable_inputs(plan, account)
+        confinement = confinement_of(account, cgroups, listener)
         scenario_plan = None
         if config.scenarios is not None:
             scenario_plan = runnable_scenarios(config.scenarios, workloads, listener)
@@ -311,6 +317,7 @@ def run(
                 plan=plan,
                 sizes=sizes,
                 cgroups=cgroups,
+                confinement=confinement,
             )
             path = config.results_dir / f"{header.run_id}.jsonl"
         else:
@@ -325,14 +332,17 @@ def run(
         ):
             if scenario_plan is not None:
                 rows = measure_scenarios(scenario_plan, selection, registry, targets, outcome,
-                                         workloads, writer, listener)  # fmt: skip
+                                         workloads, writer, listener,
+                                         Jail(account, cgroups))  # fmt: skip
             total = plan.expected_total
             with listener.measuring(total - len(earlier) if total else None) as on_sample:
                 samples = earlier + run_plan(
-                    plan, targets, cgroups=cgroups, writer=writer, scratch=Path(scratch),
+                    plan, targets, cgroups=cgroups, writer=writer,
+                    scratch=open_to_samples(Path(scratch)),
                     on_sample=on_sample, earlier=earlier,
                     wider_than_wanted=wider_than(plan.precision) if plan.precision else None,
                     deadline=started + plan.budget_s if plan.budget_s else None,
+                    account=account,
                 )  # fmt: skip
     return RunOutcome(path, header, samples, rows, targets.unavailable)
 
@@ -353,12 +363,15 @@ def run_scenarios(
         return None
     with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, workloads, listener)
+        cgroups = memory_cgroups(listener)
+        account = sample_account()
         header = new_header(targets, selection, workloads=workloads,
-                            artifacts=outcome.all_artifacts(), scenario_plan=runnable)  # fmt: skip
+                            artifacts=outcome.all_artifacts(), scenario_plan=runnable,
+                            confinement=confinement_of(account, cgroups, listener))  # fmt: skip
         path = results_dir / f"{header.run_id}.jsonl"
         with ResultsWriter(path, header) as writer:
             rows = measure_scenarios(runnable, selection, registry, targets, outcome, workloads,
-                                     writer, listener)  # fmt: skip
+                                     writer, listener, Jail(account, cgroups))  # fmt: skip
     return RunOutcome(path, header, [], rows, targets.unavailable)
 
 
@@ -546,6 +559,80 @@ def runnable_scenarios(
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class Jail:
+    """What a run confines its process instances with: the sample account, the cgroups."""
+
+    account: SampleAccount | None
+    cgroups: MemoryCgroups | None
+
+
+def memory_cgroups(listener: Listener) -> MemoryCgroups | None:
+    cgroups = MemoryCgroups.detect()
+    if cgroups is None:
+        listener.warning("no memory cgroup (needs root): peak memory will not be recorded")
+    elif not cgroups.records_peak:
+        listener.warning(f"{cgroups.describe()}: peak memory will not be recorded")
+    return cgroups
+
+
+def refuse_writable_inputs(plan: Plan, account: SampleAccount | None) -> None:
+    """Samples read their inputs and never change them: an input folder or stdin file the
+    sample account could write is refused before anything runs."""
+    if account is None:
+        return  # not root: the harness's own user owns them (the header says so)
+    inputs = {path for cell in plan.cells for path in (cell.size.input_dir, cell.size.stdin)
+              if path is not None}  # fmt: skip
+    writable = account.first_writable(sorted(inputs))
+    if writable is not None:
+        mode = stat.filemode(writable.lstat().st_mode)
+        raise IsobenchError(f"{writable}: the sample account {account.name} could write it "
+                            f"({mode}): a sample's input must stay as it is; chmod go-w, or "
+                            "give it another owner")  # fmt: skip
+
+
+def confinement_of(
+    account: SampleAccount | None, cgroups: MemoryCgroups | None, listener: Listener
+) -> ConfinementRecord:
+    """What the process variants' instances run as and under, for the header; what this host
+    cannot hold is also said as a warning."""
+    not_enforced = []
+    who = account.describe() if account is not None else "the harness's own user (not root)"
+    if account is None:
+        not_enforced.append("the sample account: not root, samples run as the harness's user, "
+                            "who can write the input folders")  # fmt: skip
+    if cgroups is not None and cgroups.pids_parent is not None:
+        tasks = cgroups.describe_pids(PIDS_PER_INSTANCE)
+    elif account is not None:
+        tasks = (f"at most {PIDS_PER_INSTANCE} tasks of the sample account at once "
+                 "(RLIMIT_NPROC: no pids cgroup)")  # fmt: skip
+    else:
+        tasks = "not limited"
+        not_enforced.append("a task limit: no pids cgroup and no account of the samples' own")
+    if cgroups is not None:
+        memory = "the instance's memory cgroup: past the limit the kernel's OOM killer ends it"
+    else:
+        memory = "RLIMIT_DATA of each process (no memory cgroup): past it allocations fail"
+        not_enforced.append(
+            "a memory cgroup: the memory limit is RLIMIT_DATA, and what an instance leaves "
+            "running in a session of its own is not killed"
+        )
+    for line in not_enforced:
+        listener.warning(f"not enforced: {line}")
+    return ConfinementRecord(who, tasks, memory, tuple(not_enforced))
+
+
+def scenario_confinement(plan: ScenarioPlan, jail: Jail) -> tuple[Confinement, SampleCgroup | None]:
+    """The confinement of a scenario run's process instances: the sample account, and one
+    group for all of them, limited to the tasks of its most instances at once and to the
+    memory the density scenario may use (what is available now, less its reserve)."""
+    most = max(*plan.density_steps, CONCURRENT_STARTERS)
+    tasks = PIDS_PER_INSTANCE * most
+    memory = max(psutil.virtual_memory().available - plan.memory_reserve_bytes, 256 << 20)
+    group = jail.cgroups.new_sample(memory, tasks) if jail.cgroups is not None else None
+    return Confinement(jail.account, group, tasks, DEFAULT_MEMORY_LIMIT_BYTES), group
+
+
 def measure_scenarios(  # noqa: PLR0917 - one call site per session, each naming its parts
     plan: ScenarioPlan,
     selection: Selection,
@@ -555,6 +642,7 @@ def measure_scenarios(  # noqa: PLR0917 - one call site per session, each naming
     workloads: list[Workload],
     writer: ResultsWriter,
     listener: Listener,
+    jail: Jail,
 ) -> list[ScenarioSample]:
     subjects = []
     for variant, target in targets.items():
@@ -567,16 +655,23 @@ def measure_scenarios(  # noqa: PLR0917 - one call site per session, each naming
                 for name in (START_WORKLOAD, SERVE_WORKLOAD)
             }))  # fmt: skip
     mark = new_mark()
-    with swept(list(targets.values()), mark, listener.scenario_event):
-        scenario_run = ScenarioRun(
-            plan,
-            {workload.name: workload for workload in workloads},
-            open_target=lambda variant: registry[variant].open(targets.cache),
-            writer=writer,
-            on_event=listener.scenario_event,
-            mark=mark,
-        )
-        return scenario_run.run(subjects)
+    confinement, group = scenario_confinement(plan, jail)
+    try:
+        with swept(list(targets.values()), mark, listener.scenario_event):
+            scenario_run = ScenarioRun(
+                plan,
+                {workload.name: workload for workload in workloads},
+                open_target=lambda variant: registry[variant].open(targets.cache),
+                writer=writer,
+                on_event=listener.scenario_event,
+                mark=mark,
+                confinement=confinement,
+            )
+            return scenario_run.run(subjects)
+    finally:
+        if group is not None:
+            group.kill_all()
+            group.remove()
 
 
 # -- the results header -------------------------------------------------------------------------
@@ -592,6 +687,7 @@ def new_header(
     plan: Plan | None = None,
     sizes: Sequence[str] = (),
     cgroups: MemoryCgroups | None = None,
+    confinement: ConfinementRecord | None = None,
 ) -> Header:
     """The results file's header: host, tools, workloads, variants, and the plan of the samples
     and of the scenarios the run measures."""
@@ -625,6 +721,7 @@ def new_header(
         artifact_kinds={binary.value: binary.caption for binary in Binary}
         | {target.artifact_kind: target.artifact_caption for target in targets.values()},
         unavailable=dict(targets.unavailable),
+        confinement=confinement or ConfinementRecord(),
     )
     if scenario_plan is not None:
         header = replace(header, scenarios=scenario_plan.descriptions(),

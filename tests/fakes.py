@@ -12,7 +12,7 @@ from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups, SampleCgroup
 from harness.scopes import PROCESS
 from harness.targets import Execution, Invocation
-from harness.targets.base import Ended
+from harness.targets.base import Confinement, Ended
 from harness.toolchains import Binary, Check
 from harness.workloads import Serve
 
@@ -144,7 +144,9 @@ class FakeSpawner(FakeTarget):
         self.instances: list[FakeInstance] = []
         self.closed = False
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> FakeInstance:
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> FakeInstance:
         wrong = self.wrong_from is not None and len(self.instances) >= self.wrong_from
         self.instances.append(FakeInstance(self.serve, args, wrong=wrong))
         return self.instances[-1]
@@ -179,7 +181,8 @@ class SubprocessTarget(FakeTarget):
         ):
             started = time.perf_counter_ns()
             completed = subprocess.run(
-                [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
+                [invocation.artifact.path,
+                 *invocation.resolved_args(str(invocation.input_dir), str(invocation.output_dir))],
                 stdin=source, stdout=stdout, stderr=stderr, check=False,
                 timeout=invocation.timeout_s,
             )  # fmt: skip
@@ -191,8 +194,8 @@ class OldKernelCgroups(MemoryCgroups):
     """A cgroup v2 tree as a kernel before 5.19 keeps it, in a plain folder: each group has its
     limit, events, processes and usage, and no memory.peak."""
 
-    def new_sample(self, limit_bytes: int | None = None) -> SampleCgroup:
-        cgroup = super().new_sample(limit_bytes)
+    def new_sample(self, limit_bytes: int | None = None, tasks: int | None = None) -> SampleCgroup:
+        cgroup = super().new_sample(limit_bytes, tasks)
         for name, text in (("memory.events", "oom 0\noom_kill 0\n"), ("cgroup.procs", ""),
                            ("memory.current", "0\n")):  # fmt: skip
             (cgroup.path / name).write_text(text)

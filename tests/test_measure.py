@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from harness.header import Header
-from harness.judge import judge
+from harness.judge import Output, judge
 from harness.measure import PRIMER_RUNS, Plan, run_plan, take_sample
 from harness.results import ResultsWriter, Sample, Status, read_results
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
@@ -24,23 +24,28 @@ EXPECTED = b"228\nPfannkuchen(7) = 16\n"  # fannkuch-redux, size tiny
 
 def test_judge_keeps_only_exact_output_with_the_expected_exit_code() -> None:
     size = fake_cell().size  # fannkuch-redux tiny: expects exit code 0
-    assert judge(ok(5), EXPECTED, b"", size) == (Status.OK, "")
-    status, detail = judge(ok(5), b"229\n", b"", size)
+    assert judge(ok(5), Output.of(EXPECTED), b"", size) == (Status.OK, "")
+    status, detail = judge(ok(5), Output.of(b"229\n"), b"", size)
     assert status is Status.WRONG_OUTPUT
     assert "'229'" in detail
-    status, detail = judge(Execution(5, exit_code=3), EXPECTED, b"boom", size)
+    status, detail = judge(Execution(5, exit_code=3), Output.of(EXPECTED), b"boom", size)
     assert status is Status.WRONG_EXIT_CODE
     assert "exit code 3, expected 0" in detail
     assert "boom" in detail
-    assert judge(Execution(5, crash="signal 11"), b"", b"", size)[0] is Status.CRASHED
-    assert judge(Execution(None, timed_out=True), b"", b"", size)[0] is Status.TIMEOUT
-    assert judge(Execution(None, error="no engine"), b"", b"", size) == (Status.ERROR, "no engine")
+    assert judge(Execution(5, crash="signal 11"), Output.of(b""), b"", size)[0] is Status.CRASHED
+    assert judge(Execution(None, timed_out=True), Output.of(b""), b"", size)[0] is Status.TIMEOUT
+    assert judge(Execution(None, error="no engine"), Output.of(b""), b"", size) == (
+        Status.ERROR,
+        "no engine",
+    )
 
 
 def test_a_size_may_expect_a_non_zero_exit_code() -> None:
     size = dataclasses.replace(fake_cell().size, expected_exit_code=3)
-    assert judge(Execution(5, exit_code=3), EXPECTED, b"", size) == (Status.OK, "")
-    assert judge(ok(5), EXPECTED, b"", size)[0] is Status.WRONG_EXIT_CODE
+    assert judge(Execution(5, exit_code=3), Output.of(EXPECTED), b"", size) == (Status.OK, "")
+    assert judge(ok(5), Output.of(EXPECTED), b"", size)[0] is Status.WRONG_EXIT_CODE
+    limited = Execution(None, output_limited=True, exit_code=1)
+    assert judge(limited, Output.of(b""), b"", size)[0] is Status.OUTPUT_LIMIT
 
 
 def test_placeholders_become_host_or_guest_folders(tmp_path: Path) -> None:
@@ -55,11 +60,11 @@ def test_placeholders_become_host_or_guest_folders(tmp_path: Path) -> None:
         input_dir=tmp_path / "in",
         output_dir=tmp_path / "out",
     )
-    assert invocation.resolved_args(guest_paths=True) == ["-i", "/input/a.txt", "--out=/output"]
-    assert invocation.resolved_args(guest_paths=False) == [
+    assert invocation.resolved_args() == ["-i", "/input/a.txt", "--out=/output"]
+    assert invocation.resolved_args("/proc/self/fd/4", "/proc/self/fd/5") == [
         "-i",
-        f"{tmp_path}/in/a.txt",
-        f"--out={tmp_path}/out",
+        "/proc/self/fd/4/a.txt",
+        "--out=/proc/self/fd/5",
     ]
 
 

@@ -25,7 +25,7 @@ from harness.scenarios import (
     ScenarioRun,
     Subject,
 )
-from harness.targets.base import Target
+from harness.targets.base import Confinement, Target
 from harness.workloads import Serve, load_workload
 from tests.conftest import WORKLOADS, fake_artifact
 from tests.fakes import FakeSpawner
@@ -54,7 +54,8 @@ def run_scenarios(
 
     with ResultsWriter(tmp_path / "run.jsonl", Header.read({"run_id": "test"})) as writer:
         run = ScenarioRun(plan, WORKLOADS_BY_NAME, open_target=open_target, writer=writer,
-                          on_event=events.append, mark="test")  # fmt: skip
+                          on_event=events.append, mark="test",
+                          confinement=Confinement())  # fmt: skip
         rows = run.run([subject(variant) for variant in variants])
     assert read_results(tmp_path / "run.jsonl").scenario_samples == rows  # written as measured
     return rows, events

@@ -19,6 +19,7 @@ import psutil
 
 from harness.cache import Artifact, BuildCache
 from harness.cgroups import SampleCgroup
+from harness.confine import PIDS_PER_INSTANCE, SampleAccount
 from harness.toolchains import Binary, Check
 from harness.workloads import INPUT_PLACEHOLDER, OUTPUT_PLACEHOLDER
 
@@ -54,12 +55,14 @@ class Invocation:
     # harness; a target whose instances are started by someone else (a container engine) asks
     # for them.
     cpus: tuple[int, ...] | None = None
+    # Who a process variant runs the instance as (None: the harness's own user, not root)
+    account: SampleAccount | None = None
 
-    def resolved_args(self, *, guest_paths: bool) -> list[str]:
-        """The args with {input} and {output} replaced by the host folders, or by where a
-        container or wasm instance sees them (`guest_paths`)."""
-        input_path = GUEST_INPUT_DIR if guest_paths else str(self.input_dir)
-        output_path = GUEST_OUTPUT_DIR if guest_paths else str(self.output_dir)
+    def resolved_args(
+        self, input_path: str = GUEST_INPUT_DIR, output_path: str = GUEST_OUTPUT_DIR
+    ) -> list[str]:
+        """The args with {input} and {output} replaced by where the instance sees the folders
+        (by default, where a container or wasm instance sees them)."""
         return [
             arg.replace(INPUT_PLACEHOLDER, input_path).replace(OUTPUT_PLACEHOLDER, output_path)
             for arg in self.args
@@ -79,6 +82,7 @@ class Execution:
     linear_memory_bytes: int | None = None  # wasm only: the instance's linear memory at exit
     error: str = ""  # the harness could not take the sample (not the workload's fault)
     out_of_memory: bool = False  # stopped at the memory limit
+    output_limited: bool = False  # stopped for writing past harness.confine.OUTPUT_LIMIT_BYTES
     unavailable: bool = False  # the engine behind the variant could not be reached
     # The instance's own CPU time, user + system (what the target's `cpu_scope` says)
     cpu_ns: int | None = None
@@ -186,6 +190,17 @@ def mark_is_stale(mark: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Confinement:
+    """What a scenario's instances run as and in: the sample account (None: the harness's own
+    user) and the run's group holding their memory and pids limits (None: no cgroups)."""
+
+    account: SampleAccount | None = None
+    cgroup: SampleCgroup | None = None
+    tasks: int = PIDS_PER_INSTANCE  # the account's RLIMIT_NPROC where no group limits tasks
+    memory_limit_bytes: int | None = None  # an instance's RLIMIT_DATA where there is no group
+
+
+@dataclass(frozen=True, slots=True)
 class Ended:
     """How an instance ended: its exit code, or the signal or trap that ended it."""
 
@@ -225,8 +240,11 @@ class Instance(Protocol):
 class Spawner(Protocol):
     """A target that can start long-lived instances (not every variant can)."""
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
-        """Start an instance of `artifact` with `args`, marked with `mark` (see MARK)."""
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
+        """Start an instance of `artifact` with `args`, marked with `mark` (see MARK); a process
+        runs confined as `confinement` says (other instances have their engine's own)."""
         ...
 
     def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:

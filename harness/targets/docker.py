@@ -14,7 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import docker
 import docker.errors
@@ -26,6 +26,7 @@ from harness.arch import elf_machine
 from harness.build import build_helper
 from harness.cache import Artifact, BuildCache, Image
 from harness.cgroups import SampleCgroup
+from harness.confine import OUTPUT_LIMIT_BYTES, PIDS_PER_INSTANCE
 from harness.errors import IsobenchError
 from harness.scopes import CONTAINER
 from harness.targets.base import (
@@ -34,6 +35,7 @@ from harness.targets.base import (
     GUEST_OUTPUT_DIR,
     MARK,
     WARM,
+    Confinement,
     Ended,
     Execution,
     Instance,
@@ -50,7 +52,6 @@ INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log
 IMAGE_REPOSITORY = "isobench"
 READ_CHUNK = 1 << 16
 LABEL = "org.isobench"
-PIDS_LIMIT = 256  # processes per container: the workloads need one
 ENGINE_DAEMONS = ("dockerd", "containerd")
 DOCKER_ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}  # machine -> Docker's platform name
 
@@ -74,9 +75,13 @@ def connect() -> Any:
     raise IsobenchError(f"Docker Engine not reachable ({reason}): {INSTALL}")
 
 
-def _exchange(stream: Any, stdin: bytes | None, timeout_s: float) -> tuple[bytes, bytes]:
-    """Feed a container's stdin (then end of file) and read its stdout and stderr from its
-    attach socket until it exits; raises TimeoutError past `timeout_s`."""
+def _exchange(
+    stream: Any, stdin: bytes | None, timeout_s: float, stdout: BinaryIO, stderr: BinaryIO
+) -> None:
+    """Feed a container's stdin (then end of file) and copy its stdout and stderr from its
+    attach socket to the files as they come, until it exits; raises TimeoutError past
+    `timeout_s`, OutputLimitError past what a container may write (the harness holds one
+    chunk at a time, however much it writes)."""
     raw = stream._sock  # docker-py's attach socket wraps the connected socket
     if stdin is not None:
 
@@ -87,14 +92,18 @@ def _exchange(stream: Any, stdin: bytes | None, timeout_s: float) -> tuple[bytes
 
         threading.Thread(target=feed, daemon=True).start()
     deadline = time.monotonic() + timeout_s
-    received = bytearray()
+    frames, written = AttachFrames(), 0
     while True:
         raw.settimeout(max(deadline - time.monotonic(), 0.001))
         chunk = raw.recv(1 << 16)  # raises TimeoutError (socket.timeout) at the deadline
         if not chunk:
             break
-        received += chunk
-    return _demultiplex(bytes(received))
+        written += len(chunk)
+        if written > 2 * OUTPUT_LIMIT_BYTES:  # stdout and stderr, each up to the limit
+            raise OutputLimitError  # the caller stops the container
+        stdout.write(frames.feed(chunk))
+        stderr.write(frames.stderr)
+        frames.stderr.clear()
 
 
 def _close_attach(stream: Any) -> None:
@@ -103,6 +112,10 @@ def _close_attach(stream: Any) -> None:
     raw = stream._sock
     stream.close()
     raw.close()
+
+
+class OutputLimitError(Exception):
+    """A container wrote more than harness.confine.OUTPUT_LIMIT_BYTES to its attach stream."""
 
 
 class AttachFrames:
@@ -125,13 +138,6 @@ class AttachFrames:
             (stdout if self._pending[0] == 1 else self.stderr).extend(payload)
             del self._pending[: 8 + size]
         return bytes(stdout)
-
-
-def _demultiplex(received: bytes) -> tuple[bytes, bytes]:
-    """A whole attach stream's stdout and stderr."""
-    frames = AttachFrames()
-    stdout = frames.feed(received)
-    return stdout, bytes(frames.stderr)
 
 
 def signal_crash(exit_code: int) -> str:
@@ -340,7 +346,7 @@ class DockerTarget:
             read_only=True,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
-            pids_limit=PIDS_LIMIT,
+            pids_limit=PIDS_PER_INSTANCE,
             **settings,
         )
 
@@ -367,6 +373,13 @@ class DockerTarget:
             return Execution(None, error=f"Docker Engine unreachable: {error}", unavailable=True)
 
     def _run(self, invocation: Invocation) -> Execution:
+        # The output files are opened before the clock and filled as the output comes: the
+        # harness holds one chunk of it at a time, however much a container writes.
+        with (invocation.stdout_path.open("wb") as stdout,
+              invocation.stderr_path.open("wb") as stderr):  # fmt: skip
+            return self._run_into(invocation, stdout, stderr)
+
+    def _run_into(self, invocation: Invocation, stdout: BinaryIO, stderr: BinaryIO) -> Execution:
         cgroup = invocation.cgroup if self.cgroups_usable else None
         host_config = self._host_config(invocation, cgroup)
         stdin = invocation.stdin_path.read_bytes() if invocation.stdin_path else None
@@ -376,12 +389,13 @@ class DockerTarget:
         container = self.api.create_container(
             tag,
             command=self.container_command(
-                invocation.resolved_args(guest_paths=True),
+                invocation.resolved_args(),
                 input_dir=invocation.input_dir is not None,
                 output_dir=invocation.output_dir is not None,
             ),
             host_config=host_config,
             labels={LABEL: "sample", MARK: self.mark},
+            user=invocation.account.launcher_flag if invocation.account else None,
             stdin_open=stdin is not None,  # docker-py then sets StdinOnce
         )["Id"]
         phases["create"] = time.perf_counter_ns() - start
@@ -398,19 +412,20 @@ class DockerTarget:
             self.api.start(container)
             phases["start"] = time.perf_counter_ns() - before
             before = time.perf_counter_ns()
+            timed_out = output_limited = False
             try:
-                stdout, stderr = _exchange(stream, stdin, invocation.timeout_s)
-                timed_out = False
+                _exchange(stream, stdin, invocation.timeout_s, stdout, stderr)
             except TimeoutError:
-                stdout, stderr, timed_out = b"", b"", True
+                timed_out = True
+                self.api.kill(container)
+            except OutputLimitError:
+                output_limited = True
                 self.api.kill(container)
             finally:
                 _close_attach(stream)
             status = self.api.wait(container)
             phases["wait"] = time.perf_counter_ns() - before
             killed_at_limit = bool(self.api.inspect_container(container)["State"]["OOMKilled"])
-            invocation.stdout_path.write_bytes(stdout)
-            invocation.stderr_path.write_bytes(stderr)
         finally:
             before_remove = time.perf_counter_ns()
             self.api.remove_container(container, force=True)
@@ -418,16 +433,16 @@ class DockerTarget:
         code = int(status["StatusCode"])
         crash = signal_crash(code)
         # The phases the state puts inside the clock, from its first call until the container is
-        # gone (removed), without the harness's own steps between them (reading OOMKilled,
-        # writing the output files).
+        # gone (removed), without the harness's own steps between them (reading OOMKilled).
         wall = sum(phases[phase] for phase in self.wall_phases[invocation.state])
         cpu = cgroup.cpu_ns() if cgroup else None
         return Execution(
-            wall_ns=None if timed_out else wall,
+            wall_ns=None if timed_out or output_limited else wall,
             phases_ns=phases,
             exit_code=None if crash else code,
-            crash="" if timed_out else crash,
+            crash="" if timed_out or output_limited else crash,
             timed_out=timed_out,
+            output_limited=output_limited,
             in_cgroup=cgroup is not None,
             out_of_memory=killed_at_limit,
             cpu_ns=cpu,
@@ -452,11 +467,17 @@ class DockerTarget:
             "read_only_rootfs": "true",
             "cap_drop": "ALL",
             "security_opt": "no-new-privileges",
-            "pids_limit": str(PIDS_LIMIT),
+            "pids_limit": str(PIDS_PER_INSTANCE),
             "memory_limit": "the run's --memory-limit (memswap the same: no swap)",
+            "user": "the sample account's uid:gid (the image's default when the harness is "
+            "not root)",
         }
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
+        # a container is confined by its engine (sandbox()), as the sample account
+        account = confinement.account
         return ContainerInstance(
             self.api,
             self.api.create_container(
@@ -465,6 +486,7 @@ class DockerTarget:
                 host_config=self.sandbox(),
                 labels={LABEL: "scenario", MARK: mark},
                 stdin_open=True,
+                user=account.launcher_flag if account else None,
             )["Id"],
         )
 

@@ -10,9 +10,9 @@ import select
 import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from harness.targets.base import MARK, Ended
+from harness.targets.base import Ended
 
 READ_CHUNK = 1 << 16
 
@@ -53,7 +53,7 @@ class FdStreams:
 
 
 class ProcessInstance(FdStreams):
-    def __init__(self, argv: Sequence[str], mark: str) -> None:
+    def __init__(self, argv: Sequence[str], environment: Mapping[str, str]) -> None:
         # stderr goes to an unnamed file: a pipe nobody reads could fill and block the program.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         child_stdin, stdin_fd = os.pipe()
@@ -68,7 +68,7 @@ class ProcessInstance(FdStreams):
                 stdout=child_stdout,
                 stderr=self._stderr,
                 start_new_session=True,
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), MARK: mark},
+                env=dict(environment),
             )
         except BaseException:
             self.close_streams()

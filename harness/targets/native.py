@@ -10,9 +10,15 @@ from typing import ClassVar
 
 from harness.cache import Artifact, BuildCache
 from harness.scopes import PROCESS
-from harness.targets.base import COLD, WARM, Execution, Instance, Invocation
-from harness.targets.instances import ProcessInstance
-from harness.targets.launcher import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
+from harness.targets.base import COLD, WARM, Confinement, Execution, Instance, Invocation
+from harness.targets.launcher import (
+    LAUNCHED_CPU_SCOPE,
+    LAUNCHED_RSS_SCOPE,
+    Handover,
+    launch,
+    launched_instance,
+    open_launcher,
+)
 from harness.toolchains import Binary, Check
 
 
@@ -56,20 +62,28 @@ class NativeTarget:
         return binary, False  # the variant runs the compiled executable itself
 
     def run(self, invocation: Invocation) -> Execution:
-        return launch(
-            self.launcher,
-            invocation,
-            [invocation.artifact.path, *invocation.resolved_args(guest_paths=False)],
-        )
+        handover = Handover()
+        program = handover.hand(invocation.artifact.path)
+        input_path, output_path = handover.folders(invocation)
+        args = invocation.resolved_args(input_path or "", output_path or "")
+        return launch(self.launcher, invocation, [program, *args], handover)
 
     def cold_files(self, artifact: Artifact) -> list[Path]:
         return [Path(artifact.path)]
 
     def settings(self) -> dict[str, str]:
-        return {"process_group": "the program leads its own process group (killed at timeout)"}
+        return {
+            "process_group": "the program leads its own process group (killed at timeout)",
+            "executable": "handed to the program by the launcher as /proc/self/fd/3 (its "
+            "folders as the next fds): the sample account needs no right to the build cache",
+        }
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
-        return ProcessInstance([artifact.path, *args], mark)
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
+        handover = Handover()
+        program = handover.hand(artifact.path)
+        return launched_instance(self.launcher, [program, *args], handover, mark, confinement)
 
     def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
         return []  # the program alone

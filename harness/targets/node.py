@@ -24,12 +24,19 @@ from harness.targets.base import (
     COLD,
     GUEST_INPUT_DIR,
     GUEST_OUTPUT_DIR,
+    Confinement,
     Execution,
     Instance,
     Invocation,
 )
-from harness.targets.instances import ProcessInstance
-from harness.targets.launcher import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
+from harness.targets.launcher import (
+    LAUNCHED_CPU_SCOPE,
+    LAUNCHED_RSS_SCOPE,
+    Handover,
+    launch,
+    launched_instance,
+    open_launcher,
+)
 from harness.toolchains import Binary, Check
 
 RUNNER = Path(__file__).with_name("node_wasi.mjs")
@@ -84,20 +91,26 @@ class NodeTarget:
         return binary, False  # node compiles the .wasm itself, every run
 
     def run(self, invocation: Invocation) -> Execution:
+        # node's own account of its phases: a file of the sample account's, handed to it
         phases_file = invocation.stdout_path.with_name("node-phases.json")
         phases_file.unlink(missing_ok=True)
+        phases_file.touch()
+        if invocation.account is not None:
+            invocation.account.give(phases_file)
+        handover = Handover()
+        phases_path = handover.hand(phases_file)
+        module = handover.hand(invocation.artifact.path)
+        input_path, output_path = handover.folders(invocation)
         preopens = {}
-        if invocation.input_dir is not None:
-            preopens[GUEST_INPUT_DIR] = str(invocation.input_dir)
-        if invocation.output_dir is not None:
-            preopens[GUEST_OUTPUT_DIR] = str(invocation.output_dir)
-        argv = self.command(
-            phases_file, preopens, invocation.artifact, invocation.resolved_args(guest_paths=True)
-        )
-        execution = launch(self.launcher, invocation, argv)
+        if input_path is not None:
+            preopens[GUEST_INPUT_DIR] = input_path
+        if output_path is not None:
+            preopens[GUEST_OUTPUT_DIR] = output_path
+        argv = self.command(phases_path, preopens, module, invocation.resolved_args())
+        execution = launch(self.launcher, invocation, argv, handover)
         try:
             inside = json.loads(phases_file.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (OSError, json.JSONDecodeError):
             return execution  # node did not get as far as running the module
         trap = inside.pop("trap", "")
         phases = {**execution.phases_ns, **{p: int(inside[p]) for p in NODE_PHASES if p in inside}}
@@ -115,15 +128,19 @@ class NodeTarget:
         return {"node_flags": " ".join(NODE_FLAGS), "wasi": "node:wasi, version preview1"}
 
     def command(
-        self, phases_file: Path, preopens: dict[str, str], wasm: Artifact, args: Sequence[str]
+        self, phases_path: str, preopens: dict[str, str], module: str, args: Sequence[str]
     ) -> list[str]:
-        return [
-            self.node, *NODE_FLAGS, str(RUNNER), str(phases_file), json.dumps(preopens),
-            wasm.path, *args,
-        ]  # fmt: skip
+        """node's argv: the runner (the harness's own script, which every account can read),
+        where it writes its phases, the folders it preopens, the module, then the args."""
+        return [self.node, *NODE_FLAGS, str(RUNNER), phases_path, json.dumps(preopens), module,
+                *args]  # fmt: skip
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
-        return ProcessInstance(self.command(Path("/dev/null"), {}, artifact, args), mark)
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
+        handover = Handover()
+        argv = self.command("/dev/null", {}, handover.hand(artifact.path), args)
+        return launched_instance(self.launcher, argv, handover, mark, confinement)
 
     def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
         return []  # node is the instance's own process

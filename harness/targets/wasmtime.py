@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.cache import Artifact, BuildCache
+from harness.confine import OUTPUT_LIMIT_BYTES
 from harness.errors import IsobenchError
 from harness.scopes import IN_HOST
 from harness.targets.base import (
@@ -27,6 +28,7 @@ from harness.targets.base import (
     MARK,
     MARKED_FOLDER_PREFIX,
     WARM,
+    Confinement,
     Ended,
     Execution,
     Instance,
@@ -163,7 +165,7 @@ class WasmtimeTarget:
             if invocation.state == COLD
             else invocation.artifact.path,
             "primer": invocation.primer.path if invocation.primer else None,
-            "argv": [invocation.artifact.workload, *invocation.resolved_args(guest_paths=True)],
+            "argv": [invocation.artifact.workload, *invocation.resolved_args()],
             "stdin": str(invocation.stdin_path or "/dev/null"),
             "stdout": str(invocation.stdout_path),
             "stderr": str(invocation.stderr_path),
@@ -172,6 +174,7 @@ class WasmtimeTarget:
             "cgroup_procs": str(invocation.cgroup.procs_path) if invocation.cgroup else None,
             "timeout_s": invocation.timeout_s,
             "memory_limit_bytes": invocation.memory_limit_bytes,
+            "output_limit_bytes": OUTPUT_LIMIT_BYTES,
             "engine_settings": ENGINE_SETTINGS,
         }
         # -I: no user site or PYTHON* variables; the worker imports nothing from isobench.
@@ -184,6 +187,8 @@ class WasmtimeTarget:
         )
         if completed.returncode == -signal.SIGALRM:
             return Execution(None, timed_out=True, in_cgroup=invocation.cgroup is not None)
+        if completed.returncode == -signal.SIGXFSZ:  # the guest wrote past its output limit
+            return Execution(None, output_limited=True, in_cgroup=invocation.cgroup is not None)
         if completed.returncode != 0:
             last = (completed.stderr.strip().splitlines() or ["no message"])[-1]
             return Execution(None, error=f"wasmtime worker exited {completed.returncode}: {last}")
@@ -221,9 +226,12 @@ class WasmtimeTarget:
             "wasi": "argv and stdio files; no environment; /input (read-only), /output if asked",
         }
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
         """An instance in the warm host: the module is deserialized once, each instance gets
-        its own Store, WASI context and thread."""
+        its own Store, WASI context and thread (confined by wasm itself: its Store's memory
+        limit, WASI's preopens)."""
         host = self._warm_host(mark)
         return HostedInstance(host, artifact, [artifact.workload, *args])
 

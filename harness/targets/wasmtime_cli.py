@@ -30,13 +30,20 @@ from harness.targets.base import (
     GUEST_INPUT_DIR,
     GUEST_OUTPUT_DIR,
     WARM,
+    Confinement,
     Execution,
     Instance,
     Invocation,
     probe_failure,
 )
-from harness.targets.instances import ProcessInstance
-from harness.targets.launcher import LAUNCHED_CPU_SCOPE, LAUNCHED_RSS_SCOPE, launch, open_launcher
+from harness.targets.launcher import (
+    LAUNCHED_CPU_SCOPE,
+    LAUNCHED_RSS_SCOPE,
+    Handover,
+    launch,
+    launched_instance,
+    open_launcher,
+)
 from harness.toolchains import Binary, Check
 from harness.workloads import sha256_file
 
@@ -88,12 +95,13 @@ def cli_version(executable: str) -> str:
     return completed.stdout.strip()
 
 
-def dir_flags(invocation: Invocation) -> list[str]:
+def dir_flags(input_path: str | None, output_path: str | None) -> list[str]:
+    """The CLI's preopens of the folders, where the runtime reaches them."""
     flags = []
-    if invocation.input_dir is not None:
-        flags += ["--dir", f"{invocation.input_dir}::{GUEST_INPUT_DIR}"]
-    if invocation.output_dir is not None:
-        flags += ["--dir", f"{invocation.output_dir}::{GUEST_OUTPUT_DIR}"]
+    if input_path is not None:
+        flags += ["--dir", f"{input_path}::{GUEST_INPUT_DIR}"]
+    if output_path is not None:
+        flags += ["--dir", f"{output_path}::{GUEST_OUTPUT_DIR}"]
     return flags
 
 
@@ -195,14 +203,16 @@ class WasmtimeCliTarget:
         return compile_cwasm(binary, cache, self.compiler, arch)
 
     def run(self, invocation: Invocation) -> Execution:
+        handover = Handover()
+        runner = handover.hand(self.runner.path)
         if invocation.state == COLD:
-            module = [invocation.artifact.source_path]
+            module = [handover.hand(invocation.artifact.source_path)]
         else:
-            module = ["--allow-precompiled", invocation.artifact.path]
+            module = ["--allow-precompiled", handover.hand(invocation.artifact.path)]
         argv = self.command(
-            [*dir_flags(invocation), *module], invocation.resolved_args(guest_paths=True)
+            runner, [*dir_flags(*handover.folders(invocation)), *module], invocation.resolved_args()
         )
-        return trap_as_crash(launch(self.launcher, invocation, argv), invocation)
+        return trap_as_crash(launch(self.launcher, invocation, argv, handover), invocation)
 
     def cold_files(self, artifact: Artifact) -> list[Path]:
         return [Path(artifact.source_path)]
@@ -210,13 +220,18 @@ class WasmtimeCliTarget:
     def settings(self) -> dict[str, str]:
         return {"run_flags": " ".join(self.run_flags), "compile_flags": " ".join(ENGINE_FLAGS)}
 
-    def command(self, module: Sequence[str], args: Sequence[str]) -> list[str]:
+    def command(self, runner: str, module: Sequence[str], args: Sequence[str]) -> list[str]:
         """The runtime's argv: `module` (folders and the module to run), then the args."""
-        return [self.runner.path, "run", *self.run_flags, *module, *args]
+        return [runner, "run", *self.run_flags, *module, *args]
 
-    def spawn(self, artifact: Artifact, args: Sequence[str], mark: str) -> Instance:
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
         # the AOT artifact, as a host that serves requests would keep it
-        return ProcessInstance(self.command(["--allow-precompiled", artifact.path], args), mark)
+        handover = Handover()
+        runner = handover.hand(self.runner.path)
+        argv = self.command(runner, ["--allow-precompiled", handover.hand(artifact.path)], args)
+        return launched_instance(self.launcher, argv, handover, mark, confinement)
 
     def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
         return []  # the runtime is the instance's own process

@@ -33,6 +33,7 @@ asks for one.
 import contextlib
 import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -121,6 +122,11 @@ def main() -> int:
     wasi = wasi_config(request)
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS: the peak from here on
     rss_before = memory_status("VmRSS")
+    # What the guest writes (its stdout, its output files) past the limit ends the process
+    # (SIGXFSZ); the worker itself writes only to pipes.
+    limit = request["output_limit_bytes"]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python starts with it ignored
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timeout ends the process
     signal.setitimer(signal.ITIMER_REAL, request["timeout_s"])
 

@@ -10,10 +10,12 @@ import contextlib
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ import psutil
 import pytest
 
 from harness.cli import main
+from harness.confine import sample_account
 from harness.results import Status, read_results
 from harness.targets.docker import LABEL
 from tests.conftest import PROJECT_ROOT, WORKLOADS, write_workload
@@ -149,6 +152,23 @@ int main(int argc, char **argv) {
     )
 
 
+@pytest.fixture
+def beacon_fifo() -> Iterator[Path]:
+    """A fifo the beacon can reach: samples run as the sample account, which can neither
+    traverse pytest's folders (0700) nor write a fifo it does not own."""
+    folder = Path(tempfile.mkdtemp(prefix="beacon-", dir="/dev/shm"))
+    try:
+        folder.chmod(0o711)
+        fifo = folder / "beacon.fifo"
+        os.mkfifo(fifo)
+        account = sample_account()
+        if account is not None:
+            account.give(fifo)
+        yield fifo
+    finally:
+        shutil.rmtree(folder)
+
+
 @pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
     cache_dir: Path,
@@ -156,10 +176,10 @@ def test_an_interrupted_run_stops_at_once_leaves_nothing_and_resumes(
     stop: signal.Signals,
     exit_code: int,
     there_before: frozenset[str],
+    beacon_fifo: Path,
 ) -> None:
     workloads = tmp_path / "workloads"
-    fifo = tmp_path / "beacon.fifo"
-    os.mkfifo(fifo)
+    fifo = beacon_fifo
     beacon_workload(workloads, fifo)
     (workloads / "noop").symlink_to(WORKLOADS / "noop")
     results = tmp_path / "results"
