@@ -96,3 +96,14 @@ def regression(session: nox.Session) -> None:
     session.run("isobench", "--results-dir", str(results_dir), "run", "--same-plan-as", baseline)
     new = sorted(results_dir.glob("*.jsonl"))[-1]
     session.run("isobench", "compare", baseline, str(new), "--fail-on-regression", threshold)
+
+
+@nox.session
+def confinement(session: nox.Session) -> None:
+    """What confining a sample costs the noop floor (as root): native, wasmtime-cli and docker
+    noop samples as the sample account and without it, and a scenario's process instance
+    started through the launcher and by Popen, interleaved; fails when a confined start costs
+    more than 10% beyond its interval. Extra arguments go to `python -m tests.bench_confinement`
+    (--rounds N)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tests.bench_confinement", *session.posargs)
