@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import IsobenchError
+from harness.workloads import sha256_file
 
 RECORD_NAME = "artifact.json"
 
@@ -88,8 +89,7 @@ class Artifact:
         if self.image is not None or not self.path:
             return ""
         try:
-            with Path(self.path).open("rb") as stream:
-                digest = hashlib.file_digest(stream, "sha256").hexdigest()
+            digest = sha256_file(Path(self.path))
         except FileNotFoundError:
             return ""
         except OSError as error:

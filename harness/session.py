@@ -300,10 +300,8 @@ def run(
     with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, with_primer(selection, workloads), listener)
         plan = measure_plan(measuring, targets, workloads, sizes, outcome, selection.arch)
-        cgroups = memory_cgroups(listener)
-        account = sample_account()
-        refuse_writable_inputs(plan, account)
-        confinement = confinement_of(account, cgroups, listener)
+        jail, confinement = open_jail(listener)
+        refuse_writable_inputs(plan, jail.account)
         scenario_plan = None
         if config.scenarios is not None:
             scenario_plan = runnable_scenarios(config.scenarios, workloads, listener)
@@ -316,7 +314,7 @@ def run(
                 scenario_plan=scenario_plan,
                 plan=plan,
                 sizes=sizes,
-                cgroups=cgroups,
+                cgroups=jail.cgroups,
                 confinement=confinement,
             )
             path = config.results_dir / f"{header.run_id}.jsonl"
@@ -332,17 +330,16 @@ def run(
         ):
             if scenario_plan is not None:
                 rows = measure_scenarios(scenario_plan, selection, registry, targets, outcome,
-                                         workloads, writer, listener,
-                                         Jail(account, cgroups))  # fmt: skip
+                                         workloads, writer, listener, jail)  # fmt: skip
             total = plan.expected_total
             with listener.measuring(total - len(earlier) if total else None) as on_sample:
                 samples = earlier + run_plan(
-                    plan, targets, cgroups=cgroups, writer=writer,
+                    plan, targets, cgroups=jail.cgroups, writer=writer,
                     scratch=open_to_samples(Path(scratch)),
                     on_sample=on_sample, earlier=earlier,
                     wider_than_wanted=wider_than(plan.precision) if plan.precision else None,
                     deadline=started + plan.budget_s if plan.budget_s else None,
-                    account=account,
+                    account=jail.account,
                 )  # fmt: skip
     return RunOutcome(path, header, samples, rows, targets.unavailable)
 
@@ -363,15 +360,14 @@ def run_scenarios(
         return None
     with opened_targets(selection, registry, listener) as targets:
         outcome = build_selected(selection, targets, workloads, listener)
-        cgroups = memory_cgroups(listener)
-        account = sample_account()
+        jail, confinement = open_jail(listener)
         header = new_header(targets, selection, workloads=workloads,
                             artifacts=outcome.all_artifacts(), scenario_plan=runnable,
-                            confinement=confinement_of(account, cgroups, listener))  # fmt: skip
+                            confinement=confinement)  # fmt: skip
         path = results_dir / f"{header.run_id}.jsonl"
         with ResultsWriter(path, header) as writer:
             rows = measure_scenarios(runnable, selection, registry, targets, outcome, workloads,
-                                     writer, listener, Jail(account, cgroups))  # fmt: skip
+                                     writer, listener, jail)  # fmt: skip
     return RunOutcome(path, header, [], rows, targets.unavailable)
 
 
@@ -565,6 +561,13 @@ class Jail:
 
     account: SampleAccount | None
     cgroups: MemoryCgroups | None
+
+
+def open_jail(listener: Listener) -> tuple[Jail, ConfinementRecord]:
+    """The run's sample account and cgroups, and what they hold, for the header (what this host
+    cannot hold is said as warnings)."""
+    jail = Jail(sample_account(), memory_cgroups(listener))
+    return jail, confinement_of(jail.account, jail.cgroups, listener)
 
 
 def memory_cgroups(listener: Listener) -> MemoryCgroups | None:
