@@ -9,6 +9,7 @@ is recorded with each artifact and hashed into its id.
 from __future__ import annotations
 
 import platform
+import re
 import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
@@ -133,10 +134,11 @@ def profile_flags(
     return (f"-m{feature}",) if language is Language.C else ("-C", f"target-feature=+{feature}")
 
 
-# How to get each missing piece on Debian/Ubuntu, as root.
+# How to get each missing piece on Debian/Ubuntu, as root (.ci/setup makes the same choices).
 INSTALL = {
     "clang": "apt-get install -y clang lld libc6-dev",
-    "wasi-libc": "apt-get install -y wasi-libc libclang-rt-14-dev-wasm32 lld",
+    # the wasm32 builtins must be those of clang's own LLVM: 14 on Debian 12, 18 on Ubuntu 24.04
+    "wasi-libc": "apt-get install -y wasi-libc libclang-rt-{major}-dev-wasm32 lld",
     "rustc": "apt-get install -y rustc",
     "rust-wasm32-wasi": "apt-get install -y libstd-rust-dev-wasm32",
     "cargo": "apt-get install -y cargo",
@@ -234,6 +236,23 @@ class Check:
     optional: bool = False  # an opt-in variant's engine: its absence is reported, not an error
 
 
+def wasm_c_check(clang_version: str | None) -> Check:
+    """wasi-libc, and the wasm32 builtins clang itself links (those of its own LLVM: builtins of
+    another clang are not found, and C to wasm fails to link)."""
+    major = re.search(r"clang version (\d+)", clang_version or "")
+    install = INSTALL["wasi-libc"].format(major=major.group(1) if major else "<clang's major>")
+    wasi_libc = Path(WASI_SYSROOT, "lib/wasm32-wasi/libc.a")
+    builtins = _version_line([CLANG, "--target=wasm32-wasi", "-print-libgcc-file-name"])
+    missing = [] if wasi_libc.is_file() else [str(wasi_libc)]
+    if builtins is None:
+        missing.append("clang's wasm32 builtins (clang cannot look for them)")
+    elif not Path(builtins).is_file():
+        missing.append(builtins)
+    found = not missing
+    detail = f"{wasi_libc}, {builtins}" if found else f"missing {', '.join(missing)}"
+    return Check("wasi-libc + wasm32 builtins", found, detail, install)
+
+
 def compiler_checks() -> list[Check]:
     checks = []
     clang = _version_line([CLANG, "--version"])
@@ -247,19 +266,7 @@ def compiler_checks() -> list[Check]:
             INSTALL["clang"],
         )
     )
-    wasi_libc = Path(WASI_SYSROOT, "lib/wasm32-wasi/libc.a")
-    builtins = sorted(
-        Path("/usr/lib").glob("llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a")
-    )
-    wasi_ok = wasi_libc.is_file() and bool(builtins)
-    checks.append(
-        Check(
-            "wasi-libc + wasm32 builtins",
-            wasi_ok,
-            f"{wasi_libc}, {builtins[0]}" if wasi_ok else f"missing {wasi_libc} or builtins",
-            INSTALL["wasi-libc"],
-        )
-    )
+    checks.append(wasm_c_check(clang))
     rustc = _version_line([RUSTC, "--version"])
     checks.append(
         Check(f"rustc ({RUSTC})", rustc is not None, rustc or "missing", INSTALL["rustc"])

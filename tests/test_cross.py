@@ -18,9 +18,16 @@ from harness.cli import main
 from harness.report import write_report
 from harness.results import Status, read_results, with_emulated_labelled
 from harness.stats import summarize
+from harness.toolchains import host_arch
 from tests.conftest import WORKLOADS
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        host_arch() != "x86_64",
+        reason="cross builds are set up on x86-64 hosts (`bash .ci/setup --cross`)",
+    ),
+]
 ALL_WORKLOADS = sorted(path.parent.name for path in WORKLOADS.glob("*/workload.toml"))
 
 
