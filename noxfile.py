@@ -1,6 +1,7 @@
 """Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
 figures: `bench`, `scenarios`, `crosscheck`, `report_bench`, `aa` (the regression gate's false
-alarms and power); `regression` (a baseline given: fail on slowdowns).
+alarms and power); `regression` (a baseline given: fail on slowdowns); `kubernetes` (the
+Kubernetes Job rehearsed on this machine).
 
 Speed and memory figures belong in benchmarks, never in timed tests.
 """
@@ -68,6 +69,17 @@ def report_bench(session: nox.Session) -> None:
     HTML size, and fails above 5 s or 3 MB."""
     session.install("-e", ".")
     session.run("python", "-m", "tests.bench_report", *session.posargs)
+
+
+@nox.session
+def kubernetes(session: nox.Session) -> None:
+    """The Kubernetes Job of deploy/kubernetes rehearsed here: a Debian 12 image made with
+    debootstrap and `docker import`, the Job's container for this architecture run in it as
+    written (Docker and cgroups inside, this checkout's committed HEAD cloned, the quick suite),
+    its results collected from the log by the README's `collect`, and a report rendered. About
+    15 minutes. Extra arguments go to `python -m tests.rehearse_kubernetes`."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "tests.rehearse_kubernetes", *session.posargs)
 
 
 @nox.session
