@@ -1,6 +1,8 @@
 """Per-sample memory cgroups: one way to measure peak memory for every variant.
 
-Each sample gets a fresh cgroup under `isobench/`; the target places its instance in it (the
+Each sample gets a fresh cgroup under `isobench/` (on the host at each hierarchy's root; inside
+a container on cgroup v1, a Kubernetes pod say, under the container's own group: see
+`own_base`); the target places its instance in it (the
 native launcher and the wasm worker write their pid to `cgroup.procs`, Docker gets it as
 `cgroup_parent`), and after the instance is gone the group's high-water mark is read:
 cgroup v1 `memory.max_usage_in_bytes`, v2 `memory.peak`. A container's own cgroup vanishes at
@@ -30,6 +32,7 @@ V2_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS_ROOT = Path("/sys/fs/cgroup")
 V1_PIDS_ROOT = V1_CONTROLLERS_ROOT / "pids"
 PARENT_NAME = "isobench"
+INITIAL_PID_NAMESPACE_INODE = 0xEFFFFFFC  # the kernel's PROC_PID_INIT_INO: the host's
 KILL_ROUNDS = 10
 KILL_WAIT_S = 5.0  # for killed processes to be gone
 PROBE_PAGES = 1024  # pages the charge probe touches: 4 MiB, some sixteen batches of 64 pages
@@ -76,9 +79,19 @@ class SampleCgroup:
             (self.pids_path / "pids.max").write_text(f"{tasks}\n")
 
     @property
+    def relative_path(self) -> str:
+        """The group's path from its hierarchy's root, as /proc/<pid>/cgroup names groups
+        (cgroup v1: below the controller's folder, memory/ or pids/)."""
+        if self.version == 2:
+            return f"/{self.path.relative_to(V2_ROOT)}"
+        _, *below = self.path.relative_to(V1_CONTROLLERS_ROOT).parts
+        return "/" + "/".join(below)
+
+    @property
     def docker_parent(self) -> str:
-        """The `cgroup_parent` that makes Docker create the container's group inside this one."""
-        return f"/{PARENT_NAME}/{self.name}"
+        """The `cgroup_parent` that makes Docker create the container's group inside this one
+        (on cgroup v1, at the same path in every hierarchy)."""
+        return self.relative_path
 
     def cpu_ns(self) -> int | None:
         """User + system CPU time of every process that ran in the group (and the groups below
@@ -86,8 +99,8 @@ class SampleCgroup:
         Docker made in the cpuacct hierarchy (None where it made none), v2 `cpu.stat`."""
         if self.version == 1:
             try:
-                return int((V1_CONTROLLERS_ROOT / "cpuacct" / PARENT_NAME / self.name
-                            / "cpuacct.usage").read_text())  # fmt: skip
+                usage = f"cpuacct{self.relative_path}/cpuacct.usage"
+                return int((V1_CONTROLLERS_ROOT / usage).read_text())
             except OSError:
                 return None
         stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
@@ -144,7 +157,7 @@ class SampleCgroup:
         # all, deepest first. A directory still busy is left for the next run to reuse the name.
         candidates = [self.path]
         if self.version == 1:
-            candidates = list(V1_CONTROLLERS_ROOT.glob(f"*/{PARENT_NAME}/{self.name}"))
+            candidates = list(V1_CONTROLLERS_ROOT.glob(f"*{self.relative_path}"))
         for directory in candidates:
             for child in sorted(directory.glob("**/"), key=lambda p: len(p.parts), reverse=True):
                 with contextlib.suppress(OSError):
@@ -173,12 +186,13 @@ class MemoryCgroups:
                 return None
             return cls._ready(parent, 2, _v2_pids(parent))
         if (V1_MEMORY_ROOT / "memory.max_usage_in_bytes").is_file():
-            parent = V1_MEMORY_ROOT / PARENT_NAME
+            base = own_base()
+            parent = V1_MEMORY_ROOT / base / PARENT_NAME
             try:
                 parent.mkdir(exist_ok=True)
             except OSError:
                 return None
-            return cls._ready(parent, 1, _v1_pids())
+            return cls._ready(parent, 1, _v1_pids(base))
         return None
 
     @classmethod
@@ -250,6 +264,22 @@ class MemoryCgroups:
         return cgroup
 
 
+def own_base(proc: Path = Path("/proc/self")) -> str:
+    """Where, below each cgroup v1 hierarchy's root, this harness makes its groups: nowhere
+    below it on the host; inside a container (another pid namespace) the container's own memory
+    group, so that its samples stay inside the container's limits and accounting (a pod's,
+    which the kubelet watches), and apart from another harness on the same host, whose groups
+    this one must neither see nor clean up. A cgroup v1 container sees the host's hierarchy:
+    a group at its root would be the host's. Relative, without a leading slash."""
+    if (proc / "ns/pid").stat().st_ino == INITIAL_PID_NAMESPACE_INODE:
+        return ""
+    for line in (proc / "cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            return path.strip("/")
+    return ""
+
+
 def _v2_pids(parent: Path) -> Path | None:
     """The v2 parent again, with pids delegated to its groups; None without the controller."""
     if "pids" not in (V2_ROOT / "cgroup.controllers").read_text().split():
@@ -261,12 +291,12 @@ def _v2_pids(parent: Path) -> Path | None:
     return parent
 
 
-def _v1_pids() -> Path | None:
-    parent = V1_PIDS_ROOT / PARENT_NAME
+def _v1_pids(base: str) -> Path | None:
+    parent = V1_PIDS_ROOT / base / PARENT_NAME
     if not (V1_PIDS_ROOT / "cgroup.procs").is_file():
         return None
     try:
-        parent.mkdir(exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
     return parent

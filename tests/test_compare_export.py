@@ -15,19 +15,7 @@ import pytest
 from harness.cli import main
 from harness.compare import compare, holm
 from harness.results import Sample, Status, read_results
-from tests.reportdata import cell, header, run_samples, write_results
-
-
-def spread(samples: list[Sample], factor: float = 1.0, steps: int = 5) -> list[Sample]:
-    """The same cells with a little spread (1.00, 1.01, ... x, `steps` values), times `factor`
-    for the workload's wasm cell: real samples are never all equal."""
-    out = []
-    for index, sample in enumerate(samples):
-        scale = 1 + (index % steps) / 100
-        if sample.workload == "sieve" and sample.variant == "wasmtime":
-            scale *= factor
-        out.append(dataclasses.replace(sample, wall_ns=round((sample.wall_ns or 0) * scale)))
-    return out
+from tests.reportdata import cell, header, run_samples, spread, write_results
 
 
 def test_a_clear_slowdown_is_significant_and_no_change_is_not(tmp_path: Path) -> None:

@@ -343,6 +343,52 @@ def test_cross_on_an_arm_host_is_declined(tmp_path: Path) -> None:
     assert_no_foreign_architecture(outcome)
 
 
+def cgroup_v2_files(root: Path, own_group: str, *, namespace_root: bool) -> Path:
+    """A cgroup v2 mount as a process sees it: the pod's namespace root (a group with a
+    cgroup.type, holding the pod's processes) or the host's root (no cgroup.type)."""
+    cgroup = root / "sys/fs/cgroup"
+    cgroup.mkdir(parents=True)
+    (cgroup / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (cgroup / "cgroup.subtree_control").write_text("")
+    (cgroup / "cgroup.procs").write_text("1\n7\n42\n")
+    if namespace_root:
+        (cgroup / "cgroup.type").write_text("domain\n")
+    (root / "proc/self").mkdir(parents=True)
+    (root / "proc/self/cgroup").write_text(f"0::{own_group}\n")
+    return cgroup
+
+
+def test_a_pod_on_cgroup_v2_moves_its_processes_into_a_leaf_and_delegates(
+    tmp_path: Path,
+) -> None:
+    cgroup = cgroup_v2_files(tmp_path / "root", "/", namespace_root=True)
+    outcome = run_setup(tmp_path, DEBIAN_IMAGE)
+    assert outcome.returncode == 0, outcome.output
+    assert (cgroup / "init/cgroup.procs").read_text().split() == ["1", "7", "42"]
+    assert (cgroup / "cgroup.subtree_control").read_text().split() == [
+        "+cpuset", "+cpu", "+io", "+memory", "+pids"
+    ]  # fmt: skip
+    # before the inner dockerd starts, so that its containers get the controllers too
+    assert outcome.output.index("cgroup v2 namespace root") < outcome.output.index(
+        "starting dockerd"
+    )
+
+
+@pytest.mark.parametrize(
+    ("own_group", "namespace_root"), [("/", False), ("/system.slice/runner.service", True)]
+)
+def test_a_hosts_cgroups_are_left_alone(
+    tmp_path: Path, own_group: str, namespace_root: bool
+) -> None:
+    """The host's root group (no cgroup.type) may hold processes; a process in a group of its
+    own is not at a namespace root."""
+    cgroup = cgroup_v2_files(tmp_path / "root", own_group, namespace_root=namespace_root)
+    outcome = run_setup(tmp_path, DEBIAN_IMAGE)
+    assert outcome.returncode == 0, outcome.output
+    assert not (cgroup / "init").exists()
+    assert (cgroup / "cgroup.subtree_control").read_text() == ""
+
+
 @pytest.mark.parametrize(
     ("host", "options", "message"),
     [
