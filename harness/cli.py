@@ -325,6 +325,12 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
         f"(default: run none, all {(MAIN_JOB_PACING.budget_s or 0) / 60:g}m)",
     )
     measuring.add_argument(
+        "--no-floors",
+        action="store_true",
+        help="measure no physical floors (process spawn, a bare wasm instance, the OCI runtimes "
+        "alone) after each round: startup is then shown without what it stands on",
+    )
+    measuring.add_argument(
         "--max-repetitions",
         type=_positive_int,
         default=1000,
@@ -575,6 +581,7 @@ def run_config_of(args: argparse.Namespace) -> RunConfig:
             timeout_s=args.timeout,
             precision=given.get("precision", pacing.precision),
             budget_s=given.get("budget", pacing.budget_s),
+            floors=not args.no_floors,
         ),
         results_dir=args.results_dir,
         scenarios=scenario_plan_of(args, SCENARIOS)
@@ -648,7 +655,9 @@ def scenario_verb(args: argparse.Namespace, console: Console) -> int:
 def render_outcome(console: Console, outcome: RunOutcome) -> int:
     """A run's tables, then what was not ok; its exit code."""
     console.print(f"results: {outcome.path}", markup=False)
-    print_run(console, outcome.header, outcome.samples, outcome.scenario_samples)
+    print_run(
+        console, outcome.header, outcome.samples, outcome.scenario_samples, outcome.floor_starts
+    )
     return max(
         report_failures(outcome.samples),
         report_scenario_failures(outcome.scenario_samples),
@@ -715,7 +724,9 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
                   f"{shown(results.header.host.hostname)})", markup=False)  # fmt: skip
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
-    print_run(console, results.header, results.samples, results.scenario_samples)
+    print_run(
+        console, results.header, results.samples, results.scenario_samples, results.floor_starts
+    )
     return 0
 
 

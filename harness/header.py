@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 9  # of results files: harness.results keeps the history
+SCHEMA_VERSION = 10  # of results files: harness.results keeps the history
 _STRINGS = DictOf(str)
 HEADER_SHAPE = Fields({
     **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
@@ -26,7 +26,7 @@ HEADER_SHAPE = Fields({
     "variants": DictOf(Fields({"states": _STRINGS, "phases": ListOf(str), "memory_scope": str,
                                "wall_phases": DictOf(ListOf(str)), "instance": str,
                                "cpu_scope": str, "rss_scope": str, "cold_evicts": str,
-                               "settings": _STRINGS},
+                               "settings": _STRINGS, "floor": str},
                               required=("states", "phases", "memory_scope"))),
     "artifacts": ListOf(Fields(
         {"id": str, "kind": str, "workload": str, "language": str, "profile": str,
@@ -58,6 +58,7 @@ HEADER_SHAPE = Fields({
                            "not_enforced": ListOf(str)}),
     "scenarios": _STRINGS,
     "scenario_plan": DictOf(ANY),
+    "floors": DictOf(Fields({"scope": str, "instance": str}, required=("scope", "instance"))),
     "unavailable": _STRINGS,
 })  # fmt: skip
 
@@ -127,6 +128,7 @@ class VariantRecord:
     rss_scope: str = ""  # whose peak RSS rss_peak_bytes is
     cold_evicts: str = ""  # what a cold sample evicts from the page cache
     settings: Mapping[str, str] = field(default_factory=dict)  # what the engine is told
+    floor: str = ""  # the physical floor its startup is shown over (header `floors`)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VariantRecord:
@@ -141,6 +143,7 @@ class VariantRecord:
             rss_scope=data.get("rss_scope", ""),
             cold_evicts=data.get("cold_evicts", ""),
             settings=dict(data.get("settings", {})),
+            floor=data.get("floor", ""),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -154,7 +157,20 @@ class VariantRecord:
             "rss_scope": self.rss_scope,
             "cold_evicts": self.cold_evicts,
             "settings": dict(self.settings),
+            "floor": self.floor,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRecord:
+    """A physical floor (harness.floors): what one of its starts spans, and the kind of
+    instance it is the floor of (process, container, in-host)."""
+
+    scope: str
+    instance: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scope": self.scope, "instance": self.instance}
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +368,7 @@ class Header:
     unavailable: Mapping[str, str] = field(default_factory=dict)  # variant -> why not measured
     scenarios: Mapping[str, str] = field(default_factory=dict)  # scenario -> what it spans
     scenario_plan: Mapping[str, Any] = field(default_factory=dict)
+    floors: Mapping[str, FloorRecord] = field(default_factory=dict)  # none before schema 10
     plan: PlanRecord | None = None  # None: a run of scenarios only
     memory: MemoryRecord | None = None
     host_costs: Mapping[str, HostCost] = field(default_factory=dict)
@@ -392,6 +409,8 @@ class Header:
             unavailable=dict(data.get("unavailable", {})),
             scenarios=dict(data.get("scenarios", {})),
             scenario_plan=dict(data.get("scenario_plan", {})),
+            floors={name: FloorRecord(entry["scope"], entry["instance"])
+                    for name, entry in data.get("floors", {}).items()},
             plan=PlanRecord.from_json(plan) if plan is not None else None,
             memory=MemoryRecord(memory.get("method"), memory.get("field", "peak_memory_bytes"),
                                 memory.get("charge_granularity_bytes"),
@@ -423,6 +442,8 @@ class Header:
             data["confinement"] = self.confinement.to_json()
         if self.scenarios:
             data |= {"scenarios": dict(self.scenarios), "scenario_plan": dict(self.scenario_plan)}
+        if self.floors:
+            data["floors"] = {name: entry.to_json() for name, entry in self.floors.items()}
         if self.plan is not None:
             data["plan"] = self.plan.to_json()
         if self.memory is not None:

@@ -58,7 +58,8 @@ _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 # results file are current only while it matches the code's (a test holds the example to it).
 MEASUREMENT_FILES = ("affinity.py", "build.py", "toolchains.py", "measure.py", "judge.py",
                      "cgroups.py", "confine.py", "pagecache.py", "launcher.c", "chargeprobe.c",
-                     "targets/*.py", "targets/*.mjs")  # fmt: skip
+                     "floors.py", "barestart.c", "bare_wasm.py", "targets/*.py",
+                     "targets/*.mjs")  # fmt: skip
 
 
 def measurement_revision() -> str:
@@ -334,6 +335,7 @@ def run_plan(
     wider_than_wanted: WiderThanWanted | None = None,
     deadline: float | None = None,
     account: SampleAccount | None = None,
+    after_round: Callable[[int], None] | None = None,
 ) -> list[Sample]:
     """Warm-up rounds first (checked, not recorded), then measured rounds in a seeded shuffled
     order, each round over the cells that still need samples, until every cell has its minimum
@@ -345,7 +347,8 @@ def run_plan(
 
     `earlier`: the samples an interrupted run of the same plan already wrote (a resumed run):
     they count toward each cell's needs, and the order goes on from a generator seeded by the
-    plan's seed and how many there were."""
+    plan's seed and how many there were. `after_round`: called with each measured round's
+    index once its samples are in (the physical floors, harness.floors, on the same CPUs)."""
     rng = random.Random(plan.seed if not earlier else f"{plan.seed}/{len(earlier)}")
 
     def take(cell: Cell, round_index: int, warmup: bool) -> Sample:
@@ -408,4 +411,6 @@ def run_plan(
                 writer.add(sample)
                 samples.append(sample)
                 tally.add(sample)
+            if after_round is not None:
+                after_round(round_index)
             round_index += 1

@@ -40,6 +40,9 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
       samples and scenario instances ran as, how their tasks and memory were limited, and what
       the host could not hold); status "output-limit" (an instance that wrote past what it may
       was stopped). Older files ran them as the harness's user, unconfined, output unbounded.
+  10 - rows of kind "floor" (FloorStart: one start of a physical floor's loop, harness.floors,
+      after each round of samples) and header `floors` ({floor: {scope, instance}}); a variant's
+      `floor` (the floor its startup is shown over). Older files hold no floors.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from harness.header import SCHEMA_VERSION, Header
 from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
@@ -205,7 +208,17 @@ _SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
 _NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "cpu_ns",
                  "rss_peak_bytes", "steal_ns", "cold_resident_bytes")  # fmt: skip
 # Fields that name things (harness/names.py): they become labels in tables, figures and paths
-_NAMED = ("workload", "language", "variant", "size", "profile", "state", "scenario", "mode")
+_NAMED = (
+    "workload",
+    "language",
+    "variant",
+    "size",
+    "profile",
+    "state",
+    "scenario",
+    "mode",
+    "floor",
+)
 
 
 def _check_row(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -308,6 +321,37 @@ _SCENARIO_TYPES: dict[str, tuple[type, ...]] = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class FloorStart:
+    """One start of a physical floor's loop (harness.floors): a start mechanism alone, timed by
+    the loop that made it, with no harness inside. A floor whose mechanism is missing has one
+    row per loop: status unavailable, no time, the reason in `detail`."""
+
+    floor: str  # the header's `floors` say what one start spans
+    round: int  # the round of samples the loop followed
+    index: int  # the start's position in its loop
+    status: Status  # ok or unavailable
+    wall_ns: int | None
+    detail: str = ""
+    arch: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "floor", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FloorStart:
+        values = {key: value for key, value in data.items() if key in _FLOOR_FIELDS}
+        values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
+        return cls(**values)
+
+
+_FLOOR_FIELDS = frozenset(f.name for f in fields(FloorStart))
+_FLOOR_TYPES: dict[str, tuple[type, ...]] = {
+    "floor": (str,), "detail": (str,), "arch": (str,), "round": (int,), "index": (int,),
+    "wall_ns": (int, _NONE),
+}  # fmt: skip
+
+
 MIN_FREE_BYTES = 16 << 20  # refuse to start a run on a disk with less room than this
 
 
@@ -361,7 +405,7 @@ class ResultsWriter:
                 "this one is kept"
             ) from None
 
-    def add(self, sample: Sample | ScenarioSample) -> None:
+    def add(self, sample: Sample | ScenarioSample | FloorStart) -> None:
         self._write(sample.to_json())
 
     def close(self) -> None:
@@ -395,6 +439,7 @@ class Results:
     # Parts of the header left out for not having their expected shape (harness.shapes): the
     # header holds only what it validly says.
     header_problems: list[str] = field(default_factory=list)
+    floor_starts: list[FloorStart] = field(default_factory=list)
 
     @property
     def schema_version(self) -> int:
@@ -432,23 +477,24 @@ def read_results(path: Path) -> Results:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        samples, scenario_samples, truncated = _read_samples(path, lines, version)
+        samples, scenario_samples, floor_starts, truncated = _read_samples(path, lines, version)
     finally:
         if collecting:
             gc.enable()
     dropped: list[str] = []
     return Results(path, Header.read(header, dropped), samples, truncated,
                    hashlib.sha256(data).hexdigest(), scenario_samples,
-                   header_problems=dropped)  # fmt: skip
+                   header_problems=dropped, floor_starts=floor_starts)  # fmt: skip
 
 
 def _read_samples(
     path: Path, lines: list[str], version: int
-) -> tuple[list[Sample], list[ScenarioSample], bool]:
+) -> tuple[list[Sample], list[ScenarioSample], list[FloorStart], bool]:
     rows, truncated = _parse_rows(path, lines)
     samples: list[Sample] = []
     scenario_samples: list[ScenarioSample] = []
-    numbers: dict[str, list[int]] = {"sample": [], "scenario": []}  # each record's line
+    floor_starts: list[FloorStart] = []
+    numbers: dict[str, list[int]] = {"sample": [], "scenario": [], "floor": []}  # their lines
     for number, row in enumerate(rows, start=2):
         kind = row.get("kind")
         try:
@@ -456,20 +502,26 @@ def _read_samples(
                 samples.append(Sample.from_json(row, version))
             elif kind == "scenario":
                 scenario_samples.append(ScenarioSample.from_json(row))
+            elif kind == "floor":
+                floor_starts.append(FloorStart.from_json(row))
             else:
                 continue
         except (KeyError, TypeError, ValueError) as error:
             raise IsobenchError(f"{path}: line {number}: bad {kind}: {error}") from None
         numbers[kind].append(number)
-    for kind, records, types in (("sample", samples, _SAMPLE_TYPES),
-                                 ("scenario", scenario_samples, _SCENARIO_TYPES)):  # fmt: skip
+    checked: tuple[tuple[str, Sequence[Any], dict[str, tuple[type, ...]]], ...] = (
+        ("sample", samples, _SAMPLE_TYPES),
+        ("scenario", scenario_samples, _SCENARIO_TYPES),
+        ("floor", floor_starts, _FLOOR_TYPES),
+    )
+    for kind, records, types in checked:
         if not _columns_fit(records, types):  # then find and name the first bad line
             for record, number in zip(records, numbers[kind], strict=True):
                 try:
                     _check_row({name: getattr(record, name) for name in types}, types)
                 except ValueError as error:
                     raise IsobenchError(f"{path}: line {number}: bad {kind}: {error}") from None
-    return samples, scenario_samples, truncated
+    return samples, scenario_samples, floor_starts, truncated
 
 
 def _parse_rows(path: Path, lines: list[str]) -> tuple[list[dict[str, Any]], bool]:

@@ -33,6 +33,15 @@ from harness.cache import Artifact, BuildCache
 from harness.cgroups import MemoryCgroups, SampleCgroup
 from harness.confine import PIDS_PER_INSTANCE, SampleAccount, sample_account
 from harness.errors import IsobenchError
+from harness.floors import (
+    FLOOR_OF_INSTANCE,
+    FLOORS,
+    NOOP_LANGUAGE,
+    Floors,
+    FloorSpec,
+    floor_records,
+    floors_for,
+)
 from harness.header import (
     SCHEMA_VERSION,
     ArtifactRecord,
@@ -61,6 +70,7 @@ from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 from harness.results import (
     CellKey,
+    FloorStart,
     Results,
     ResultsWriter,
     Sample,
@@ -77,6 +87,7 @@ from harness.scenarios import (
     Subject,
     swept,
 )
+from harness.scopes import IN_HOST
 from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
@@ -135,6 +146,8 @@ class Measuring:
     # this (half-width over the median), while the budget lasts (the whole run's time)
     precision: float | None = None
     budget_s: float | None = None
+    # After each round, a loop of each physical floor under the variants (harness.floors)
+    floors: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +225,7 @@ class RunConfig:
             affinity=plan.affinity or ALL,
             precision=plan.precision,
             budget_s=plan.budget_s,
+            floors=bool(header.floors),
         )
         return replace(base, selection=selection, measuring=measuring)
 
@@ -225,6 +239,7 @@ class RunOutcome:
     samples: list[Sample]  # every sample in the file (a resumed run's earlier ones too)
     scenario_samples: list[ScenarioSample]
     unavailable: Mapping[str, str]  # variant -> why its engine could not be reached
+    floor_starts: list[FloorStart] = field(default_factory=list)  # the physical floors'
 
 
 class Listener(Protocol):
@@ -305,6 +320,7 @@ def run(
         scenario_plan = None
         if config.scenarios is not None:
             scenario_plan = runnable_scenarios(config.scenarios, workloads, listener)
+        floor_specs = run_floors(measuring, targets, selection.arch, previous)
         if previous is None:
             header = new_header(
                 targets,
@@ -316,6 +332,7 @@ def run(
                 sizes=sizes,
                 cgroups=jail.cgroups,
                 confinement=confinement,
+                floors=floor_specs,
             )
             path = config.results_dir / f"{header.run_id}.jsonl"
         else:
@@ -327,10 +344,20 @@ def run(
         with (
             ResultsWriter(path, None if previous else header) as writer,
             tempfile.TemporaryDirectory(prefix="isobench-", dir=scratch_parent()) as scratch,
+            opened_floors(floor_specs, targets, outcome) as floors,
         ):
             if scenario_plan is not None:
                 rows = measure_scenarios(scenario_plan, selection, registry, targets, outcome,
                                          workloads, writer, listener, jail)  # fmt: skip
+
+            floor_starts: list[FloorStart] = []
+
+            def measure_floors(round_index: int) -> None:
+                if floors is not None:
+                    for row in floors.measure(round_index):
+                        writer.add(row)
+                        floor_starts.append(row)
+
             total = plan.expected_total
             with listener.measuring(total - len(earlier) if total else None) as on_sample:
                 samples = earlier + run_plan(
@@ -340,8 +367,11 @@ def run(
                     wider_than_wanted=wider_than(plan.precision) if plan.precision else None,
                     deadline=started + plan.budget_s if plan.budget_s else None,
                     account=jail.account,
+                    after_round=measure_floors,
                 )  # fmt: skip
-    return RunOutcome(path, header, samples, rows, targets.unavailable)
+    earlier_floors = previous.floor_starts if previous else []
+    return RunOutcome(path, header, samples, rows, targets.unavailable,
+                      earlier_floors + floor_starts)  # fmt: skip
 
 
 def run_scenarios(
@@ -507,6 +537,37 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         precision=measuring.precision,
         budget_s=measuring.budget_s,
     )
+
+
+def run_floors(
+    measuring: Measuring, targets: Mapping[str, Target], arch: str | None, previous: Results | None
+) -> list[FloorSpec]:
+    """The physical floors the run measures: those under its variants' kinds of instance, on
+    this host's own architecture (a cross build's floors would be emulated: none); a resumed
+    run, those its header lists."""
+    if previous is not None:
+        return [spec for spec in FLOORS if spec.name in previous.header.floors]
+    if not measuring.floors or arch not in (None, host_arch()):
+        return []
+    return floors_for(target.instance for target in targets.values())
+
+
+@contextlib.contextmanager
+def opened_floors(
+    specs: Sequence[FloorSpec], targets: OpenedTargets, outcome: BuildOutcome
+) -> Iterator[Floors | None]:
+    """The floors' measurer (None: no floors), its scratch removed at the end. The wasm-noop
+    floor runs the in-host wasm variant's C noop artifact, the module that variant starts."""
+    if not specs:
+        yield None
+        return
+    noop = next((artifact for (workload, language, variant, profile), artifact
+                 in outcome.artifacts.items()
+                 if workload == PRIMER_WORKLOAD and language == NOOP_LANGUAGE.value
+                 and profile == Profile.PORTABLE and targets[variant].instance == IN_HOST),
+                None)  # fmt: skip
+    with Floors(specs, targets.cache, noop, host_arch()) as floors:
+        yield floors
 
 
 def check_same_workloads(previous: Results, workloads: list[Workload]) -> None:
@@ -691,6 +752,7 @@ def new_header(
     sizes: Sequence[str] = (),
     cgroups: MemoryCgroups | None = None,
     confinement: ConfinementRecord | None = None,
+    floors: Sequence[FloorSpec] = (),
 ) -> Header:
     """The results file's header: host, tools, workloads, variants, and the plan of the samples
     and of the scenarios the run measures."""
@@ -719,12 +781,13 @@ def new_header(
         # A hash of the code that decides what is measured: a published figure is current only
         # while it matches the code's (harness.measure.MEASUREMENT_FILES)
         measurement_revision=measurement_revision(),
-        variants={name: variant_record(target) for name, target in targets.items()},
+        variants={name: variant_record(target, floors) for name, target in targets.items()},
         artifacts=tuple(ArtifactRecord.from_json(artifact.to_json()) for artifact in artifacts),
         artifact_kinds={binary.value: binary.caption for binary in Binary}
         | {target.artifact_kind: target.artifact_caption for target in targets.values()},
         unavailable=dict(targets.unavailable),
         confinement=confinement or ConfinementRecord(),
+        floors=floor_records(floors),
     )
     if scenario_plan is not None:
         header = replace(header, scenarios=scenario_plan.descriptions(),
@@ -740,7 +803,8 @@ def new_header(
     )
 
 
-def variant_record(target: Target) -> VariantRecord:
+def variant_record(target: Target, floors: Sequence[FloorSpec] = ()) -> VariantRecord:
+    floor = FLOOR_OF_INSTANCE.get(target.instance, "")
     return VariantRecord(
         states=target.states,  # state -> what wall_ns spans in it
         phases=tuple(target.phases),
@@ -751,6 +815,8 @@ def variant_record(target: Target) -> VariantRecord:
         rss_scope=target.rss_scope,
         cold_evicts=target.cold_evicts,
         settings=target.settings(),
+        # the floor its startup is shown over, when the run measures it
+        floor=floor if any(spec.name == floor for spec in floors) else "",
     )
 
 

@@ -22,6 +22,7 @@ from harness.results import (
     FLOOR_WORKLOAD,
     CellKey,
     FloorKey,
+    FloorStart,
     Sample,
     Status,
 )
@@ -548,6 +549,93 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
             r.state,
         ),
     )
+
+
+# -- physical floors (harness.floors) and the startup ladder ---------------------------------
+# (A "floor" above is a variant's noop cells, subtracted for net figures; a physical floor is a
+# start mechanism alone, measured by its own loop with no harness inside.)
+
+
+@dataclass(frozen=True, slots=True)
+class FloorSummary:
+    """A physical floor over a run: its starts' median and interval, or why none was taken."""
+
+    floor: str
+    starts: int  # timed starts, every loop's
+    median_wall_ns: float | None
+    wall_ci_ns: tuple[float, float] | None
+    unavailable: str = ""  # the reason its loops gave, when none took a start
+
+
+def floor_walls(starts: Iterable[FloorStart]) -> dict[str, list[float]]:
+    """floor -> the wall times of its ok starts, floors in the order the run measured them."""
+    walls: dict[str, list[float]] = {}
+    for start in starts:
+        values = walls.setdefault(start.floor, [])
+        if start.status is Status.OK and start.wall_ns is not None:
+            values.append(start.wall_ns)
+    return walls
+
+
+def summarize_floors(starts: Sequence[FloorStart]) -> list[FloorSummary]:
+    reasons = {start.floor: start.detail for start in starts if start.status is not Status.OK}
+    summaries = []
+    for floor, values in floor_walls(starts).items():
+        summaries.append(FloorSummary(
+            floor, len(values), statistics.median(values) if values else None,
+            percentile_interval(bootstrap_medians(values, new_rng("physical floor", floor)))
+            if len(values) >= 2 else None,
+            "" if values else reasons.get(floor, ""),
+        ))  # fmt: skip
+    return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """A rung of the startup ladder: a physical floor, or a variant's startup (its noop cell in
+    one state) with what it adds over the floor it stands on."""
+
+    floor: str  # the physical floor this rung is, or stands on ("" where none was measured)
+    median_wall_ns: float
+    wall_ci_ns: tuple[float, float] | None
+    summary: Summary | None = None  # a variant's noop cell; None for a floor itself
+    over_floor_ns: float | None = None  # median - the floor's median
+    over_floor_ci_ns: tuple[float, float] | None = None
+
+    @property
+    def is_floor(self) -> bool:
+        return self.summary is None
+
+
+def startup_ladder(
+    cells: Cells,
+    summaries: Iterable[Summary],
+    starts: Sequence[FloorStart],
+    floor_of: Mapping[str, str],
+) -> list[Rung]:
+    """Every physical floor that took starts, and every noop cell, from the quickest up. A
+    cell's rung stands on its variant's floor (`floor_of`: variant -> floor, as the header
+    records it): what it adds is its median less the floor's, with a bootstrap interval that
+    resamples both sides."""
+    walls = floor_walls(starts)
+    rungs = [Rung(floor.floor, floor.median_wall_ns, floor.wall_ci_ns)
+             for floor in summarize_floors(starts) if floor.median_wall_ns is not None]  # fmt: skip
+    for summary in summaries:
+        if summary.workload != FLOOR_WORKLOAD or summary.median_wall_ns is None:
+            continue
+        floor = floor_of.get(summary.variant, "")
+        values = walls.get(floor, [])
+        if not values:
+            rungs.append(Rung("", summary.median_wall_ns, summary.wall_ci_ns, summary))
+            continue
+        top = cells.wall_medians(summary.key)
+        bottom = bootstrap_medians(values, new_rng("physical floor", floor))
+        rungs.append(Rung(
+            floor, summary.median_wall_ns, summary.wall_ci_ns, summary,
+            summary.median_wall_ns - statistics.median(values),
+            percentile_interval(top - bottom) if top is not None and len(values) >= 2 else None,
+        ))  # fmt: skip
+    return sorted(rungs, key=lambda rung: rung.median_wall_ns)
 
 
 def _net_ratio(

@@ -5,7 +5,7 @@ summaries, never a results file's JSON."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -16,22 +16,30 @@ from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
 from harness.compare import TEST_NAME, Comparison
 from harness.header import Header, HostCost
+from harness.ladder import ladder_rows, unmeasured_floors
 from harness.measure import Cell
-from harness.results import Sample, ScenarioSample, Status
+from harness.results import FloorStart, Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
 from harness.session import OnSample
 from harness.stats import (
     CONFIDENCE,
     OUTLIER_MADS,
+    Cells,
     Fit,
     Summary,
     below_resolution,
     fit_throughput,
     precision_outcome,
-    summarize,
+    summarize_cells,
 )
 from harness.toolchains import Check
-from harness.units import mib, ms, ms_with_ci, precision_text, ratio_with_ci
+from harness.units import (
+    mib,
+    ms,
+    ms_with_ci,
+    precision_text,
+    ratio_with_ci,
+)
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220
@@ -134,10 +142,13 @@ def print_doctor(console: Console, checks: list[Check]) -> None:
 
 
 def print_run(console: Console, header: Header, samples: list[Sample],
-              scenario_samples: list[ScenarioSample]) -> None:  # fmt: skip
-    """Everything a run measured, as tables: samples, host costs, throughput over sizes (where
-    the header's plan gives work units), scenarios."""
-    print_run_summary(console, samples, header)
+              scenario_samples: list[ScenarioSample],
+              floor_starts: Sequence[FloorStart] = ()) -> None:  # fmt: skip
+    """Everything a run measured, as tables: samples, the startup ladder, host costs,
+    throughput over sizes (where the header's plan gives work units), scenarios."""
+    cells = Cells(samples)
+    summaries = print_run_summary(console, cells, header)
+    print_ladder(console, header, cells, summaries, floor_starts)
     print_host_costs(console, header.host_costs)
     print_fits(console, fit_throughput(samples, header.work_units))
     print_scenarios(console, scenario_samples)
@@ -332,14 +343,38 @@ def report_failures(samples: list[Sample]) -> int:
     return EXIT_FAILED
 
 
-def print_run_summary(console: Console, samples: list[Sample], header: Header) -> None:
+def print_run_summary(console: Console, cells: Cells, header: Header) -> list[Summary]:
     """The summary table of a run's samples, read with what its header says (instance kinds,
-    the memory counter's resolution)."""
+    the memory counter's resolution); returns the summaries."""
     resolution = header.memory_resolution
-    summaries = summarize(samples, resolution)
+    summaries = summarize_cells(cells, resolution)
     print_summary(console, summaries, header.instances, resolution)
     if header.plan is not None and header.plan.precision:
         print_precision(console, summaries, header.plan.precision)
+    return summaries
+
+
+def print_ladder(console: Console, header: Header, cells: Cells, summaries: list[Summary],
+                 starts: Sequence[FloorStart]) -> None:  # fmt: skip
+    """The startup ladder: the physical floors and every variant's noop start, from the
+    quickest up, each start's scope beside it; a floor that took no start, and why."""
+    rows = ladder_rows(header, cells, summaries, starts)
+    if not rows:
+        return
+    table = Table(
+        title=f"startup ladder: median, {CONFIDENCE:.0%} bootstrap CI",
+        caption="a floor: one start mechanism alone, timed by its own loop (harness/floors.py); "
+        "a variant: its noop samples' wall time, and what it adds over the floor it stands on",
+    )
+    for column in ("rung", "what one start spans"):
+        table.add_column(column)
+    for column in ("median", "95% CI", "over its floor"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(row.name, row.scope, row.median, row.interval, row.over_floor)
+    console.print(table)
+    for floor, why in unmeasured_floors(starts):
+        console.print(f"floor {floor}: not measured: {why}", markup=False, highlight=False)
 
 
 def print_precision(console: Console, summaries: list[Summary], precision: float) -> None:

@@ -24,6 +24,23 @@ def duration(value_ns: float | None) -> str:
     return f"{value:.3g} ms" if value < 1000 else f"{value / 1000:.3g} s"
 
 
+def fine_duration(value_ns: float | None) -> str:
+    """A duration with its unit, in microseconds below a millisecond (12.6 µs, 537 µs, 43.4 ms,
+    1.21 s): the startup ladder spans four orders of magnitude."""
+    if value_ns is None:
+        return MISSING
+    if abs(value_ns) < 1e6:
+        return f"{value_ns / 1e3:.3g} µs"
+    return duration(value_ns)
+
+
+def fine_interval(interval: tuple[float, float] | None) -> str:
+    """An interval of durations, each with its unit: 12.1 µs–13.0 µs."""
+    if interval is None:
+        return MISSING
+    return f"{fine_duration(interval[0])}–{fine_duration(interval[1])}"
+
+
 def ms_with_ci(value_ns: float | None, interval: tuple[float, float] | None,
                missing: str = MISSING) -> str:  # fmt: skip
     """A median in milliseconds with its interval: 0.853 (0.841–0.866)."""

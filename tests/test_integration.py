@@ -225,6 +225,23 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert {s.round for s in samples} == {1, 2}
     check_what_every_figure_spans(samples, header)
     assert "× native" in outcome.out
+    check_the_floors(outcome.results, outcome.out, html)
+
+
+def check_the_floors(results: Results, out: str, html: str) -> None:
+    """The physical floors under the three variants: a loop of each after every measured
+    round, every start ok, each variant standing on its own, the ladder shown."""
+    header, floors = results.header, results.floor_starts
+    assert list(header.floors) == ["spawn", "wasm-empty", "wasm-noop", "runc", "crun"]
+    assert {(row.floor, row.round) for row in floors} == {
+        (name, round_index) for name in header.floors for round_index in (1, 2)
+    }  # fmt: skip
+    assert [row.detail for row in floors if row.status is not Status.OK] == []
+    assert {name: entry.floor for name, entry in header.variants.items()} == {
+        "native": "spawn", "docker": "runc", "wasmtime": "wasm-noop"
+    }  # fmt: skip
+    assert "startup ladder" in out
+    assert 'class="ladder"' in html
 
 
 def check_what_every_figure_spans(samples: list[Sample], header: Header) -> None:

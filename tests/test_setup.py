@@ -224,7 +224,7 @@ def test_a_debian_12_image_gets_everything_from_debian(tmp_path: Path) -> None:
     assert outcome.returncode == 0, outcome.output
     assert outcome.calls[outcome.calls.index("apt-get update -qq") - 1].startswith("apt-cache")
     assert set(outcome.installs()) == {
-        *COMPILERS_14, "python3", "python3-venv", "nodejs", "docker.io"
+        *COMPILERS_14, "python3", "python3-venv", "nodejs", "docker.io", "crun"
     }  # fmt: skip
     assert "dockerd " in outcome.calls
     assert not outcome.ran("systemctl")
@@ -248,7 +248,7 @@ def test_ubuntu_22_04_runner_keeps_its_docker_and_gets_python_3_11(tmp_path: Pat
     outcome = run_setup(tmp_path, UBUNTU_2204_RUNNER, "--tests")
     assert outcome.returncode == 0, outcome.output
     installs = set(outcome.installs())
-    assert installs == {*COMPILERS_14, "python3.11", "python3.11-venv", "hyperfine",
+    assert installs == {*COMPILERS_14, "python3.11", "python3.11-venv", "crun", "hyperfine",
                         "librust-fnv-dev"}  # fmt: skip
     assert outcome.ran("python3.11 -m venv .venv")
     assert "Docker Engine: the one running" in outcome.output
@@ -290,7 +290,7 @@ def test_moby_runtime_without_its_engine_gets_moby_engine(tmp_path: Path) -> Non
 
 
 def test_a_ready_machine_installs_nothing(tmp_path: Path) -> None:
-    everything = (*COMPILERS_14, "hyperfine", "librust-fnv-dev", "docker.io", "chromium")
+    everything = (*COMPILERS_14, "hyperfine", "librust-fnv-dev", "docker.io", "crun", "chromium")
     host = Host(DEBIAN_12, 14, installed=everything, pythons={"python3": "3.11"},
                 pythons_with_ensurepip=("python3",), commands=("node", "chromium"),
                 engine_answers=True)  # fmt: skip
@@ -387,6 +387,22 @@ def test_a_hosts_cgroups_are_left_alone(
     assert outcome.returncode == 0, outcome.output
     assert not (cgroup / "init").exists()
     assert (cgroup / "cgroup.subtree_control").read_text() == ""
+
+
+@pytest.mark.parametrize(("unified_controllers", "mounted"), [("hugetlb\n", True), ("", False)])
+def test_a_hybrid_hosts_controllers_left_on_v2_get_v1_hierarchies(
+    tmp_path: Path, unified_controllers: str, mounted: bool
+) -> None:
+    """crun refuses a hybrid host whose cgroup v2 still holds a controller (this VM: hugetlb)."""
+    cgroup = tmp_path / "root/sys/fs/cgroup"
+    (cgroup / "memory").mkdir(parents=True)
+    (cgroup / "unified").mkdir()
+    (cgroup / "unified/cgroup.controllers").write_text(unified_controllers)
+    outcome = run_setup(tmp_path, DEBIAN_IMAGE)
+    assert outcome.returncode == 0, outcome.output
+    mount = f"mount -t cgroup -o hugetlb cgroup {cgroup}/hugetlb"
+    assert (mount in outcome.calls) == mounted, outcome.calls
+    assert (cgroup / "hugetlb").is_dir() == mounted
 
 
 @pytest.mark.parametrize(

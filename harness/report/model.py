@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.errors import IsobenchError
 from harness.header import Header, HostRecord, MemoryRecord, PlanRecord, VariantRecord
+from harness.ladder import LadderRow, ladder_rows, unmeasured_floors
 from harness.results import (
     BASELINE_STATE,
     BASELINE_VARIANT,
@@ -256,6 +257,8 @@ class Report:
     verdict: dict[str, list[VerdictRow]]  # run label -> rows
     sentences: dict[str, list[str]]  # run label -> generated statements
     startup: dict[str, list[StartupRow]]  # run label -> noop cells with their phases
+    ladder: dict[str, list[LadderRow]]  # run label -> physical floors and noop starts, ranked
+    unmeasured_floors: dict[str, list[tuple[str, str]]]  # run label -> (floor, why)
     artifacts: dict[str, ArtifactTable]  # run label -> sizes and build times
     cross_host: list[CrossHostRow]
     not_compared: list[str]  # workloads left out of cross-host comparison, and why
@@ -317,6 +320,11 @@ def build_report(runs: list[Run]) -> Report:
         verdict={run.label: verdict_rows(run) for run in runs},
         sentences={run.label: verdict_sentences(run) for run in runs},
         startup={run.label: startup_rows(run) for run in runs},
+        ladder={
+            run.label: ladder_rows(run.header, run.cells, run.summaries, run.results.floor_starts)
+            for run in runs
+        },
+        unmeasured_floors={run.label: unmeasured_floors(run.results.floor_starts) for run in runs},
         artifacts={run.label: artifact_table(run) for run in runs},
         cross_host=cross_host_rows(runs, excluded={w for w, _ in not_compared})
         if len(runs) > 1
