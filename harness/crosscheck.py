@@ -12,6 +12,8 @@ In rounds shuffled with a seeded random.Random, each round takes a block of ever
   the same layer files evicted by its --prepare, less the CLI's own process start (`docker
   --version`, no API call, timed beside it): isobench talks to the Engine from a running process;
 - wasmtime-cli noop (C, warm): isobench's samples and hyperfine -N of the same command line;
+- the spawn floor (harness.floors): isobench-barestart's loop and hyperfine -N of the same
+  isobench-idle;
 - throughput: one sample of every CPU workload (C, default size, warm) under native, wasmtime
   (wasmtime-py, in-host) and wasmtime-cli, the three taken one after another: the same
   Cranelift compiles both wasm variants, so their net CPU-time ratios to native should agree;
@@ -50,6 +52,7 @@ from harness.cache import BuildCache
 from harness.cgroups import MemoryCgroups
 from harness.confine import PIDS_PER_INSTANCE, sample_account
 from harness.errors import IsobenchError, sigterm_unwinds
+from harness.floors import SPAWN, Floors
 from harness.measure import PRIMER_WORKLOAD, Cell, open_to_samples, take_sample
 from harness.results import Sample, Status
 from harness.session import scratch_parent
@@ -58,7 +61,7 @@ from harness.targets import TARGETS, Target
 from harness.targets.base import COLD, WARM
 from harness.targets.docker import DockerTarget
 from harness.targets.wasmtime_cli import WasmtimeCliTarget
-from harness.toolchains import Profile
+from harness.toolchains import Profile, host_arch
 from harness.workloads import Language, load_workload
 
 # CPU-bound workloads: computation only, no stdin, no folder, no page-fault calibrator
@@ -135,6 +138,14 @@ class Checks:
             Path(tempfile.mkdtemp(prefix="isobench-crosscheck-", dir=scratch_parent()))
         )
         self.account = sample_account()
+        self.floors = Floors([SPAWN], self.cache, None, host_arch())
+
+    def spawn_floor(self) -> list[float]:
+        """One loop of the spawn floor, as a run takes it after each round."""
+        starts = self.floors.measure(0)
+        if any(start.status is not Status.OK for start in starts):
+            raise IsobenchError(f"crosscheck: the spawn floor: {starts[0].detail}")
+        return [float(start.wall_ns or 0) for start in starts]
 
     def cell(self, workload: str, variant: str, state: str, size: str = "default") -> Cell:
         artifacts = {
@@ -164,6 +175,7 @@ class Checks:
     def close(self) -> None:
         for target in self.targets.values():
             target.close()
+        self.floors.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -291,6 +303,8 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
         "docker client": lambda: hyperfine_times_ns(docker_version, args.process_runs),
         "cli isobench": lambda: checks.walls(cli, args.process_runs),
         "cli hyperfine": lambda: hyperfine_times_ns(cli_command, args.process_runs),
+        "spawn barestart": checks.spawn_floor,
+        "spawn hyperfine": lambda: hyperfine_times_ns([checks.floors.idle.path], args.process_runs),
         "native amid others": interleaved_native,
         "throughput": throughput_round,
     }
@@ -329,6 +343,7 @@ def measure(checks: Checks, args: argparse.Namespace, console: Console) -> list[
         ),
         paired("docker noop (c, cold)", "docker isobench", "docker cli", less="docker client"),
         paired("wasmtime-cli noop (c, warm)", "cli isobench", "cli hyperfine"),
+        paired("spawn floor (isobench-idle)", "spawn barestart", "spawn hyperfine"),
         paired(
             "quiet: native noop amid others vs alone",
             "native amid others",

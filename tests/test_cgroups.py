@@ -12,6 +12,7 @@ from harness.cgroups import MemoryCgroups
 
 pytestmark = pytest.mark.integration
 MiB = 1 << 20
+CHARGE_BATCH_BYTES = 64 * 4096
 
 # The worker's own steps, in a process of its own (joining moves the whole process): it joins,
 # goes through 40 MiB (its primer) and holds 24 MiB as a host would, sets the peak back, then
@@ -46,4 +47,6 @@ def test_the_peak_counts_what_the_instance_adds_above_its_host() -> None:
         cgroup.kill_all()
         cgroup.remove()
     assert charged_before >= 24 * MiB  # the host's own memory, charged before the reset
-    assert 8 * MiB <= peak < 9 * MiB  # the instance's alone (a batch of pages of slack)
+    # the instance's alone, within a batch of pages either way: the counter charges per CPU
+    # in batches (64 pages), and a page the host held at the reset may go to the instance
+    assert 8 * MiB - CHARGE_BATCH_BYTES <= peak < 9 * MiB
