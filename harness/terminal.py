@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
@@ -370,11 +371,13 @@ def print_ladder(console: Console, header: Header, cells: Cells, summaries: list
         table.add_column(column)
     for column in ("median", "95% CI", "over its floor"):
         table.add_column(column, justify="right")
-    for row in rows:
-        table.add_row(row.name, row.scope, row.median, row.interval, row.over_floor)
+    for row in rows:  # names and scopes come from the file: Text, never markup
+        table.add_row(Text(shown(row.name)), Text(shown(row.scope)), row.median, row.interval,
+                      Text(shown(row.over_floor)))  # fmt: skip
     console.print(table)
     for floor, why in unmeasured_floors(starts):
-        console.print(f"floor {floor}: not measured: {why}", markup=False, highlight=False)
+        console.print(f"floor {shown(floor)}: not measured: {shown(why)}", markup=False,
+                      highlight=False)  # fmt: skip
 
 
 def print_precision(console: Console, summaries: list[Summary], precision: float) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from harness.cache import Artifact, BuildCache
 from harness.cli import main
@@ -31,6 +32,7 @@ from harness.ladder import ladder_rows
 from harness.report import write_report
 from harness.results import FloorStart, Status, read_results
 from harness.stats import Cells, startup_ladder, summarize_cells, summarize_floors
+from harness.terminal import print_ladder
 from harness.toolchains import host_arch
 from tests import reportdata
 from tests.conftest import WORKLOADS
@@ -210,3 +212,20 @@ def test_barestart_stops_at_a_start_that_fails(cache_dir: Path) -> None:
         usage = subprocess.run([floors.barestart.path, "0", "/bin/true"], capture_output=True,
                                text=True, check=False)  # fmt: skip
         assert usage.returncode == 2
+
+
+def test_the_ladder_in_the_terminal_shows_a_files_words_as_they_are(tmp_path: Path) -> None:
+    """A header's scope is free text from a file: neither markup nor an escape sequence."""
+    header = ladder_header()
+    header["floors"][SPAWN.name]["scope"] = "[red]spawn[/red] \x1b[2J"
+    path = tmp_path / "hostile.jsonl"
+    reportdata.write_results(path, reportdata.run_samples(), header)
+    with path.open("a") as stream:
+        for row in floor_rows(SPAWN.name, [600, 610]):
+            stream.write(json.dumps(row.to_json()) + "\n")
+    results = read_results(path)
+    console = Console(record=True, width=300)
+    cells = Cells(results.samples)
+    print_ladder(console, results.header, cells, summarize_cells(cells), results.floor_starts)
+    text = console.export_text()
+    assert "[red]spawn[/red] \\x1b[2J" in text
