@@ -47,7 +47,7 @@ def ladder_rows(
         return []
     floor_of = {name: record.floor for name, record in header.variants.items()}
     rows = []
-    for rung in startup_ladder(cells, summaries, starts, floor_of):
+    for rung in startup_ladder(cells, summaries, summarize_floors(starts), floor_of):
         if rung.summary is None:
             record = header.floors.get(rung.floor)
             rows.append(LadderRow(rung.floor, record.scope if record is not None else "", rung))

@@ -304,9 +304,14 @@ class ScenarioSample:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScenarioSample:
-        values = {key: value for key, value in data.items() if key in _SCENARIO_FIELDS}
-        values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
-        return cls(**values)
+        return cls(**_known_fields(data, _SCENARIO_FIELDS))
+
+
+def _known_fields(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    """A row's fields this isobench knows (others are left out), its status made a Status."""
+    values = {key: value for key, value in data.items() if key in known}
+    values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
+    return values
 
 
 _SCENARIO_FIELDS = frozenset(f.name for f in fields(ScenarioSample))
@@ -340,9 +345,7 @@ class FloorStart:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FloorStart:
-        values = {key: value for key, value in data.items() if key in _FLOOR_FIELDS}
-        values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
-        return cls(**values)
+        return cls(**_known_fields(data, _FLOOR_FIELDS))
 
 
 _FLOOR_FIELDS = frozenset(f.name for f in fields(FloorStart))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -565,6 +565,8 @@ class FloorSummary:
     median_wall_ns: float | None
     wall_ci_ns: tuple[float, float] | None
     unavailable: str = ""  # the reason its loops gave, when none took a start
+    # bootstrap medians of its starts (two at least), drawn once: the ladder's differences use them
+    estimates: FloatArray | None = field(default=None, repr=False, compare=False)
 
 
 def floor_walls(starts: Iterable[FloorStart]) -> dict[str, list[float]]:
@@ -581,11 +583,11 @@ def summarize_floors(starts: Sequence[FloorStart]) -> list[FloorSummary]:
     reasons = {start.floor: start.detail for start in starts if start.status is not Status.OK}
     summaries = []
     for floor, values in floor_walls(starts).items():
+        enough = len(values) >= 2
+        estimates = bootstrap_medians(values, new_rng("physical floor", floor)) if enough else None
         summaries.append(FloorSummary(
             floor, len(values), statistics.median(values) if values else None,
-            percentile_interval(bootstrap_medians(values, new_rng("physical floor", floor)))
-            if len(values) >= 2 else None,
-            "" if values else reasons.get(floor, ""),
+            _interval_of(estimates), "" if values else reasons.get(floor, ""), estimates,
         ))  # fmt: skip
     return summaries
 
@@ -610,30 +612,29 @@ class Rung:
 def startup_ladder(
     cells: Cells,
     summaries: Iterable[Summary],
-    starts: Sequence[FloorStart],
+    floors: Sequence[FloorSummary],
     floor_of: Mapping[str, str],
 ) -> list[Rung]:
-    """Every physical floor that took starts, and every noop cell, from the quickest up. A
-    cell's rung stands on its variant's floor (`floor_of`: variant -> floor, as the header
-    records it): what it adds is its median less the floor's, with a bootstrap interval that
-    resamples both sides."""
-    walls = floor_walls(starts)
+    """Every physical floor that took starts (`floors`: summarize_floors), and every noop
+    cell, from the quickest up. A cell's rung stands on its variant's floor (`floor_of`:
+    variant -> floor, as the header records it): what it adds is its median less the floor's,
+    with a bootstrap interval that resamples both sides."""
     rungs = [Rung(floor.floor, floor.median_wall_ns, floor.wall_ci_ns)
-             for floor in summarize_floors(starts) if floor.median_wall_ns is not None]  # fmt: skip
+             for floor in floors if floor.median_wall_ns is not None]  # fmt: skip
+    measured = {floor.floor: floor for floor in floors}
     for summary in summaries:
         if summary.workload != FLOOR_WORKLOAD or summary.median_wall_ns is None:
             continue
-        floor = floor_of.get(summary.variant, "")
-        values = walls.get(floor, [])
-        if not values:
+        under = measured.get(floor_of.get(summary.variant, ""))
+        if under is None or under.median_wall_ns is None:
             rungs.append(Rung("", summary.median_wall_ns, summary.wall_ci_ns, summary))
             continue
         top = cells.wall_medians(summary.key)
-        bottom = bootstrap_medians(values, new_rng("physical floor", floor))
         rungs.append(Rung(
-            floor, summary.median_wall_ns, summary.wall_ci_ns, summary,
-            summary.median_wall_ns - statistics.median(values),
-            percentile_interval(top - bottom) if top is not None and len(values) >= 2 else None,
+            under.floor, summary.median_wall_ns, summary.wall_ci_ns, summary,
+            summary.median_wall_ns - under.median_wall_ns,
+            _interval_of(top - under.estimates)
+            if top is not None and under.estimates is not None else None,
         ))  # fmt: skip
     return sorted(rungs, key=lambda rung: rung.median_wall_ns)
 

@@ -34,13 +34,7 @@ from harness.stats import (
     summarize_cells,
 )
 from harness.toolchains import Check
-from harness.units import (
-    mib,
-    ms,
-    ms_with_ci,
-    precision_text,
-    ratio_with_ci,
-)
+from harness.units import mib, ms, ms_with_ci, precision_text, ratio_with_ci
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220

@@ -122,7 +122,7 @@ def test_the_ladder_ranks_floors_and_starts_and_subtracts_each_ones_floor(
 def test_a_variant_whose_floor_took_no_start_stands_alone(tmp_path: Path) -> None:
     results = read_results(write_ladder_run(tmp_path / "run.jsonl"))
     cells = Cells(results.samples)
-    rungs = startup_ladder(cells, summarize_cells(cells), results.floor_starts,
+    rungs = startup_ladder(cells, summarize_cells(cells), summarize_floors(results.floor_starts),
                            {"native": RUNC.name, "wasmtime": WASM_NOOP.name})  # fmt: skip
     native = next(r for r in rungs if r.summary is not None and r.summary.variant == "native")
     assert native.floor == ""
