@@ -45,7 +45,6 @@ from harness.session import (
     Selection,
 )
 from harness.targets import TARGETS
-from harness.targets.base import COLD, WARM
 from harness.terminal import (
     ConsoleListener,
     console_for_output,
@@ -285,10 +284,11 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
         action="append",
         dest="states",
         default=[],
-        choices=[COLD, WARM],
-        help="startup states to measure (repeatable; default both). cold: native evicts the "
-        "executable from the page cache, docker creates the container inside the clock, "
-        "wasmtime compiles the .wasm",
+        choices=list(dict.fromkeys(state for t in TARGETS.values() for state in t.states)),
+        help="startup states to measure (repeatable; default: each variant's every state). "
+        "cold: native evicts the executable from the page cache, docker creates the container "
+        "inside the clock, wasmtime compiles the .wasm; wasmtime's loaded, prelinked and pooled "
+        "start an instance of a module its host keeps (a results header says what each spans)",
     )
     measuring.add_argument(
         "-n",

@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 10  # of results files: harness.results keeps the history
+SCHEMA_VERSION = 11  # of results files: harness.results keeps the history
 _STRINGS = DictOf(str)
 HEADER_SHAPE = Fields({
     **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),

@@ -43,6 +43,12 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
   10 - rows of kind "floor" (FloorStart: one start of a physical floor's loop, harness.floors,
       after each round of samples) and header `floors` ({floor: {scope, instance}}); a variant's
       `floor` (the floor its startup is shown over). Older files hold no floors.
+  11 - scenario rows gain `start_mode` (how an in-host instance started: loaded, prelinked,
+      pooled; empty for processes and containers) and `instance_start_ns`, `instance_run_ns`
+      (its own start and run as its host timed them; the rest of `latency_ns` is the harness's
+      plumbing). The wasmtime variant gains the states loaded, prelinked and pooled, whose
+      `load` and `prelink` phases are timed before the clock, outside `wall_ns` (the header's
+      `wall_phases` says so). Older files hold none of these.
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ from harness.header import SCHEMA_VERSION, Header
 from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 
@@ -298,6 +304,15 @@ class ScenarioSample:
     arch: str = ""
     emulated: bool = False
     artifact_id: str = ""
+    # An in-host instance: how it started (loaded, prelinked, pooled), and its own start and run
+    # as its host timed them (harness.targets.base.Ended); latency_ns less both is the plumbing
+    start_mode: str = ""
+    instance_start_ns: int | None = None
+    instance_run_ns: int | None = None
+
+    @property
+    def subject(self) -> str:
+        return subject_of(self.variant, self.start_mode)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "scenario", **asdict(self)}
@@ -305,6 +320,11 @@ class ScenarioSample:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScenarioSample:
         return cls(**_known_fields(data, _SCENARIO_FIELDS))
+
+
+def subject_of(variant: str, start_mode: str) -> str:
+    """A scenario's variant, with its start mode where it has one ("wasmtime pooled")."""
+    return f"{variant} {start_mode}" if start_mode else variant
 
 
 def _known_fields(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:

@@ -14,19 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.results import ScenarioSample, Status
+from harness.results import ScenarioSample, Status, subject_of
 from harness.stats import bootstrap_median_ci, variant_order
 
 GIB = 1 << 30
 
-GroupKey = tuple[str, str, str, str, int]  # scenario, variant, language, mode, concurrency
+# scenario, variant, start mode, language, mode, concurrency
+GroupKey = tuple[str, str, str, str, str, int]
 
 
 def _group(rows: Iterable[ScenarioSample]) -> dict[GroupKey, list[ScenarioSample]]:
     groups: dict[GroupKey, list[ScenarioSample]] = {}
     for row in rows:
         if not row.emulated:
-            key = (row.scenario, row.variant, row.language, row.mode, row.concurrency)
+            key = (row.scenario, row.variant, row.start_mode, row.language, row.mode,
+                   row.concurrency)  # fmt: skip
             groups.setdefault(key, []).append(row)
     return dict(sorted(groups.items(), key=lambda item: (item[0][0], variant_order(item[0][1]),
                                                          item[0][2:])))  # fmt: skip
@@ -36,6 +38,7 @@ def _group(rows: Iterable[ScenarioSample]) -> dict[GroupKey, list[ScenarioSample
 class RateSummary:
     scenario: str
     variant: str
+    start_mode: str  # how an in-host variant's instances started; "" for the others
     language: str
     mode: str
     concurrency: int
@@ -49,6 +52,14 @@ class RateSummary:
     p90_ns: float | None
     p99_ns: float | None
     failure: str  # one failure's status and detail, when some operation was not ok
+    # An in-host variant's: the median of its instances' own start + run (as their host timed
+    # them), and of what each operation took beyond it (the harness's plumbing); else None
+    instance_p50_ns: float | None = None
+    plumbing_p50_ns: float | None = None
+
+    @property
+    def subject(self) -> str:
+        return subject_of(self.variant, self.start_mode)
 
 
 def batch_rate(rows: list[ScenarioSample]) -> float | None:
@@ -63,7 +74,7 @@ def batch_rate(rows: list[ScenarioSample]) -> float | None:
 def rate_summaries(rows: Iterable[ScenarioSample]) -> list[RateSummary]:
     summaries = []
     for key, group in _group(rows).items():
-        scenario, variant, language, mode, concurrency = key
+        scenario, variant, start_mode, language, mode, concurrency = key
         if scenario not in ("start-rate", "requests"):
             continue
         batches: dict[int, list[ScenarioSample]] = {}
@@ -75,6 +86,7 @@ def rate_summaries(rows: Iterable[ScenarioSample]) -> list[RateSummary]:
             for row in group
             if row.status is Status.OK and row.latency_ns is not None
         ]
+        instance, plumbing = instance_split(group)
         failed = next((row for row in group if row.status is not Status.OK), None)
         p50, p90, p99 = (
             (float(value) for value in np.percentile(latencies, [50, 90, 99]))
@@ -85,6 +97,7 @@ def rate_summaries(rows: Iterable[ScenarioSample]) -> list[RateSummary]:
             RateSummary(
                 scenario=scenario,
                 variant=variant,
+                start_mode=start_mode,
                 language=language,
                 mode=mode,
                 concurrency=concurrency,
@@ -98,9 +111,23 @@ def rate_summaries(rows: Iterable[ScenarioSample]) -> list[RateSummary]:
                 p90_ns=p90,
                 p99_ns=p99,
                 failure=f"{failed.status.value}: {failed.detail}" if failed else "",
+                instance_p50_ns=statistics.median(instance) if instance else None,
+                plumbing_p50_ns=statistics.median(plumbing) if plumbing else None,
             )
         )
     return summaries
+
+
+def instance_split(rows: Iterable[ScenarioSample]) -> tuple[list[float], list[float]]:
+    """For each ok operation whose instance's host timed it: the instance's own start + run,
+    and the rest of the operation's latency (the plumbing around it)."""
+    instance, plumbing = [], []
+    for row in rows:
+        start, run = row.instance_start_ns, row.instance_run_ns
+        if row.status is Status.OK and row.latency_ns is not None and start and run:
+            instance.append(float(start + run))
+            plumbing.append(float(row.latency_ns - start - run))
+    return instance, plumbing
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +171,7 @@ def _per_instance(before: int | None, after: int | None, count: int) -> float | 
 def density_summaries(rows: Iterable[ScenarioSample]) -> list[DensitySummary]:
     summaries = []
     for key, group in _group(rows).items():
-        scenario, variant, language, _, _ = key
+        scenario, variant, _, language, _, _ = key
         if scenario != "density":
             continue
         by_count: dict[int, list[ScenarioSample]] = {}

@@ -43,7 +43,7 @@ from harness.arch import runs_emulated
 from harness.cache import Artifact
 from harness.confine import OUTPUT_LIMIT_BYTES
 from harness.judge import Output, judge, judge_ending
-from harness.results import ResultsWriter, ScenarioSample, Status
+from harness.results import ResultsWriter, ScenarioSample, Status, subject_of
 from harness.targets.base import (
     MARK,
     MARKED_FOLDER_PREFIX,
@@ -52,6 +52,7 @@ from harness.targets.base import (
     Execution,
     Instance,
     Spawner,
+    StartModes,
     Target,
     mark_is_stale,
 )
@@ -72,8 +73,11 @@ DESCRIPTIONS = {
     "containerd-shim included) and the processes they share (dockerd and containerd, the wasm "
     "host), before the first instance and with all K up",
     START_RATE: "one instance of noop (tiny): spawn -> end of stdin -> exit, output and exit code "
-    "checked; the wasmtime variant instantiates in a warm host process (module deserialized "
-    "once), every other variant starts its process or container; 1 or 2 starters at once",
+    "checked; the wasmtime variant instantiates in a warm host process, in each start mode "
+    "(loaded: the module deserialized once; prelinked: an InstancePre kept; pooled: the same "
+    "in an Engine with the pooling allocator), its instance's own start and run timed by the "
+    "host and recorded apart from the plumbing around them; every other variant starts its "
+    "process or container; 1 or 2 starters at once",
     REQUESTS: "one webhook request: fresh-instance spawns the one-shot program, sends the request "
     "on stdin and waits for its exit (latency: spawn -> exit, output checked); long-lived sends "
     "a frame to one running instance and reads the answer frame (latency: frame sent -> answer "
@@ -225,9 +229,9 @@ def finish(instance: Instance, deadline: float, expected_exit_code: int = 0) -> 
     return ended
 
 
-def one_shot(instance: Instance, size: Size, deadline: float) -> None:
+def one_shot(instance: Instance, size: Size, deadline: float) -> Ended:
     """Give a fresh instance the size's stdin, read all its output, judge it as a sample is
-    judged (harness.judge)."""
+    judged (harness.judge); how it ended."""
     if size.stdin is not None:
         instance.send(size.stdin.read_bytes())
     instance.end_input()
@@ -242,6 +246,7 @@ def one_shot(instance: Instance, size: Size, deadline: float) -> None:
     status, detail = judge(_execution(ended), output, ended.stderr, size)
     if status is not Status.OK:
         raise NotOkError(status, detail)
+    return ended
 
 
 def _wait(instance: Instance, deadline: float) -> Ended:
@@ -271,6 +276,7 @@ class Batch:
     subject: Subject
     mode: str
     concurrency: int
+    start_mode: str = ""  # an in-host variant's (StartModes); "" for processes and containers
 
     @property
     def artifact(self) -> Artifact:
@@ -280,9 +286,9 @@ class Batch:
 
     @property
     def label(self) -> str:
-        return f"{self.scenario} {self.subject.variant} ({self.subject.language}) {self.mode}" + (
-            f" x{self.concurrency}" if self.concurrency > 1 else ""
-        )
+        starters = f" x{self.concurrency}" if self.concurrency > 1 else ""
+        return (f"{self.scenario} {subject_of(self.subject.variant, self.start_mode)} "
+                f"({self.subject.language}) {self.mode}{starters}")  # fmt: skip
 
 
 class ScenarioRun:
@@ -310,26 +316,35 @@ class ScenarioRun:
         self.targets: dict[str, Target] = {}
 
     def batches(self, subjects: Sequence[Subject]) -> list[Batch]:
+        """Each scenario's batches of each subject. An in-host variant with start modes starts
+        its fresh instances (start rate, fresh-instance requests) in each mode; its density and
+        long-lived instances in its first."""
         batches = []
         for subject in subjects:
+            target = self.targets[subject.variant]
+            modes = target.start_modes if isinstance(target, StartModes) else ("",)
             if DENSITY in self.plan.scenarios:
-                batches.append(Batch(DENSITY, subject, IDLE, 1))
-            if START_RATE in self.plan.scenarios:
-                batches.append(Batch(START_RATE, subject, SEQUENTIAL, 1))
-                batches.append(Batch(START_RATE, subject, CONCURRENT, CONCURRENT_STARTERS))
+                batches.append(Batch(DENSITY, subject, IDLE, 1, modes[0]))
+            for mode in modes:
+                if START_RATE in self.plan.scenarios:
+                    batches.append(Batch(START_RATE, subject, SEQUENTIAL, 1, mode))
+                    batches.append(
+                        Batch(START_RATE, subject, CONCURRENT, CONCURRENT_STARTERS, mode)
+                    )
+                if REQUESTS in self.plan.scenarios:
+                    batches.append(Batch(REQUESTS, subject, FRESH, 1, mode))
             if REQUESTS in self.plan.scenarios:
-                batches.append(Batch(REQUESTS, subject, FRESH, 1))
-                batches.append(Batch(REQUESTS, subject, LONG_LIVED, 1))
+                batches.append(Batch(REQUESTS, subject, LONG_LIVED, 1, modes[0]))
         return batches
 
     def run(self, subjects: Sequence[Subject]) -> list[ScenarioSample]:
         """Every batch, interleaved. The run opens targets of its own (one per variant, and one
         more per extra concurrent starter) and closes them at its end, warm hosts included."""
         rng = random.Random(self.plan.seed)
-        batches = self.batches(subjects)
         try:
             for variant in dict.fromkeys(subject.variant for subject in subjects):
                 self.targets[variant] = self.open_target(variant)
+            batches = self.batches(subjects)
             runners = {DENSITY: self.density, START_RATE: self.start_rate,
                        REQUESTS: self.requests}  # fmt: skip
             for repetition in range(self.plan.repetitions):
@@ -347,7 +362,7 @@ class ScenarioRun:
         return self.rows
 
     def spawner(self, batch: Batch) -> Spawner:
-        return _spawner(self.targets[batch.subject.variant])
+        return _spawner(self.targets[batch.subject.variant], batch.start_mode)
 
     def record(self, batch: Batch, repetition: int, index: int, **values: object) -> None:
         artifact = batch.artifact
@@ -367,6 +382,7 @@ class ScenarioRun:
             arch=platform.machine(),
             emulated=runs_emulated(Path(artifact.path)),
             artifact_id=artifact.id,
+            start_mode=batch.start_mode,
         )
         row = replace(row, **values)  # type: ignore[arg-type]
         self.writer.add(row)
@@ -434,10 +450,10 @@ class ScenarioRun:
         size = self.workloads[START_WORKLOAD].size(START_SIZE)
         artifact = batch.artifact
 
-        def start(spawner: Spawner) -> None:
+        def start(spawner: Spawner) -> Ended:
             instance = spawner.spawn(artifact, size.args, self.mark, self.confinement)
             try:
-                one_shot(instance, size, time.monotonic() + self.plan.timeout_s)
+                return one_shot(instance, size, time.monotonic() + self.plan.timeout_s)
             finally:
                 instance.stop()
 
@@ -451,13 +467,15 @@ class ScenarioRun:
         chosen = [rng.choice(serve.requests) for _ in range(self.plan.requests)]
         if batch.mode == FRESH:
 
-            def fresh(request: ServeRequest) -> Callable[[Spawner], None]:
-                def operation(spawner: Spawner) -> None:
+            def fresh(request: ServeRequest) -> Callable[[Spawner], Ended]:
+                def operation(spawner: Spawner) -> Ended:
                     instance = spawner.spawn(
                         artifact, request.size.args, self.mark, self.confinement
                     )
                     try:
-                        one_shot(instance, request.size, time.monotonic() + self.plan.timeout_s)
+                        return one_shot(
+                            instance, request.size, time.monotonic() + self.plan.timeout_s
+                        )
                     finally:
                         instance.stop()
 
@@ -475,7 +493,7 @@ class ScenarioRun:
         try:
             reader = FrameReader(instance)
 
-            def long_lived(request: ServeRequest) -> Callable[[Spawner], None]:
+            def long_lived(request: ServeRequest) -> Callable[[Spawner], Ended | None]:
                 return lambda _: ask(reader, request, time.monotonic() + self.plan.timeout_s)
 
             failed = self.timed_operations(batch, repetition, [long_lived(r) for r in chosen],
@@ -496,15 +514,18 @@ class ScenarioRun:
         self,
         batch: Batch,
         repetition: int,
-        operations: Sequence[Callable[[Spawner], None]],
+        operations: Sequence[Callable[[Spawner], Ended | None]],
         names: Sequence[str] = (),
     ) -> bool:
         """Runs the operations in order, shared among `batch.concurrency` starters (each with a
-        target of its own, made ready before the clock starts), each timed and recorded; stops
-        at the first failure or the batch's time limit. Returns whether one failed."""
+        target of its own, made ready before the clock starts), each timed and recorded (with
+        an in-host instance's own start and run, as its host timed them, where an operation
+        ends one); stops at the first failure or the batch's time limit. Returns whether one
+        failed."""
         extra = [self.open_target(batch.subject.variant) for _ in range(batch.concurrency - 1)]
         try:
-            spawners = [self.spawner(batch), *map(_spawner, extra)]
+            spawners = [self.spawner(batch),
+                        *(_spawner(target, batch.start_mode) for target in extra)]  # fmt: skip
             for spawner in spawners:
                 spawner.shared_processes(batch.artifact, self.mark)  # a wasm host warms up
             return self._share(batch, repetition, spawners, list(enumerate(operations)), names)
@@ -517,7 +538,7 @@ class ScenarioRun:
         batch: Batch,
         repetition: int,
         spawners: list[Spawner],
-        queue: list[tuple[int, Callable[[Spawner], None]]],
+        queue: list[tuple[int, Callable[[Spawner], Ended | None]]],
         names: Sequence[str],
     ) -> bool:
         lock = threading.Lock()
@@ -534,8 +555,11 @@ class ScenarioRun:
                 begun = time.perf_counter_ns()
                 values: dict[str, object] = {"start_offset_ns": begun - started}
                 try:
-                    operation(spawner)
+                    ended = operation(spawner)
                     values["latency_ns"] = time.perf_counter_ns() - begun
+                    if ended is not None:
+                        values["instance_start_ns"] = ended.start_ns
+                        values["instance_run_ns"] = ended.run_ns
                 except Exception as error:
                     values["status"], values["detail"] = outcome_of(error)
                     failed.set()
@@ -570,7 +594,10 @@ class ScenarioRun:
         return serve
 
 
-def _spawner(target: Target) -> Spawner:
+def _spawner(target: Target, start_mode: str) -> Spawner:
+    """What starts the target's instances (in `start_mode`, where it has start modes)."""
+    if isinstance(target, StartModes) and start_mode:
+        return target.in_start_mode(start_mode)
     if not isinstance(target, Spawner):
         raise NotOkError(Status.ERROR, f"variant {target.name} cannot start long-lived instances")
     return target

@@ -91,7 +91,7 @@ from harness.scopes import IN_HOST
 from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
-from harness.targets.base import COLD, WARM, Confinement, Spawner, new_mark
+from harness.targets.base import Confinement, Spawner, new_mark
 from harness.toolchains import Binary, Profile, find_compiler, host_arch
 from harness.workloads import Language, Workload, select
 
@@ -510,7 +510,6 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
     arch: str | None,
 ) -> Plan:
     """The cells to measure (workload x size x built artifact x state) and how."""
-    states = measuring.states or (COLD, WARM)
     cells = [
         Cell(
             workload, Language(language), variant, workload.size(size), profile, state,
@@ -521,7 +520,7 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         for (name, language, variant, profile), artifact in outcome.artifacts.items()
         if name == workload.name and runs_here(targets[variant], arch)
         for state in targets[variant].states
-        if state in states
+        if not measuring.states or state in measuring.states
     ]  # fmt: skip
     seed = measuring.seed if measuring.seed is not None else uuid.uuid4().int % 2**32
     return Plan(

@@ -255,16 +255,18 @@ def print_scenarios(console: Console, rows: list[ScenarioSample]) -> None:
         table = Table(
             title="start rate (noop) and requests (webhook)",
             caption="per s: the median over batches of ok operations / the batch's span; "
-            f"latency percentiles over every ok operation, p50 with its {CONFIDENCE:.0%} CI",
+            f"latency percentiles over every ok operation, p50 with its {CONFIDENCE:.0%} CI; "
+            "in-host instances: the median of their own start + run as their host timed them "
+            "(instance), and of the rest of each operation (plumbing: commands, FIFOs, thread)",
         )
         for column in ("scenario", "variant", "lang", "mode"):
             table.add_column(column)
-        for column in ("ok", "per s", "p50", "p90", "p99"):
+        for column in ("ok", "per s", "p50", "p90", "p99", "instance", "plumbing"):
             table.add_column(column, justify="right")
         for rate in rates:
             table.add_row(
                 rate.scenario,
-                rate.variant,
+                rate.subject,
                 rate.language,
                 rate.mode + (f" x{rate.concurrency}" if rate.concurrency > 1 else ""),
                 f"{rate.ok}/{rate.total}",
@@ -272,6 +274,8 @@ def print_scenarios(console: Console, rows: list[ScenarioSample]) -> None:
                 ms_with_ci(rate.p50_ns, rate.p50_ci_ns, missing="-"),
                 ms(rate.p90_ns) if rate.p90_ns is not None else "-",
                 ms(rate.p99_ns) if rate.p99_ns is not None else "-",
+                ms(rate.instance_p50_ns, missing=""),
+                ms(rate.plumbing_p50_ns, missing=""),
             )
         console.print(table)
 
@@ -290,7 +294,7 @@ def report_scenario_failures(rows: list[ScenarioSample]) -> int:
     failing: dict[tuple[str, str, str, str], ScenarioSample] = {}
     for row in rows:
         if row.status is not Status.OK:
-            failing.setdefault((row.scenario, row.variant, row.language, row.mode), row)
+            failing.setdefault((row.scenario, row.subject, row.language, row.mode), row)
     err = error_console()
     for (scenario, variant, language, mode), row in failing.items():
         err.print(

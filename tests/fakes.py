@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -88,10 +89,18 @@ class FakeInstance:
     the serve form's args, otherwise the one-shot output of the size whose stdin it was given.
     `wrong` makes it answer garbage."""
 
-    def __init__(self, serve: Serve, args: Sequence[str], *, wrong: bool = False) -> None:
+    def __init__(
+        self,
+        serve: Serve,
+        args: Sequence[str],
+        *,
+        wrong: bool = False,
+        host_times_ns: tuple[int, int] | None = None,
+    ) -> None:
         self.serve = serve
         self.serving = tuple(args) == serve.args
         self.wrong = wrong
+        self.host_times_ns = host_times_ns  # (start, run), as an in-host instance's host says
         self.input = bytearray()
         self.output = bytearray()
         self.ended = False
@@ -125,7 +134,7 @@ class FakeInstance:
     def wait(self, timeout_s: float) -> Ended:
         if not self.ended:
             raise TimeoutError
-        return Ended(getattr(self, "exit_code", 0))
+        return Ended(getattr(self, "exit_code", 0), "", b"", *(self.host_times_ns or (None, None)))
 
     def pids(self) -> list[int]:
         return []
@@ -156,6 +165,43 @@ class FakeSpawner(FakeTarget):
 
     def close(self) -> None:
         self.closed = True
+
+
+class FakeHostSpawner(FakeSpawner):
+    """A FakeSpawner whose instances live in a host that times them, in two start modes: each
+    instance's host says it started in `start_ns` and ran in `run_ns`."""
+
+    start_modes: ClassVar[tuple[str, ...]] = ("kept", "pooled")
+    start_ns, run_ns = 1_000, 2_000
+
+    def __init__(self, serve: Serve) -> None:
+        super().__init__(serve)
+        self.modes: list[str] = []  # the start mode of each instance, in order
+
+    def in_start_mode(self, start_mode: str) -> FakeModeSpawner:
+        return FakeModeSpawner(self, start_mode)
+
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> FakeInstance:
+        return self.in_start_mode(self.start_modes[0]).spawn(artifact, args, mark, confinement)
+
+
+@dataclass(frozen=True, slots=True)
+class FakeModeSpawner:
+    host: FakeHostSpawner
+    start_mode: str
+
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> FakeInstance:
+        self.host.modes.append(self.start_mode)
+        times = (self.host.start_ns, self.host.run_ns)
+        self.host.instances.append(FakeInstance(self.host.serve, args, host_times_ns=times))
+        return self.host.instances[-1]
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        return []
 
 
 class SubprocessTarget(FakeTarget):

@@ -183,13 +183,13 @@ def test_a_run_records_header_phases_warmups_and_memory(
     assert {"docker_engine", "wasmtime_py", "native_launcher_sha256"} <= set(header.tools.engines)
 
     samples = outcome.results.samples
-    # every variant in both states
+    # every variant in every state: wasmtime's start modes are states of its own
     assert {(s.variant, s.state) for s in samples} == {
         (variant, state) for variant in VARIANTS for state in ("cold", "warm")
-    }
+    } | {("wasmtime", state) for state in ("loaded", "prelinked", "pooled")}
     # workloads x languages x cells x measured rounds: the warm-up round is not recorded
-    assert len(samples) == 2 * 2 * 6 * 2
-    assert Counter(s.status for s in samples) == {Status.OK: 48}
+    assert len(samples) == 2 * 2 * 9 * 2
+    assert Counter(s.status for s in samples) == {Status.OK: 72}
     assert not any(s.emulated for s in samples)  # host-arch artifacts, read from their ELF
     # The report reads the real run: a verdict column per variant, no sample listed as failed.
     html = write_report([outcome.results.path], tmp_path / "report.html").read_text()
@@ -255,8 +255,14 @@ def check_what_every_figure_spans(samples: list[Sample], header: Header) -> None
             assert "remove" in in_clock_phases(sample, header)
             assert ("create" in in_clock_phases(sample, header)) == (sample.state == "cold")
         if sample.variant == "wasmtime":
-            assert ("compile" in sample.phases_ns) == (sample.state == "cold")
-            assert ("load" in sample.phases_ns) == (sample.state == "warm")
+            # the module compiled or loaded inside the clock (cold, warm), or kept by the host:
+            # loaded before it, and for prelinked and pooled linked too, timed apart
+            inside = set(in_clock_phases(sample, header))
+            assert ("compile" in inside) == (sample.state == "cold")
+            assert ("load" in inside) == (sample.state == "warm")
+            assert ("load" in sample.phases_ns) == (sample.state != "cold")
+            assert ("prelink" in sample.phases_ns) == (sample.state in {"prelinked", "pooled"})
+            assert "prelink" not in inside
             assert sample.phases_ns["teardown"] > 0
         assert sample.cpu_ns is not None
         assert sample.cpu_ns > 0  # the instance's own CPU time, in every variant
@@ -326,7 +332,7 @@ def test_webhook_rejects_a_tampered_signature_and_malformed_json_with_distinct_c
     assert outcome.code == 0, outcome.err
     assert outcome.results is not None
     samples = outcome.results.samples
-    assert len(samples) == 4 * 2 * 6  # sizes x languages x (variant, state) cells
+    assert len(samples) == 4 * 2 * 9  # sizes x languages x (variant, state) cells
     assert {s.status for s in samples} == {Status.OK}  # ok: the expected exit code and stdout
     codes = {
         size: {s.exit_code for s in samples if s.size == size}

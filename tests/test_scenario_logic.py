@@ -28,7 +28,7 @@ from harness.scenarios import (
 from harness.targets.base import Confinement, Target
 from harness.workloads import Serve, load_workload
 from tests.conftest import WORKLOADS, fake_artifact
-from tests.fakes import FakeSpawner
+from tests.fakes import FakeHostSpawner, FakeSpawner
 
 WORKLOADS_BY_NAME = {
     name: load_workload(WORKLOADS / name) for name in (START_WORKLOAD, SERVE_WORKLOAD)
@@ -95,6 +95,42 @@ def test_every_scenario_runs_every_operation_checked_and_stops_every_instance(
     assert len(instances) == 8 + 16 + 12 + 2
     assert all(instance.stopped for instance in instances)
     assert all(spawner.closed for spawner in everything)  # the run's own targets, closed
+
+
+def test_an_in_host_variant_starts_fresh_instances_in_each_start_mode_timed_apart(
+    tmp_path: Path,
+) -> None:
+    """Start rate and fresh-instance requests run once per start mode; density and long-lived
+    instances in the first. Each row names its mode and carries the instance's own start and
+    run as its host timed them; the summary splits each operation into the instance and the
+    plumbing around it, per mode."""
+    assert SERVE is not None
+    hosts = [FakeHostSpawner(SERVE) for _ in range(3)]  # the run's, + 1 per concurrent batch
+    rows, events = run_scenarios(tmp_path, plan(repetitions=1), {"wasm": list(hosts)})
+    assert all(row.status is Status.OK for row in rows), [r.detail for r in rows]
+    count = Counter((row.scenario, row.mode, row.start_mode) for row in rows)
+    assert count == {
+        (DENSITY, "idle", "kept"): 2,
+        **{(START_RATE, mode, start): 4 for mode in ("sequential", "concurrent")
+           for start in ("kept", "pooled")},
+        **{(REQUESTS, "fresh-instance", start): 6 for start in ("kept", "pooled")},
+        (REQUESTS, "long-lived", "kept"): 6,
+    }  # fmt: skip
+    assert Counter(mode for host in hosts for mode in host.modes) == {
+        "kept": 1 + 3 + 4 + 4 + 6 + 1, "pooled": 4 + 4 + 6
+    }  # fmt: skip
+    fresh = [row for row in rows if row.scenario == START_RATE or row.mode == "fresh-instance"]
+    assert {(row.instance_start_ns, row.instance_run_ns) for row in fresh} == {(1_000, 2_000)}
+    # a long-lived instance's requests are not starts: nothing of the host's to record
+    assert {row.instance_start_ns for row in rows if row not in fresh} == {None}
+    assert "start-rate wasm pooled (c) concurrent x2, batch 1: 4/4 ok" in events
+    summaries = {(r.scenario, r.subject, r.mode): r for r in rate_summaries(rows)}
+    sequential = summaries[START_RATE, "wasm pooled", "sequential"]
+    assert sequential.instance_p50_ns == 3_000
+    assert sequential.plumbing_p50_ns is not None
+    assert sequential.p50_ns is not None
+    assert sequential.plumbing_p50_ns == pytest.approx(sequential.p50_ns - 3_000, rel=0.5)
+    assert summaries[REQUESTS, "wasm kept", "long-lived"].instance_p50_ns is None
 
 
 def test_a_wrong_answer_is_recorded_and_stops_its_batch(tmp_path: Path) -> None:

@@ -396,7 +396,7 @@ def instances_per_gib(run: Run) -> str | None:
 def rates(run: Run, scenario: str, unit: str) -> str | None:
     """Start rate or requests: the median of the batches' rates, per variant and mode."""
     rows = [
-        (f"{rate.variant} ({rate.language}) {rate.mode}"
+        (f"{rate.subject} ({rate.language}) {rate.mode}"
          + (f" x{rate.concurrency}" if rate.concurrency > 1 else ""), rate.variant,
          rate.per_second or 0.0)
         for rate in run.rates_of(scenario)

@@ -798,7 +798,7 @@ def failures(runs: list[Run]) -> list[Failure]:
                 by_cell.setdefault((cell, sample.status.value), []).append(sample.detail)
         for row in run.results.scenario_samples:
             if row.status is not Status.OK:
-                cell = f"{row.scenario} {row.workload} ({row.language}, {row.variant} {row.mode})"
+                cell = f"{row.scenario} {row.workload} ({row.language}, {row.subject} {row.mode})"
                 by_cell.setdefault((cell, row.status.value), []).append(row.detail)
         for (cell, status), details in sorted(by_cell.items()):
             shown = list(dict.fromkeys(detail for detail in details if detail))

@@ -207,6 +207,11 @@ class Ended:
     exit_code: int | None
     crash: str = ""
     stderr: bytes = b""
+    # An in-host instance's own start (WASI context, Store, instantiation) and run (its entry
+    # to its return, then its release), as its host timed them; None where the instance is a
+    # process or container, whose start the harness alone sees
+    start_ns: int | None = None
+    run_ns: int | None = None
 
 
 class Instance(Protocol):
@@ -251,4 +256,16 @@ class Spawner(Protocol):
         """The host processes every instance of `artifact` relies on (daemons, a wasm host
         holding the loaded module), made ready if they are not: their memory is part of what
         the host pays for its instances."""
+        ...
+
+
+@runtime_checkable
+class StartModes(Protocol):
+    """A Spawner whose instances can start in more than one way (the in-host wasm variant: its
+    module kept, prelinked, pooled), each a mode of the scenarios that start instances."""
+
+    start_modes: ClassVar[tuple[str, ...]]  # the first is how spawn() starts them
+
+    def in_start_mode(self, start_mode: str) -> Spawner:
+        """A Spawner whose instances start in `start_mode`, sharing this target's host."""
         ...

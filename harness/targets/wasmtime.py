@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from harness.targets.base import (
     Execution,
     Instance,
     Invocation,
+    Spawner,
     probe_failure,
 )
 from harness.targets.instances import FdStreams
@@ -44,11 +46,28 @@ from harness.workloads import sha256_file
 # is part of the artifact id. No epoch interruption: its checks in every loop slowed matmul
 # (C) from 0.36 s to 1.22 s here; a timeout ends the worker process instead.
 ENGINE_SETTINGS: dict[str, Any] = {"cranelift_opt_level": "speed", "epoch_interruption": False}
+# How the in-host instance starts in each state (harness/targets/wasmtime_worker.py says what
+# each does): the module compiled or deserialized per instance, or kept by the host and started
+# ever more ready
+LOADED, PRELINKED, POOLED = "loaded", "prelinked", "pooled"
+START_OF_STATE = {COLD: "compile", WARM: "deserialize", LOADED: LOADED, PRELINKED: PRELINKED,
+                  POOLED: POOLED}  # fmt: skip
+# The pooling allocator's slots (wasmtime_pooling_allocation_config_*_set): a sample holds two
+# instances at most (its primer, then itself), a scenario's host one per running instance
+POOL_SLOTS = {"total_core_instances": 128, "total_memories": 128, "total_tables": 128}
+WASM32_MEMORY_MAX_BYTES = 4 << 30
 WORKER = Path(__file__).with_name("wasmtime_worker.py")
 HOST = Path(__file__).with_name("wasmtime_host.py")
 HOST_REPLY_TIMEOUT_S = 60.0  # a host command (load, start) that takes longer: the host is stuck
 WASM_PAGE_BYTES = 64 << 10
 INSTALL = "pip install 'wasmtime>=50,<51'"
+
+
+def pooling(memory_limit_bytes: int | None) -> dict[str, int]:
+    """The pooling allocator's settings: POOL_SLOTS, each memory slot as large as the run's
+    memory limit (at most what a wasm32 memory can be)."""
+    slot = min(memory_limit_bytes or WASM32_MEMORY_MAX_BYTES, WASM32_MEMORY_MAX_BYTES)
+    return {**POOL_SLOTS, "max_memory_size": slot}
 
 
 def wasmtime_version() -> str:
@@ -70,25 +89,47 @@ class WasmtimeTarget:
     artifact_kind: ClassVar[str] = "cwasm"
     artifact_caption: ClassVar[str] = "AOT (wasmtime-py)"
     runs_emulated: ClassVar[bool] = False
+    # How a scenario's instance can start in the warm host (wasmtime_host.py), the first the
+    # default: the module kept (loaded), kept prelinked, or prelinked in a pooling Engine
+    start_modes: ClassVar[tuple[str, ...]] = (LOADED, PRELINKED, POOLED)
     states: ClassVar[dict[str, str]] = {
         COLD: "compile the .wasm (evicted from the page cache first) with Cranelift (no cache) + "
-        "instantiate (Store, WASI context, linking) + _start to exit + teardown (Store, linear "
+        "instantiate (Store, WASI context made with its stdio files opened, linking) + _start to "
+        "exit + teardown (Store, linear "
         "memory, instance and module released), timed with perf_counter_ns in a worker process "
         "made a warm host first: its Python start-up, `import wasmtime`, the Engine and one "
         "primer instance (the variant's noop) come before the clock",
         WARM: "deserialize the AOT artifact + instantiate + _start to exit + teardown, timed the "
         "same way",
+        LOADED: "instantiate (Store, WASI context, linking) + _start to exit + teardown of the "
+        "instance, the AOT artifact deserialized before the clock and kept (as a host keeps "
+        "its modules), timed the same way",
+        PRELINKED: "a Store and instantiation from an InstancePre (the module loaded and "
+        "linked to WASI before the clock) + _start to exit + teardown of the instance, timed "
+        "the same way",
+        POOLED: "as prelinked, in an Engine with the pooling allocator (slots reserved before "
+        "the clock and reused: the primer's instance ran in one; linear memory copy-on-write "
+        "from the module's image), timed the same way",
     }
-    phases: ClassVar[tuple[str, ...]] = ("compile", "load", "instantiate", "run", "teardown")
+    # load and prelink, when outside the clock, are timed before it and recorded apart
+    phases: ClassVar[tuple[str, ...]] = (
+        "compile",
+        "load",
+        "prelink",
+        "instantiate",
+        "run",
+        "teardown",
+    )
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {
         COLD: ("compile", "instantiate", "run", "teardown"),
         WARM: ("load", "instantiate", "run", "teardown"),
+        **dict.fromkeys((LOADED, PRELINKED, POOLED), ("instantiate", "run", "teardown")),
     }
     memory_scope: ClassVar[str] = (
         "what one instance adds to a host process that already holds the Engine and has run a "
         "primer instance in the group (marginal, not a whole process: the group's peak above "
-        "its usage when the instance starts): the loaded module, Store, WASI context, linear "
-        "memory"
+        "its usage when the instance starts): Store, WASI context, linear memory, and the "
+        "module where it is loaded inside the clock (cold, warm)"
     )
     instance: ClassVar[str] = IN_HOST
     cpu_scope: ClassVar[str] = (
@@ -158,12 +199,14 @@ class WasmtimeTarget:
         return cache.get_or_build(WasmtimeTarget.artifact_kind, recipe, make)
 
     def run(self, invocation: Invocation) -> Execution:
+        limit = invocation.memory_limit_bytes
         request = {
-            # cold: compile the .wasm; warm: deserialize the AOT artifact.
-            "compile": invocation.state == COLD,
+            "start": START_OF_STATE[invocation.state],
+            # cold: compile the .wasm; otherwise: the AOT artifact.
             "module": invocation.artifact.source_path
             if invocation.state == COLD
             else invocation.artifact.path,
+            "pooling": pooling(limit),
             "primer": invocation.primer.path if invocation.primer else None,
             "argv": [invocation.artifact.workload, *invocation.resolved_args()],
             "stdin": str(invocation.stdin_path or "/dev/null"),
@@ -195,10 +238,9 @@ class WasmtimeTarget:
         reply = json.loads(completed.stdout)
         phases = reply["phases_ns"]
         linear = reply["linear_memory_bytes"]
-        limit = invocation.memory_limit_bytes
         failed = bool(reply["trap"]) or reply["exit_code"] != 0
         return Execution(
-            wall_ns=sum(phases.values()),
+            wall_ns=sum(phases[phase] for phase in self.wall_phases[invocation.state]),
             phases_ns=phases,
             exit_code=None if reply["trap"] else reply["exit_code"],
             crash=f"trap: {reply['trap']}" if reply["trap"] else "",
@@ -223,24 +265,28 @@ class WasmtimeTarget:
             **{setting: str(value) for setting, value in ENGINE_SETTINGS.items()},
             "timeout": "a SIGALRM timer armed before the clock ends the host process",
             "memory_limit": "Store.set_limits(memory_size): the run's --memory-limit",
+            "pooled": "pooling allocator (wasmtime-py's C bindings): "
+            + ", ".join(f"{name} {value}" for name, value in POOL_SLOTS.items())
+            + ", max_memory_size the memory limit (at most 4 GiB); memory_init_cow left on "
+            "(the default: every state maps linear memory copy-on-write from the image)",
             "wasi": "argv and stdio files; no environment; /input (read-only), /output if asked",
         }
 
     def spawn(
         self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
     ) -> Instance:
-        """An instance in the warm host: the module is deserialized once, each instance gets
-        its own Store, WASI context and thread (confined by wasm itself: its Store's memory
-        limit, WASI's preopens)."""
-        host = self._warm_host(mark)
-        return HostedInstance(host, artifact, [artifact.workload, *args])
+        """An instance in the warm host, started in the first of `start_modes`."""
+        return self.in_start_mode(LOADED).spawn(artifact, args, mark, confinement)
 
     def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
-        host = self._warm_host(mark)
-        host.call({"op": "load", "module": artifact.path})
-        return [host.pid]
+        return self.in_start_mode(LOADED).shared_processes(artifact, mark)
 
-    def _warm_host(self, mark: str) -> WasmHost:
+    def in_start_mode(self, start_mode: str) -> Spawner:
+        return HostSpawner(self, start_mode)
+
+    def warm_host(self, mark: str) -> WasmHost:
+        """The host the scenarios' instances run in (one per target: a concurrent starter
+        opens a target of its own), started when first asked for, or again if it has died."""
         if self.host is None or not self.host.alive():
             self.host = WasmHost(mark)
         return self.host
@@ -260,6 +306,29 @@ class WasmtimeTarget:
             self.host = None
 
 
+@dataclass(frozen=True, slots=True)
+class HostSpawner:
+    """Starts instances in a target's warm host, each in one start mode: the module is
+    deserialized once; each instance gets its own Store, WASI context and thread (confined by
+    wasm itself: its Store's memory limit, WASI's preopens)."""
+
+    target: WasmtimeTarget
+    start_mode: str
+
+    def spawn(
+        self, artifact: Artifact, args: Sequence[str], mark: str, confinement: Confinement
+    ) -> Instance:
+        command = {"module": artifact.path, "start": self.start_mode,
+                   "argv": [artifact.workload, *args],
+                   "memory_limit_bytes": confinement.memory_limit_bytes}  # fmt: skip
+        return HostedInstance(self.target.warm_host(mark), command)
+
+    def shared_processes(self, artifact: Artifact, mark: str) -> list[int]:
+        host = self.target.warm_host(mark)
+        host.call({"op": "load", "module": artifact.path, "start": self.start_mode})
+        return [host.pid]
+
+
 class WasmHost:
     """The client side of wasmtime_host.py: one process holding the Engine and the modules."""
 
@@ -268,7 +337,15 @@ class WasmHost:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{MARKED_FOLDER_PREFIX}{mark}-"))
         self._stderr = (self.folder / "host.stderr").open("wb")
         self._process = subprocess.Popen(
-            [sys.executable, "-I", str(HOST), json.dumps(ENGINE_SETTINGS)],
+            # its pooling Engine's memory slots as large as a wasm32 memory: each instance's
+            # own limit is its Store's
+            [
+                sys.executable,
+                "-I",
+                str(HOST),
+                json.dumps(ENGINE_SETTINGS),
+                json.dumps(pooling(None)),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -318,7 +395,7 @@ class HostedInstance(FdStreams):
     write end of stdin read-write (so opening it never blocks, and closing it is the end of
     input) and the read end of stdout before the host opens the other ends."""
 
-    def __init__(self, host: WasmHost, artifact: Artifact, argv: list[str]) -> None:
+    def __init__(self, host: WasmHost, command: dict[str, Any]) -> None:
         self._host = host
         self.ident = uuid.uuid4().hex[:12]
         self._paths = {
@@ -330,10 +407,8 @@ class HostedInstance(FdStreams):
         super().__init__(stdin_fd, os.open(self._paths["stdout"], os.O_RDONLY | os.O_NONBLOCK))
         self._ended: Ended | None = None
         try:
-            host.call(
-                {"op": "start", "id": self.ident, "module": artifact.path, "argv": argv}
-                | {name: str(path) for name, path in self._paths.items()}
-            )
+            host.call({"op": "start", "id": self.ident, **command}
+                      | {name: str(path) for name, path in self._paths.items()})  # fmt: skip
         except BaseException:
             self.stop()
             raise
@@ -347,7 +422,7 @@ class HostedInstance(FdStreams):
         stderr = stderr_path.read_bytes() if stderr_path.exists() else b""
         trap = reply["trap"]
         self._ended = Ended(None if trap else reply["exit_code"], f"trap: {trap}" if trap else "",
-                            stderr)  # fmt: skip
+                            stderr, reply["start_ns"], reply["run_ns"])  # fmt: skip
         return self._ended
 
     def pids(self) -> list[int]:
