@@ -13,6 +13,9 @@ workload), so that a variant's startup reads as floor + what the variant adds.
 - `runc`, `crun`: an OCI runtime alone, `<runtime> run` of a bundle whose root holds only
   isobench-idle (read-only, no daemon, no containerd, no shim), timed by isobench-barestart's
   loop from spawning the runtime's CLI to its exit (the runtime deletes the container).
+- `containerd`: `ctr run --rm` of the same root, read-only, through the containerd that Docker
+  uses (its runc shim, then runc: Docker's stack without dockerd), timed the same way from
+  spawning ctr to its exit (the container and its task deleted).
 
 A run measures the floors of the kinds of instance its variants are, one short loop of each
 after every round of samples (harness.measure.run_plan), on the same CPUs: the floors are
@@ -23,6 +26,7 @@ no noop module) gives one row per loop with status unavailable and the reason, n
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,6 +41,7 @@ from harness.errors import IsobenchError
 from harness.header import FloorRecord
 from harness.results import FloorStart, Status
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
+from harness.targets.base import Target
 from harness.targets.wasmtime import ENGINE_SETTINGS
 from harness.toolchains import find_compiler
 from harness.workloads import Language
@@ -65,11 +70,31 @@ WASM_NOOP = FloorSpec(
 )  # fmt: skip
 RUNC = FloorSpec("runc", CONTAINER, "`runc run` of a bundle of a static no-op, no daemon")
 CRUN = FloorSpec("crun", CONTAINER, "`crun run` of a bundle of a static no-op, no daemon")
-FLOORS = (SPAWN, WASM_EMPTY, WASM_NOOP, RUNC, CRUN)
+CONTAINERD = FloorSpec(
+    "containerd", CONTAINER,
+    "`ctr run --rm` of the same no-op root: containerd, its runc shim and runc, no dockerd",
+)  # fmt: skip
+FLOORS = (SPAWN, WASM_EMPTY, WASM_NOOP, RUNC, CRUN, CONTAINERD)
 # What a variant's startup is shown over, by the kind of instance it is: the mechanism it cannot
-# do without (Docker's default runtime is runc; the wasmtime variant runs the noop module).
+# do without (a container: its OCI runtime, see floor_of; the wasmtime variant runs the noop).
 FLOOR_OF_INSTANCE = {PROCESS: SPAWN.name, CONTAINER: RUNC.name, IN_HOST: WASM_NOOP.name}
+# Where Docker's containerd listens: a containerd of its own (a service), or the one dockerd
+# starts for itself when there is none
+CONTAINERD_SOCKETS = (
+    "/run/containerd/containerd.sock",
+    "/var/run/docker/containerd/containerd.sock",
+)
+CONTAINERD_NAMESPACE = "isobench-floor"  # apart from Docker's (moby): nothing of Docker's is seen
 NOOP_LANGUAGE = Language.C  # the wasm-noop floor's module (Rust's std start does more WASI calls)
+
+
+def floor_of(target: Target) -> str:
+    """The floor a variant's startup is shown over: a container variant's OCI runtime alone
+    (docker: runc, docker-crun: crun), else the floor of its kind of instance."""
+    runtime = getattr(target, "oci_runtime", "")  # what DockerTarget and its kin start with
+    if runtime in {RUNC.name, CRUN.name}:
+        return str(runtime)
+    return FLOOR_OF_INSTANCE.get(target.instance, "")
 
 
 def floors_for(instances: Iterable[str]) -> list[FloorSpec]:
@@ -128,6 +153,7 @@ class Floors:
             WASM_NOOP.name: lambda: self._wasm(self._noop_path()),
             RUNC.name: lambda: self._oci(RUNC.name),
             CRUN.name: lambda: self._oci(CRUN.name),
+            CONTAINERD.name: self._containerd,
         }
 
     def close(self) -> None:
@@ -181,6 +207,24 @@ class Floors:
         finally:  # a start that failed may leave its container behind: the next loop reuses the id
             subprocess.run([executable, "--root", str(state), "delete", "--force", CONTAINER_ID],
                            capture_output=True, check=False, timeout=LOOP_TIMEOUT_S)  # fmt: skip
+
+    def _containerd(self) -> tuple[int, ...]:
+        ctr = shutil.which("ctr")
+        if ctr is None:
+            raise IsobenchError("ctr is not installed (containerd's CLI: it comes with containerd)")
+        address = next((path for path in CONTAINERD_SOCKETS if Path(path).is_socket()), None)
+        if address is None:
+            raise IsobenchError(f"no containerd socket at {' or '.join(CONTAINERD_SOCKETS)}")
+        client = [ctr, "--address", address, "--namespace", CONTAINERD_NAMESPACE]
+        ident = f"{CONTAINER_ID}-{os.getpid()}"  # a run's own: two runs never share one
+        rootfs = self._oci_bundle() / "rootfs"
+        try:
+            return self._barestart([*client, "run", "--rm", "--null-io", "--read-only",
+                                    "--rootfs", str(rootfs), ident, "/idle"])  # fmt: skip
+        finally:  # a start that failed may leave its task and container behind
+            for leftover in (["tasks", "delete", "--force"], ["containers", "delete"]):
+                subprocess.run([*client, *leftover, ident], capture_output=True, check=False,
+                               timeout=LOOP_TIMEOUT_S)  # fmt: skip
 
     def _oci_bundle(self) -> Path:
         """A bundle whose root holds only isobench-idle, read-only; its config is runc's default

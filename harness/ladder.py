@@ -8,8 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.header import Header
-from harness.results import FloorStart
-from harness.stats import Cells, Rung, Summary, startup_ladder, summarize_floors
+from harness.results import FLOOR_WORKLOAD, FloorStart
+from harness.stats import (
+    Cells,
+    FloorSummary,
+    Rung,
+    StackLayer,
+    Summary,
+    container_stack,
+    startup_ladder,
+    summarize_floors,
+)
 from harness.units import fine_duration, fine_interval
 
 
@@ -38,8 +47,28 @@ class LadderRow:
                 f"({fine_interval(rung.over_floor_ci_ns)})")  # fmt: skip
 
 
-def ladder_rows(
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    rows: list[LadderRow]  # the floors and every noop cell, from the quickest start up
+    unmeasured: list[tuple[str, str]]  # (floor, why) for every floor that took no start
+    stacks: dict[str, list[StackRow]]  # cell label -> Docker's start taken apart
+
+
+def ladder_of(
     header: Header, cells: Cells, summaries: Sequence[Summary], starts: Sequence[FloorStart]
+) -> Ladder:
+    """A run's startup ladder, its unmeasured floors and Docker's start taken apart (the
+    floors summarized once, for all three)."""
+    floors = summarize_floors(starts)
+    return Ladder(
+        ladder_rows(header, cells, summaries, floors),
+        [(floor.floor, floor.unavailable) for floor in floors if floor.median_wall_ns is None],
+        docker_stacks(cells, summaries, floors) if header.floors else {},
+    )
+
+
+def ladder_rows(
+    header: Header, cells: Cells, summaries: Sequence[Summary], floors: Sequence[FloorSummary]
 ) -> list[LadderRow]:
     """The ladder of a run that measured physical floors (none otherwise: a file before schema
     10, or a run with --no-floors, shows its noop rows alone)."""
@@ -47,7 +76,7 @@ def ladder_rows(
         return []
     floor_of = {name: record.floor for name, record in header.variants.items()}
     rows = []
-    for rung in startup_ladder(cells, summaries, summarize_floors(starts), floor_of):
+    for rung in startup_ladder(cells, summaries, floors, floor_of):
         if rung.summary is None:
             record = header.floors.get(rung.floor)
             rows.append(LadderRow(rung.floor, record.scope if record is not None else "", rung))
@@ -59,7 +88,47 @@ def ladder_rows(
     return rows
 
 
-def unmeasured_floors(starts: Sequence[FloorStart]) -> list[tuple[str, str]]:
-    """(floor, why) for every floor that took no start."""
-    return [(floor.floor, floor.unavailable) for floor in summarize_floors(starts)
-            if floor.median_wall_ns is None]  # fmt: skip
+# Docker's start taken apart: the floors beneath it from the bottom up (the names harness.floors
+# records them by), and what each layer is, in words
+DOCKER_VARIANT, DOCKER_STATE = "docker", "cold"  # create to removed, as `docker run --rm`
+DOCKER_LAYERS = ("runc", "containerd")
+LAYER_NAMES = {
+    "runc": "the OCI runtime alone (runc)",
+    "containerd": "containerd and its runc shim",
+    DOCKER_VARIANT: "dockerd: its Engine API, the container's attach, network sandbox and records",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StackRow:
+    layer: str  # what the layer is
+    measured_as: str  # "runc", "containerd - runc", "docker cold - containerd"
+    share: StackLayer
+
+    @property
+    def median(self) -> str:
+        return fine_duration(self.share.share_ns)
+
+    @property
+    def interval(self) -> str:
+        return fine_interval(self.share.share_ci_ns)
+
+
+def docker_stacks(
+    cells: Cells, summaries: Sequence[Summary], floors: Sequence[FloorSummary]
+) -> dict[str, list[StackRow]]:
+    """Docker's cold noop start, per language, taken apart by the floors beneath it (none where
+    a floor was not measured)."""
+    stacks = {}
+    for s in summaries:
+        if (s.workload, s.variant, s.state) != (FLOOR_WORKLOAD, DOCKER_VARIANT, DOCKER_STATE):
+            continue
+        layers = container_stack(cells, s, floors, DOCKER_LAYERS)
+        if layers:
+            names = [LAYER_NAMES[name] for name in (*DOCKER_LAYERS, DOCKER_VARIANT)]
+            stacks[f"{s.variant} {s.state} (noop, {s.language})"] = [
+                StackRow(name, f"{layer.above} - {layer.below}" if layer.below else layer.above,
+                         layer)
+                for name, layer in zip(names, layers, strict=True)
+            ]  # fmt: skip
+    return stacks

@@ -34,11 +34,11 @@ from harness.cgroups import MemoryCgroups, SampleCgroup
 from harness.confine import PIDS_PER_INSTANCE, SampleAccount, sample_account
 from harness.errors import IsobenchError
 from harness.floors import (
-    FLOOR_OF_INSTANCE,
     FLOORS,
     NOOP_LANGUAGE,
     Floors,
     FloorSpec,
+    floor_of,
     floor_records,
     floors_for,
 )
@@ -803,7 +803,7 @@ def new_header(
 
 
 def variant_record(target: Target, floors: Sequence[FloorSpec] = ()) -> VariantRecord:
-    floor = FLOOR_OF_INSTANCE.get(target.instance, "")
+    floor = floor_of(target)
     return VariantRecord(
         states=target.states,  # state -> what wall_ns spans in it
         phases=tuple(target.phases),

@@ -8,6 +8,7 @@ summaries are recomputed, never stored.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -637,6 +638,46 @@ def startup_ladder(
             if top is not None and under.estimates is not None else None,
         ))  # fmt: skip
     return sorted(rungs, key=lambda rung: rung.median_wall_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class StackLayer:
+    """One layer of a container start taken apart: a floor alone, or what one floor (or the
+    variant) adds over the floor beneath it, as a difference of medians."""
+
+    below: str  # the floor beneath ("" for the bottom layer, a floor itself)
+    above: str  # the floor, or the variant's cell, this layer ends at
+    share_ns: float
+    share_ci_ns: tuple[float, float] | None
+
+
+def container_stack(
+    cells: Cells, top: Summary, floors: Sequence[FloorSummary], layers: Sequence[str]
+) -> list[StackLayer]:
+    """`top` (a container variant's noop cell) taken apart by the floors beneath it, `layers`
+    from the bottom up (each a floor that holds the one before: runc, then containerd over it):
+    the bottom floor alone, each next floor over the one before, then `top` over the last.
+    Each share is a difference of independently measured medians with a bootstrap interval
+    that resamples both sides, so the shares add up to `top`'s median exactly, by construction.
+    Empty when a layer's floor took too few starts or `top` has no median."""
+    measured = {floor.floor: floor for floor in floors}
+    chain = [measured.get(name) for name in layers]
+    top_estimates = cells.wall_medians(top.key)
+    if top.median_wall_ns is None or top_estimates is None:
+        return []
+    steps: list[tuple[str, float, FloatArray]] = []
+    for floor in chain:
+        if floor is None or floor.median_wall_ns is None or floor.estimates is None:
+            return []
+        steps.append((floor.floor, floor.median_wall_ns, floor.estimates))
+    steps.append((f"{top.variant} {top.state}", top.median_wall_ns, top_estimates))
+    stack = [StackLayer("", steps[0][0], steps[0][1], _interval_of(steps[0][2]))]
+    for (below, median_below, below_estimates), (above, median, estimates) in itertools.pairwise(
+        steps
+    ):
+        stack.append(StackLayer(below, above, median - median_below,
+                                _interval_of(estimates - below_estimates)))  # fmt: skip
+    return stack
 
 
 def _net_ratio(

@@ -17,7 +17,7 @@ from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
 from harness.compare import TEST_NAME, Comparison
 from harness.header import Header, HostCost
-from harness.ladder import ladder_rows, unmeasured_floors
+from harness.ladder import ladder_of
 from harness.measure import Cell
 from harness.results import FloorStart, Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
@@ -357,8 +357,8 @@ def print_ladder(console: Console, header: Header, cells: Cells, summaries: list
                  starts: Sequence[FloorStart]) -> None:  # fmt: skip
     """The startup ladder: the physical floors and every variant's noop start, from the
     quickest up, each start's scope beside it; a floor that took no start, and why."""
-    rows = ladder_rows(header, cells, summaries, starts)
-    if not rows:
+    ladder = ladder_of(header, cells, summaries, starts)
+    if not ladder.rows:
         return
     table = Table(
         title=f"startup ladder: median, {CONFIDENCE:.0%} bootstrap CI",
@@ -369,13 +369,26 @@ def print_ladder(console: Console, header: Header, cells: Cells, summaries: list
         table.add_column(column)
     for column in ("median", "95% CI", "over its floor"):
         table.add_column(column, justify="right")
-    for row in rows:  # names and scopes come from the file: Text, never markup
+    for row in ladder.rows:  # names and scopes come from the file: Text, never markup
         table.add_row(Text(shown(row.name)), Text(shown(row.scope)), row.median, row.interval,
                       Text(shown(row.over_floor)))  # fmt: skip
     console.print(table)
-    for floor, why in unmeasured_floors(starts):
+    for floor, why in ladder.unmeasured:
         console.print(f"floor {shown(floor)}: not measured: {shown(why)}", markup=False,
                       highlight=False)  # fmt: skip
+    for cell, layers in ladder.stacks.items():
+        stack = Table(
+            title=f"{shown(cell)} taken apart: median, {CONFIDENCE:.0%} bootstrap CI",
+            caption="each layer the difference of the medians of two starts measured apart "
+            "(a floor's loop, the variant's samples): they add up to the variant's median",
+        )
+        stack.add_column("layer")
+        stack.add_column("measured as")
+        for column in ("share", "95% CI"):
+            stack.add_column(column, justify="right")
+        for layer in layers:
+            stack.add_row(layer.layer, layer.measured_as, layer.median, layer.interval)
+        console.print(stack)
 
 
 def print_precision(console: Console, summaries: list[Summary], precision: float) -> None:

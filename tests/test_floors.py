@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from harness.cache import Artifact, BuildCache
 from harness.cli import main
 from harness.errors import IsobenchError
 from harness.floors import (
+    CONTAINERD,
+    CRUN,
     FLOORS,
     RUNC,
     SPAWN,
@@ -28,7 +31,7 @@ from harness.floors import (
     floor_records,
     parse_timings,
 )
-from harness.ladder import ladder_rows
+from harness.ladder import ladder_of
 from harness.report import write_report
 from harness.results import FloorStart, Status, read_results
 from harness.stats import Cells, startup_ladder, summarize_cells, summarize_floors
@@ -104,7 +107,7 @@ def test_the_ladder_ranks_floors_and_starts_and_subtracts_each_ones_floor(
     assert floors[RUNC.name].median_wall_ns is None
     assert "runc is not installed" in floors[RUNC.name].unavailable
 
-    rows = ladder_rows(results.header, cells, summaries, results.floor_starts)
+    rows = ladder_of(results.header, cells, summaries, results.floor_starts).rows
     names = [row.name for row in rows]
     assert names[:3] == [WASM_EMPTY.name, WASM_NOOP.name, SPAWN.name]  # from the quickest up
     native = next(row for row in rows if row.name == "native warm (noop, c)")
@@ -117,6 +120,48 @@ def test_the_ladder_ranks_floors_and_starts_and_subtracts_each_ones_floor(
     interval = wasm.rung.over_floor_ci_ns
     assert interval is not None
     assert interval[0] <= (wasm.rung.over_floor_ns or 0) <= interval[1]
+
+
+def test_dockers_start_is_taken_apart_by_the_floors_beneath_it(tmp_path: Path) -> None:
+    """docker cold 306 ms (300 to 312, spread) over containerd 120 ms over runc 40 ms: runc
+    alone, containerd over runc 80 ms, dockerd over containerd 186 ms: docker's median."""
+    header = ladder_header()
+    header["variants"]["docker"] = {
+        "states": {"cold": "create to removed"}, "phases": ["start"],
+        "wall_phases": {"cold": ["start"]}, "memory_scope": "the container",
+        "instance": "container", "floor": RUNC.name,
+    }  # fmt: skip
+    header["floors"] |= {name: record.to_json()
+                         for name, record in floor_records([CRUN, CONTAINERD]).items()}  # fmt: skip
+    docker = [replace(sample, state="cold") for sample in reportdata.cell("noop", "docker", 300)]
+    path = reportdata.write_results(tmp_path / "run.jsonl", reportdata.spread(docker), header)
+    with path.open("a") as stream:
+        for row in floor_rows(RUNC.name, [40_000, 39_000, 41_000, 40_000, 40_500]) + floor_rows(
+            CONTAINERD.name, [120_000, 119_000, 121_000, 120_000, 120_500]
+        ):
+            stream.write(json.dumps(row.to_json()) + "\n")  # fmt: skip
+    results = read_results(path)
+    cells = Cells(results.samples)
+    ladder = ladder_of(results.header, cells, summarize_cells(cells), results.floor_starts)
+    ((cell, layers),) = ladder.stacks.items()
+    assert cell == "docker cold (noop, c)"
+    assert [layer.measured_as for layer in layers] == [
+        "runc", "containerd - runc", "docker cold - containerd"
+    ]  # fmt: skip
+    shares = [layer.share.share_ns for layer in layers]
+    assert shares == [40 * reportdata.MS, 80 * reportdata.MS, 186 * reportdata.MS]
+    assert sum(shares) == pytest.approx(
+        next(r.rung.median_wall_ns for r in ladder.rows if r.name == cell)
+    )  # fmt: skip
+    for layer in layers:
+        low, high = layer.share.share_ci_ns or (0.0, 0.0)
+        assert low <= layer.share.share_ns <= high
+    console = Console(record=True, width=200)
+    print_ladder(console, results.header, cells, summarize_cells(cells), results.floor_starts)
+    assert "docker cold (noop, c) taken apart" in console.export_text()
+    html = write_report([path], tmp_path / "report.html").read_text()
+    assert 'class="stack"' in html
+    assert "containerd and its runc shim" in html
 
 
 def test_a_variant_whose_floor_took_no_start_stands_alone(tmp_path: Path) -> None:
@@ -183,6 +228,7 @@ def test_every_floor_takes_its_starts_on_this_host(cache_dir: Path, noop_module:
     assert median[WASM_EMPTY.name] < median[WASM_NOOP.name] < median[SPAWN.name] * 10
     assert median[SPAWN.name] < median[RUNC.name]
     assert median["crun"] < median[RUNC.name] * 2
+    assert median[RUNC.name] < median[CONTAINERD.name]  # containerd and its shim run runc
 
 
 @pytest.mark.integration

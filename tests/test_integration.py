@@ -232,7 +232,9 @@ def check_the_floors(results: Results, out: str, html: str) -> None:
     """The physical floors under the three variants: a loop of each after every measured
     round, every start ok, each variant standing on its own, the ladder shown."""
     header, floors = results.header, results.floor_starts
-    assert list(header.floors) == ["spawn", "wasm-empty", "wasm-noop", "runc", "crun"]
+    assert list(header.floors) == [
+        "spawn", "wasm-empty", "wasm-noop", "runc", "crun", "containerd"
+    ]  # fmt: skip
     assert {(row.floor, row.round) for row in floors} == {
         (name, round_index) for name in header.floors for round_index in (1, 2)
     }  # fmt: skip
@@ -568,6 +570,28 @@ def test_a_source_that_does_not_compile_is_a_user_error(
     )
     assert outcome.code == 2
     assert f"{tmp_path / 'noop'}: c native build failed" in outcome.err
+
+
+def test_docker_with_crun_is_an_opt_in_variant_on_the_crun_floor(
+    built: Built, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same daemon starting the container with crun (registered by .ci/setup), standing on
+    the crun floor; and Docker's own start taken apart by runc and containerd beneath it."""
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "noop", "-l", "c", "-s", "tiny",
+        "--variant", "docker", "--variant", "docker-crun", "-n", "2",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    variants = outcome.results.header.variants
+    assert variants["docker-crun"].settings["runtime"] == "crun"
+    assert variants["docker"].settings["runtime"] == "runc"
+    assert {name: entry.floor for name, entry in variants.items()} == {
+        "docker": "runc", "docker-crun": "crun"
+    }  # fmt: skip
+    assert {s.status for s in outcome.results.samples} == {Status.OK}
+    assert "docker-crun cold (noop, c)" in outcome.out
+    assert "docker cold (noop, c) taken apart" in outcome.out
 
 
 def test_docker_on_the_bridge_network_is_an_opt_in_variant(

@@ -10,10 +10,11 @@ ubuntu-24.04 runner (clang 18), and the states in between."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,14 @@ dpkg)
     --add-architecture) echo "$2" >>"$STUB_STATE/foreign" ;;
     esac ;;
 dpkg-query) has "${@: -1}" && echo "install ok installed" || exit 1 ;;
-docker) [[ $1 == info && -e $STUB_STATE/engine-answers ]] || exit 1 ;;
+docker)  # an engine that answers reports the runtimes its daemon.json names
+    [[ $1 == info && -e $STUB_STATE/engine-answers ]] || exit 1
+    [[ $2 != --format ]] || cat "$ISOBENCH_SETUP_ROOT/etc/docker/daemon.json" 2>/dev/null ;;
 dockerd) touch "$STUB_STATE/engine-answers" ;;
 systemctl) [[ $* != "start docker" ]] || touch "$STUB_STATE/engine-answers" ;;
 python*)
     case "$1 $2" in
+    "- "*) exec /usr/bin/python3 "$@" ;;  # a script on stdin (daemon.json's merge): run it
     "-c import sys"*) cat "$STUB_STATE/version-$name" ;;
     "-c import ensurepip") [[ -e $STUB_STATE/ensurepip-$name ]] || exit 1 ;;
     "-m venv")
@@ -88,6 +92,7 @@ class Host:
     lists_empty: bool = False
     unavailable: tuple[str, ...] = ()
     apt_sources: dict[str, str] = field(default_factory=dict)  # path under /etc/apt: text
+    daemon_json: str | None = None  # /etc/docker/daemon.json, if there is one
 
 
 DEBIAN_12 = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
@@ -151,6 +156,18 @@ class Outcome:
         return any(call.startswith(prefix) for call in self.calls)
 
 
+def write_system_files(root: Path, host: Host) -> None:
+    """The host's files the setup reads: os-release, apt sources, systemd, daemon.json."""
+    (root / "etc/os-release").write_text(host.os_release)
+    for relative, text in host.apt_sources.items():
+        (root / "etc/apt" / relative).write_text(text)
+    if host.systemd:
+        (root / "run/systemd/system").mkdir(parents=True)
+    if host.daemon_json is not None:
+        (root / "etc/docker").mkdir(parents=True)
+        (root / "etc/docker/daemon.json").write_text(host.daemon_json)
+
+
 def run_setup(tmp_path: Path, host: Host, *options: str, cross_variable: str = "") -> Outcome:
     root, state, stubs, tools = (tmp_path / name for name in ("root", "state", "bin", "tools"))
     project = tmp_path / "project"
@@ -158,11 +175,7 @@ def run_setup(tmp_path: Path, host: Host, *options: str, cross_variable: str = "
                    root / "var/log", state / "brings", stubs, tools, project / ".ci"):  # fmt: skip
         folder.mkdir(parents=True)
     shutil.copy(SETUP, project / ".ci" / "setup")
-    (root / "etc/os-release").write_text(host.os_release)
-    for relative, text in host.apt_sources.items():
-        (root / "etc/apt" / relative).write_text(text)
-    if host.systemd:
-        (root / "run/systemd/system").mkdir(parents=True)
+    write_system_files(root, host)
     (state / "arch").write_text(host.arch + "\n")
     (state / "clang-major").write_text(f"{host.clang_major}\n")
     (state / "installed").write_text("".join(f"{name}\n" for name in host.installed))
@@ -188,6 +201,8 @@ def run_setup(tmp_path: Path, host: Host, *options: str, cross_variable: str = "
     for python in host.pythons_with_ensurepip:
         (state / f"ensurepip-{python}").touch()
     # what installing a package brings: Python 3.11 (with its venv) from python3 / python3.11
+    (state / "brings" / "crun").mkdir()  # installing crun puts it on PATH
+    stub(state / "brings" / "crun", "crun")
     for package, python in (("python3", "python3"), ("python3.11", "python3.11")):
         if python in host.pythons:
             continue
@@ -253,7 +268,7 @@ def test_ubuntu_22_04_runner_keeps_its_docker_and_gets_python_3_11(tmp_path: Pat
     assert outcome.ran("python3.11 -m venv .venv")
     assert "Docker Engine: the one running" in outcome.output
     assert not outcome.ran("dockerd")
-    assert not outcome.ran("systemctl")
+    assert not outcome.ran("systemctl start")
     assert not outcome.ran("python -m playwright")  # the runner's Chrome is used
     assert_no_foreign_architecture(outcome)
 
@@ -292,12 +307,45 @@ def test_moby_runtime_without_its_engine_gets_moby_engine(tmp_path: Path) -> Non
 def test_a_ready_machine_installs_nothing(tmp_path: Path) -> None:
     everything = (*COMPILERS_14, "hyperfine", "librust-fnv-dev", "docker.io", "crun", "chromium")
     host = Host(DEBIAN_12, 14, installed=everything, pythons={"python3": "3.11"},
-                pythons_with_ensurepip=("python3",), commands=("node", "chromium"),
-                engine_answers=True)  # fmt: skip
+                pythons_with_ensurepip=("python3",), commands=("node", "chromium", "crun"),
+                engine_answers=True,
+                daemon_json='{"runtimes": {"crun": {"path": "/usr/bin/crun"}}}')  # fmt: skip
     outcome = run_setup(tmp_path, host, "--tests")
     assert outcome.returncode == 0, outcome.output
     assert not outcome.ran("apt-get")
     assert not outcome.ran("dockerd")
+    assert "crun registered" not in outcome.output  # it was: nothing written, nothing reloaded
+
+
+def test_crun_is_registered_with_a_docker_engine_it_starts(tmp_path: Path) -> None:
+    outcome = run_setup(tmp_path, DEBIAN_IMAGE)
+    assert outcome.returncode == 0, outcome.output
+    config = json.loads((outcome.root / "etc/docker/daemon.json").read_text())
+    assert config == {"runtimes": {"crun": {"path": str(tmp_path / "bin" / "crun")}}}
+    # written before dockerd starts, which reads it: nothing to reload
+    assert outcome.calls.index("dockerd ") > 0
+    assert not outcome.ran("systemctl")
+
+
+def test_crun_joins_a_running_engines_own_daemon_json_which_is_reloaded(tmp_path: Path) -> None:
+    runner = {"exec-opts": ["native.cgroupdriver=cgroupfs"], "runtimes": {"other": {"path": "x"}}}
+    host = replace(UBUNTU_2204_RUNNER, daemon_json=json.dumps(runner))
+    outcome = run_setup(tmp_path, host)
+    assert outcome.returncode == 0, outcome.output
+    config = json.loads((outcome.root / "etc/docker/daemon.json").read_text())
+    assert config["exec-opts"] == runner["exec-opts"]  # the runner's own settings are kept
+    assert set(config["runtimes"]) == {"other", "crun"}
+    assert "systemctl reload docker" in outcome.calls
+    assert "reloading the Docker Engine's configuration" in outcome.output
+
+
+def test_a_daemon_json_that_is_no_object_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    outcome = run_setup(tmp_path, replace(UBUNTU_2204_RUNNER, daemon_json="[1, 2]"))
+    assert outcome.returncode == 2
+    daemon_json = outcome.root / "etc/docker/daemon.json"
+    assert outcome.output.strip().splitlines()[-1].startswith(f"setup: {daemon_json}: not a JSON")
+    assert daemon_json.read_text() == "[1, 2]"  # left as it was
+    assert not outcome.ran("systemctl reload")
 
 
 def test_cross_on_ubuntu_qualifies_sources_and_takes_arm64_from_ports(tmp_path: Path) -> None:

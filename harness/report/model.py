@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.errors import IsobenchError
 from harness.header import Header, HostRecord, MemoryRecord, PlanRecord, VariantRecord
-from harness.ladder import LadderRow, ladder_rows, unmeasured_floors
+from harness.ladder import Ladder, ladder_of
 from harness.results import (
     BASELINE_STATE,
     BASELINE_VARIANT,
@@ -257,8 +257,7 @@ class Report:
     verdict: dict[str, list[VerdictRow]]  # run label -> rows
     sentences: dict[str, list[str]]  # run label -> generated statements
     startup: dict[str, list[StartupRow]]  # run label -> noop cells with their phases
-    ladder: dict[str, list[LadderRow]]  # run label -> physical floors and noop starts, ranked
-    unmeasured_floors: dict[str, list[tuple[str, str]]]  # run label -> (floor, why)
+    ladders: dict[str, Ladder]  # run label -> its floors and noop starts, ranked, and stacks
     artifacts: dict[str, ArtifactTable]  # run label -> sizes and build times
     cross_host: list[CrossHostRow]
     not_compared: list[str]  # workloads left out of cross-host comparison, and why
@@ -320,11 +319,10 @@ def build_report(runs: list[Run]) -> Report:
         verdict={run.label: verdict_rows(run) for run in runs},
         sentences={run.label: verdict_sentences(run) for run in runs},
         startup={run.label: startup_rows(run) for run in runs},
-        ladder={
-            run.label: ladder_rows(run.header, run.cells, run.summaries, run.results.floor_starts)
+        ladders={
+            run.label: ladder_of(run.header, run.cells, run.summaries, run.results.floor_starts)
             for run in runs
         },
-        unmeasured_floors={run.label: unmeasured_floors(run.results.floor_starts) for run in runs},
         artifacts={run.label: artifact_table(run) for run in runs},
         cross_host=cross_host_rows(runs, excluded={w for w, _ in not_compared})
         if len(runs) > 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from harness.targets.base import Execution, Invocation, Target
 from harness.targets.docker import DockerTarget
 from harness.targets.docker_bridge import DockerBridgeTarget
+from harness.targets.docker_crun import DockerCrunTarget
 from harness.targets.native import NativeTarget
 from harness.targets.node import NodeTarget
 from harness.targets.wasm_docker import WasmDockerTarget
@@ -19,6 +20,7 @@ TARGETS: dict[str, type[Target]] = {
         DockerTarget,
         WasmtimeTarget,
         DockerBridgeTarget,
+        DockerCrunTarget,
         WasmtimeCliTarget,
         WasmtimeMinTarget,
         NodeTarget,

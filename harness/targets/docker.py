@@ -52,6 +52,10 @@ INSTALL = "apt-get install -y docker.io && (setsid dockerd >/var/log/dockerd.log
 IMAGE_REPOSITORY = "isobench"
 READ_CHUNK = 1 << 16
 LABEL = "org.isobench"
+RUNTIME_FIX = (
+    'bash .ci/setup registers crun with the Engine ("runtimes" in /etc/docker/daemon.json, '
+    "then dockerd reloads on SIGHUP)"
+)
 ENGINE_DAEMONS = ("dockerd", "containerd")
 DOCKER_ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}  # machine -> Docker's platform name
 
@@ -179,6 +183,9 @@ class DockerTarget:
         WARM: ("start", "wait", "remove"),
     }
     network_mode: ClassVar[str] = "none"  # a sample's container has no network unless asked
+    # The OCI runtime the daemon starts its containers with, named on every container rather
+    # than left to the daemon's default (which a daemon.json can change)
+    oci_runtime: ClassVar[str] = "runc"
     memory_scope: ClassVar[str] = (
         "the container's cgroup (runc init and the program), from create to exit"
     )
@@ -201,8 +208,14 @@ class DockerTarget:
         self._layer_files: dict[str, list[Path]] = {}  # image tag -> its layers' files
         # Containers of runs that died (killed, or the daemon restarted them): removed first.
         remove_marked_containers(self.api, mark_is_stale)
+        info = client.info()
+        if self.oci_runtime not in (info.get("Runtimes") or {}):
+            raise IsobenchError(
+                f"the Docker Engine has no runtime {self.oci_runtime} (it has "
+                f"{', '.join(sorted(info.get('Runtimes') or {})) or 'none'}): {RUNTIME_FIX}"
+            )
         # Docker can nest a container's group in ours only with the cgroupfs driver.
-        self.cgroups_usable = client.info().get("CgroupDriver") == "cgroupfs"
+        self.cgroups_usable = info.get("CgroupDriver") == "cgroupfs"
 
     @classmethod
     def open(cls, cache: BuildCache) -> DockerTarget:
@@ -342,6 +355,7 @@ class DockerTarget:
         read-only root filesystem, no capabilities, no privilege gain, a pids limit, and the
         settings given (memory limit, binds, cgroup parent)."""
         return self.api.create_host_config(
+            runtime=self.oci_runtime,
             network_mode=self.network_mode,
             read_only=True,
             cap_drop=["ALL"],
@@ -463,6 +477,7 @@ class DockerTarget:
 
     def settings(self) -> dict[str, str]:
         return {
+            "runtime": self.oci_runtime,
             "network_mode": self.network_mode,
             "read_only_rootfs": "true",
             "cap_drop": "ALL",
