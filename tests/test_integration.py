@@ -11,6 +11,7 @@ import io
 import json
 import shutil
 import statistics
+import subprocess
 import tarfile
 from collections import Counter
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from harness.cli import main
 from harness.header import SCHEMA_VERSION, Header, HostCost
 from harness.report import write_report
 from harness.results import Results, Sample, Status, read_results
+from harness.targets.docker import criu_check
 from harness.toolchains import host_has_feature
 from harness.workloads import load_workload, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
@@ -609,3 +611,18 @@ def test_docker_on_the_bridge_network_is_an_opt_in_variant(
     assert {(s.variant, s.status) for s in outcome.results.samples} == {
         ("docker-bridge", Status.OK)
     }
+
+
+def test_the_doctor_says_whether_this_kernel_lets_criu_checkpoint_and_restore() -> None:
+    """The doctor's CRIU line agrees with `criu check` run directly, and when the kernel
+    refuses (this VM's does: criu 3.17 cannot read its vDSO), it gives criu's own error."""
+    check = criu_check()
+    assert check.optional
+    criu = shutil.which("criu")
+    assert criu is not None, "bash .ci/setup installs criu on Debian"
+    completed = subprocess.run([criu, "check"], capture_output=True, text=True, check=False)
+    assert check.found == (completed.returncode == 0)
+    if not check.found:
+        said = completed.stderr.splitlines()
+        first_error = next(line for line in said if line.startswith("Error"))
+        assert check.detail == f"criu check refuses on this kernel: {first_error}"

@@ -239,7 +239,7 @@ def test_a_debian_12_image_gets_everything_from_debian(tmp_path: Path) -> None:
     assert outcome.returncode == 0, outcome.output
     assert outcome.calls[outcome.calls.index("apt-get update -qq") - 1].startswith("apt-cache")
     assert set(outcome.installs()) == {
-        *COMPILERS_14, "python3", "python3-venv", "nodejs", "docker.io", "crun"
+        *COMPILERS_14, "python3", "python3-venv", "nodejs", "docker.io", "crun", "criu"
     }  # fmt: skip
     assert "dockerd " in outcome.calls
     assert not outcome.ran("systemctl")
@@ -263,7 +263,7 @@ def test_ubuntu_22_04_runner_keeps_its_docker_and_gets_python_3_11(tmp_path: Pat
     outcome = run_setup(tmp_path, UBUNTU_2204_RUNNER, "--tests")
     assert outcome.returncode == 0, outcome.output
     installs = set(outcome.installs())
-    assert installs == {*COMPILERS_14, "python3.11", "python3.11-venv", "crun", "hyperfine",
+    assert installs == {*COMPILERS_14, "python3.11", "python3.11-venv", "crun", "criu", "hyperfine",
                         "librust-fnv-dev"}  # fmt: skip
     assert outcome.ran("python3.11 -m venv .venv")
     assert "Docker Engine: the one running" in outcome.output
@@ -305,7 +305,15 @@ def test_moby_runtime_without_its_engine_gets_moby_engine(tmp_path: Path) -> Non
 
 
 def test_a_ready_machine_installs_nothing(tmp_path: Path) -> None:
-    everything = (*COMPILERS_14, "hyperfine", "librust-fnv-dev", "docker.io", "crun", "chromium")
+    everything = (
+        *COMPILERS_14,
+        "hyperfine",
+        "librust-fnv-dev",
+        "docker.io",
+        "crun",
+        "criu",
+        "chromium",
+    )
     host = Host(DEBIAN_12, 14, installed=everything, pythons={"python3": "3.11"},
                 pythons_with_ensurepip=("python3",), commands=("node", "chromium", "crun"),
                 engine_answers=True,
@@ -315,6 +323,13 @@ def test_a_ready_machine_installs_nothing(tmp_path: Path) -> None:
     assert not outcome.ran("apt-get")
     assert not outcome.ran("dockerd")
     assert "crun registered" not in outcome.output  # it was: nothing written, nothing reloaded
+
+
+def test_an_optional_package_the_archive_lacks_is_left_out(tmp_path: Path) -> None:
+    outcome = run_setup(tmp_path, replace(UBUNTU_2404_RUNNER, unavailable=("criu",)))
+    assert outcome.returncode == 0, outcome.output
+    assert "criu" not in outcome.installs()
+    assert "criu: not in ubuntu 24.04's archive (optional: left out)" in outcome.output
 
 
 def test_crun_is_registered_with_a_docker_engine_it_starts(tmp_path: Path) -> None:
