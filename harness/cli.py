@@ -285,7 +285,8 @@ def _measuring_options(selection: argparse.ArgumentParser) -> argparse.ArgumentP
         dest="states",
         default=[],
         choices=list(dict.fromkeys(state for t in TARGETS.values() for state in t.states)),
-        help="startup states to measure (repeatable; default: each variant's every state). "
+        help="startup states to measure (repeatable; default: each variant's every state, "
+        "wasmtime's start modes on noop alone). "
         "cold: native evicts the executable from the page cache, docker creates the container "
         "inside the clock, wasmtime compiles the .wasm; wasmtime's loaded, prelinked and pooled "
         "start an instance of a module its host keeps (a results header says what each spans)",

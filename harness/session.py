@@ -69,6 +69,7 @@ from harness.measure import (
 from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 from harness.results import (
+    FLOOR_WORKLOAD,
     CellKey,
     FloorStart,
     Results,
@@ -520,7 +521,7 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         for (name, language, variant, profile), artifact in outcome.artifacts.items()
         if name == workload.name and runs_here(targets[variant], arch)
         for state in targets[variant].states
-        if not measuring.states or state in measuring.states
+        if measured_state(targets[variant], state, workload.name, measuring.states)
     ]  # fmt: skip
     seed = measuring.seed if measuring.seed is not None else uuid.uuid4().int % 2**32
     return Plan(
@@ -536,6 +537,17 @@ def measure_plan(  # noqa: PLR0917 - the parts of a plan, each named at the one 
         precision=measuring.precision,
         budget_s=measuring.budget_s,
     )
+
+
+def measured_state(target: Target, state: str, workload: str, asked: Sequence[str]) -> bool:
+    """Whether a cell in `state` is measured: the states asked for (--state), on every workload;
+    by default every state, except that an in-host variant's start modes (states that differ
+    only in how much of the start is ready before the clock: wasmtime's loaded, prelinked,
+    pooled) are measured on the startup workload alone, where they answer a question: on a
+    compute workload they repeat the warm state's run."""
+    if asked:
+        return state in asked
+    return workload == FLOOR_WORKLOAD or state not in getattr(target, "start_modes", ())
 
 
 def run_floors(

@@ -13,7 +13,9 @@ from harness import api
 from harness.cgroups import MemoryCgroups
 from harness.errors import IsobenchError
 from harness.results import Status
-from harness.session import Measuring, RunConfig, Selection, Silent
+from harness.session import Measuring, RunConfig, Selection, Silent, measured_state
+from harness.targets.native import NativeTarget
+from harness.targets.wasmtime import WasmtimeTarget
 from harness.toolchains import Profile
 from harness.workloads import Language
 from tests.conftest import WORKLOADS
@@ -129,3 +131,15 @@ def test_a_kernel_without_memory_peak_is_said_and_the_run_goes_on(
     assert any("no memory.peak on this kernel" in warning for warning in listener.warnings)
     assert {s.status for s in outcome.samples} == {Status.OK}
     assert {s.peak_memory_bytes for s in outcome.samples} == {None}
+
+
+def test_start_modes_are_measured_on_the_startup_workload_unless_asked_for() -> None:
+    """wasmtime's start modes answer a startup question: by default on noop alone; asked for
+    (--state), on every workload; every other state of every variant everywhere."""
+    wasm, native = WasmtimeTarget(), NativeTarget
+    assert measured_state(wasm, "pooled", "noop", ())
+    assert not measured_state(wasm, "pooled", "nbody", ())
+    assert measured_state(wasm, "warm", "nbody", ())
+    assert measured_state(wasm, "pooled", "nbody", ("pooled",))
+    assert not measured_state(wasm, "warm", "noop", ("pooled",))
+    assert measured_state(native, "cold", "nbody", ())  # type: ignore[arg-type]
