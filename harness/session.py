@@ -92,7 +92,7 @@ from harness.scopes import IN_HOST
 from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
-from harness.targets.base import Confinement, Spawner, new_mark
+from harness.targets.base import Confinement, Spawner, StartModes, new_mark
 from harness.toolchains import Binary, Profile, find_compiler, host_arch
 from harness.workloads import Language, Workload, select
 
@@ -547,7 +547,8 @@ def measured_state(target: Target, state: str, workload: str, asked: Sequence[st
     compute workload they repeat the warm state's run."""
     if asked:
         return state in asked
-    return workload == FLOOR_WORKLOAD or state not in getattr(target, "start_modes", ())
+    start_modes = target.start_modes if isinstance(target, StartModes) else ()
+    return workload == FLOOR_WORKLOAD or state not in start_modes
 
 
 def run_floors(
