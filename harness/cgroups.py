@@ -129,6 +129,25 @@ class SampleCgroup:
                 return int(value)
         return 0
 
+    def oom_notice(self) -> OomNotice | None:
+        """A notice of this group running out of memory, whichever group below it holds the
+        process killed, for instances whose group is one of their own below the sample's (a
+        container's, deleted with it). cgroup v2 needs none (memory.events counts the kills of
+        the groups below: oom_kills); v1 counts a kill only in the killed process's group, but
+        signals an eventfd registered on memory.oom_control when this group runs out."""
+        if self.version != 1:
+            return None
+        notice = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        control = os.open(self.path / "memory.oom_control", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            (self.path / "cgroup.event_control").write_text(f"{notice} {control}")
+        except OSError:
+            os.close(notice)
+            raise
+        finally:
+            os.close(control)  # the registration holds what it needs
+        return OomNotice(notice)
+
     def kill_all(self) -> int:
         """SIGKILL every process left in the group and the groups below it (a sample cut short
         by an interrupt: the launcher, the program and whatever it started); how many."""
@@ -162,6 +181,22 @@ class SampleCgroup:
             for child in sorted(directory.glob("**/"), key=lambda p: len(p.parts), reverse=True):
                 with contextlib.suppress(OSError):
                     child.rmdir()
+
+
+class OomNotice:
+    """An eventfd the kernel signals each time a cgroup v1 group runs out of memory."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def fired(self) -> bool:
+        """Whether the group ran out of memory since the notice was made; closes it."""
+        try:
+            return os.eventfd_read(self._fd) > 0
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(self._fd)
 
 
 class MemoryCgroups:

@@ -41,7 +41,8 @@ from harness.errors import IsobenchError
 from harness.header import FloorRecord
 from harness.results import FloorStart, Status
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
-from harness.targets.base import Target
+from harness.targets.base import OnOciRuntime, Target
+from harness.targets.runc import default_spec, installed
 from harness.targets.wasmtime import ENGINE_SETTINGS
 from harness.toolchains import find_compiler
 from harness.workloads import Language
@@ -91,9 +92,8 @@ NOOP_LANGUAGE = Language.C  # the wasm-noop floor's module (Rust's std start doe
 def floor_of(target: Target) -> str:
     """The floor a variant's startup is shown over: a container variant's OCI runtime alone
     (docker: runc, docker-crun: crun), else the floor of its kind of instance."""
-    runtime = getattr(target, "oci_runtime", "")  # what DockerTarget and its kin start with
-    if runtime in {RUNC.name, CRUN.name}:
-        return str(runtime)
+    if isinstance(target, OnOciRuntime) and target.oci_runtime in {RUNC.name, CRUN.name}:
+        return target.oci_runtime
     return FLOOR_OF_INSTANCE.get(target.instance, "")
 
 
@@ -196,9 +196,7 @@ class Floors:
         return _loop([*argv, module] if module else argv, "bare_wasm.py")
 
     def _oci(self, runtime: str) -> tuple[int, ...]:
-        executable = shutil.which(runtime)
-        if executable is None:
-            raise IsobenchError(f"{runtime} is not installed (apt-get install -y {runtime})")
+        executable = installed(runtime)
         state = self._scratch / f"{runtime}-state"
         argv = [executable, "--root", str(state), "run", "--bundle", str(self._oci_bundle()),
                 CONTAINER_ID]  # fmt: skip
@@ -232,18 +230,13 @@ class Floors:
         run without a terminal. Both runtimes run the same bundle."""
         if self._bundle is not None:
             return self._bundle
-        runc = shutil.which(RUNC.name)
-        if runc is None:
-            raise IsobenchError("runc is not installed (the bundle's config is `runc spec`'s)")
+        config = default_spec(installed(RUNC.name))
         bundle = self._scratch / "bundle"
         (bundle / "rootfs").mkdir(parents=True, exist_ok=True)
         shutil.copy(self.idle.path, bundle / "rootfs" / "idle")
-        _loop([runc, "spec", "--bundle", str(bundle)], "runc spec")
-        config_path = bundle / "config.json"
-        config = json.loads(config_path.read_text())
         config["process"]["args"] = ["/idle"]
         config["process"]["terminal"] = False
         config["root"] = {"path": "rootfs", "readonly": True}
-        config_path.write_text(json.dumps(config))
+        (bundle / "config.json").write_text(json.dumps(config))
         self._bundle = bundle
         return bundle

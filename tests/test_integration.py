@@ -22,14 +22,16 @@ import docker
 import psutil
 import pytest
 
-from harness.cache import RECORD_NAME
+from harness.build import build_helper
+from harness.cache import RECORD_NAME, BuildCache
 from harness.cli import main
 from harness.header import SCHEMA_VERSION, Header, HostCost
 from harness.report import write_report
 from harness.results import Results, Sample, Status, read_results
 from harness.targets.docker import criu_check
-from harness.toolchains import host_has_feature
-from harness.workloads import load_workload, sha256_bytes
+from harness.targets.runc import STATE_ROOT, RuncTarget, default_spec
+from harness.toolchains import find_compiler, host_has_feature
+from harness.workloads import Language, load_workload, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
 pytestmark = pytest.mark.integration
@@ -596,6 +598,64 @@ def test_docker_with_crun_is_an_opt_in_variant_on_the_crun_floor(
     assert {s.status for s in outcome.results.samples} == {Status.OK}
     assert "docker-crun cold (noop, c)" in outcome.out
     assert "docker cold (noop, c) taken apart" in outcome.out
+
+
+def test_the_oci_runtimes_alone_run_the_images_root_without_a_daemon(
+    cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """runc and crun run a root holding the image's executable, no daemon: a workload with a
+    stdin (webhook) and one with its folders (fileio) answer right, their memory and CPU read
+    from the sample's group, each variant on its runtime's floor; and the workload's own files
+    stay as they were (the runtimes make a container's stdio files its user's: stdin is a
+    copy), with nothing left in the runtimes' state."""
+    fixtures = WORKLOADS / "webhook" / "fixtures"
+    owners = {path.name: path.stat().st_uid for path in fixtures.iterdir()}
+    outcome = run_isobench(
+        capsys, WORKLOADS, cache_dir, tmp_path, "-w", "noop", "-w", "webhook", "-w", "fileio",
+        "-l", "c", "-s", "tiny", "--variant", "runc", "--variant", "crun",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    samples = outcome.results.samples
+    assert {(s.workload, s.variant, s.status) for s in samples} == {
+        (workload, variant, Status.OK)
+        for workload in ("noop", "webhook", "fileio")
+        for variant in ("runc", "crun")
+    }
+    assert all(s.peak_memory_bytes and s.cpu_ns for s in samples)
+    variants = outcome.results.header.variants
+    assert {name: (entry.floor, entry.settings["runtime"]) for name, entry in variants.items()} == {
+        "runc": ("runc", "runc"), "crun": ("crun", "crun")
+    }  # fmt: skip
+    assert {path.name: path.stat().st_uid for path in fixtures.iterdir()} == owners
+    assert list(STATE_ROOT.glob("*/*")) == []
+
+
+def test_a_container_a_killed_run_left_in_a_runtime_is_deleted_at_the_next_open(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    """A container created in the state folder of a run whose process is gone is deleted, and
+    the folder with it, when the variant next opens."""
+    cache = BuildCache(cache_dir)
+    idle, _ = build_helper("idle.c", "isobench-idle", find_compiler(Language.C), cache)
+    runc = shutil.which("runc")
+    assert runc is not None
+    bundle = tmp_path / "bundle"
+    (bundle / "rootfs").mkdir(parents=True)
+    shutil.copy(idle.path, bundle / "rootfs" / "idle")
+    spec = default_spec(runc)
+    spec["process"].update(args=["/idle"], terminal=False)
+    (bundle / "config.json").write_text(json.dumps(spec))
+    stale = STATE_ROOT / "runc" / f"{2**22 + 1}-0dead0"  # past the kernel's largest pid
+    subprocess.run([runc, "--root", str(stale), "create", "--bundle", str(bundle), "left"],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True,
+                   timeout=60)  # fmt: skip
+    listed = [runc, "--root", str(stale), "list", "--quiet"]
+    assert subprocess.run(listed, capture_output=True, text=True, check=True).stdout.split() == [
+        "left"
+    ]
+    RuncTarget.open(cache).close()
+    assert not stale.exists()
 
 
 def test_docker_on_the_bridge_network_is_an_opt_in_variant(

@@ -260,6 +260,14 @@ class Spawner(Protocol):
 
 
 @runtime_checkable
+class OnOciRuntime(Protocol):
+    """A container variant whose containers a named OCI runtime starts (runc, crun): under a
+    daemon or alone, the runtime is the floor its startup stands on."""
+
+    oci_runtime: ClassVar[str]
+
+
+@runtime_checkable
 class StartModes(Protocol):
     """A Spawner whose instances can start in more than one way (the in-host wasm variant: its
     module kept, prelinked, pooled), each a mode of the scenarios that start instances."""

@@ -164,6 +164,11 @@ def context_tar(files: list[tuple[str, bytes, int]]) -> io.BytesIO:
     return buffer
 
 
+def noted_states(note: str) -> dict[str, str]:
+    """The docker variant's states, each scope with `note` (what a kin of it changes)."""
+    return {state: f"{scope}; {note}" for state, scope in DockerTarget.states.items()}
+
+
 def criu_check() -> Check:
     """Whether this kernel lets CRIU checkpoint and restore processes (a container's snapshot
     start): `criu check`, and its first error when it refuses. isobench has no snapshot start

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from harness.targets.base import COLD, WARM
-from harness.targets.docker import DockerTarget
+from harness.targets.docker import DockerTarget, noted_states
 
 
 class DockerBridgeTarget(DockerTarget):
     name: ClassVar[str] = "docker-bridge"
     network_mode: ClassVar[str] = "bridge"
-    states: ClassVar[dict[str, str]] = {
-        state: f"{scope}; the container on the default bridge network"
-        for state, scope in DockerTarget.states.items()
-        if state in (COLD, WARM)
-    }
+    states: ClassVar[dict[str, str]] = noted_states("the container on the default bridge network")

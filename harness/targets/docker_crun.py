@@ -8,19 +8,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 from harness.errors import IsobenchError
-from harness.targets.base import COLD, WARM
-from harness.targets.docker import INSTALL, RUNTIME_FIX, DockerTarget, connect
+from harness.targets.docker import INSTALL, RUNTIME_FIX, DockerTarget, connect, noted_states
 from harness.toolchains import Check
 
 
 class DockerCrunTarget(DockerTarget):
     name: ClassVar[str] = "docker-crun"
     oci_runtime: ClassVar[str] = "crun"
-    states: ClassVar[dict[str, str]] = {
-        state: f"{scope}; the container started by crun in place of runc"
-        for state, scope in DockerTarget.states.items()
-        if state in (COLD, WARM)
-    }
+    states: ClassVar[dict[str, str]] = noted_states(
+        "the container started by crun in place of runc"
+    )
     memory_scope: ClassVar[str] = DockerTarget.memory_scope.replace("runc init", "crun's init")
     cpu_scope: ClassVar[str] = DockerTarget.cpu_scope.replace("runc init", "crun's init")
 

@@ -95,10 +95,10 @@ class WasmtimeTarget:
     states: ClassVar[dict[str, str]] = {
         COLD: "compile the .wasm (evicted from the page cache first) with Cranelift (no cache) + "
         "instantiate (Store, WASI context made with its stdio files opened, linking) + _start to "
-        "exit + teardown (Store, linear "
-        "memory, instance and module released), timed with perf_counter_ns in a worker process "
-        "made a warm host first: its Python start-up, `import wasmtime`, the Engine and one "
-        "primer instance (the variant's noop) come before the clock",
+        "exit + teardown (Store, linear memory, instance and module released), timed with "
+        "perf_counter_ns in a worker process made a warm host first: its Python start-up, "
+        "`import wasmtime`, the Engine and one primer instance (the variant's noop) come before "
+        "the clock",
         WARM: "deserialize the AOT artifact + instantiate + _start to exit + teardown, timed the "
         "same way",
         LOADED: "instantiate (Store, WASI context, linking) + _start to exit + teardown of the "
@@ -206,7 +206,7 @@ class WasmtimeTarget:
             "module": invocation.artifact.source_path
             if invocation.state == COLD
             else invocation.artifact.path,
-            "pooling": pooling(limit),
+            "pooling": pooling(limit) if invocation.state == POOLED else None,
             "primer": invocation.primer.path if invocation.primer else None,
             "argv": [invocation.artifact.workload, *invocation.resolved_args()],
             "stdin": str(invocation.stdin_path or "/dev/null"),

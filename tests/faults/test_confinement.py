@@ -192,7 +192,7 @@ def test_a_flood_of_output_is_stopped_at_the_limit_in_every_variant_and_the_harn
     assert peak_after - peak_before < OUTPUT_LIMIT_BYTES // 2
 
 
-FLOOD_VARIANTS = ("native", "docker", "wasmtime", "wasmtime-cli", "node")
+FLOOD_VARIANTS = ("native", "docker", "wasmtime", "wasmtime-cli", "node", "runc", "crun")
 
 
 @pytest.mark.integration
@@ -217,4 +217,13 @@ def test_no_variant_lets_a_sample_change_its_inputs(
     ]
 
 
-INPUT_VARIANTS = ("native", "docker", "wasmtime", "wasmtime-cli", "wasmtime-min", "node")
+INPUT_VARIANTS = (
+    "native",
+    "docker",
+    "wasmtime",
+    "wasmtime-cli",
+    "wasmtime-min",
+    "node",
+    "runc",
+    "crun",
+)
