@@ -42,6 +42,7 @@ from harness.header import FloorRecord
 from harness.results import FloorStart, Status
 from harness.scopes import CONTAINER, IN_HOST, PROCESS
 from harness.targets.base import OnOciRuntime, Target
+from harness.targets.containerd_events import CONTAINERD_SOCKETS, containerd_socket
 from harness.targets.runc import default_spec, installed
 from harness.targets.wasmtime import ENGINE_SETTINGS
 from harness.toolchains import find_compiler
@@ -79,12 +80,6 @@ FLOORS = (SPAWN, WASM_EMPTY, WASM_NOOP, RUNC, CRUN, CONTAINERD)
 # What a variant's startup is shown over, by the kind of instance it is: the mechanism it cannot
 # do without (a container: its OCI runtime, see floor_of; the wasmtime variant runs the noop).
 FLOOR_OF_INSTANCE = {PROCESS: SPAWN.name, CONTAINER: RUNC.name, IN_HOST: WASM_NOOP.name}
-# Where Docker's containerd listens: a containerd of its own (a service), or the one dockerd
-# starts for itself when there is none
-CONTAINERD_SOCKETS = (
-    "/run/containerd/containerd.sock",
-    "/var/run/docker/containerd/containerd.sock",
-)
 CONTAINERD_NAMESPACE = "isobench-floor"  # apart from Docker's (moby): nothing of Docker's is seen
 NOOP_LANGUAGE = Language.C  # the wasm-noop floor's module (Rust's std start does more WASI calls)
 
@@ -210,7 +205,7 @@ class Floors:
         ctr = shutil.which("ctr")
         if ctr is None:
             raise IsobenchError("ctr is not installed (containerd's CLI: it comes with containerd)")
-        address = next((path for path in CONTAINERD_SOCKETS if Path(path).is_socket()), None)
+        address = containerd_socket()
         if address is None:
             raise IsobenchError(f"no containerd socket at {' or '.join(CONTAINERD_SOCKETS)}")
         client = [ctr, "--address", address, "--namespace", CONTAINERD_NAMESPACE]

@@ -5,7 +5,7 @@ results header records it) and what it adds over the floor it stands on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.header import Header
 from harness.results import FLOOR_WORKLOAD, FloorStart
@@ -16,6 +16,7 @@ from harness.stats import (
     StackLayer,
     Summary,
     container_stack,
+    inside_stack,
     startup_ladder,
     summarize_floors,
 )
@@ -51,7 +52,9 @@ class LadderRow:
 class Ladder:
     rows: list[LadderRow]  # the floors and every noop cell, from the quickest start up
     unmeasured: list[tuple[str, str]]  # (floor, why) for every floor that took no start
-    stacks: dict[str, list[StackRow]]  # cell label -> Docker's start taken apart
+    stacks: dict[str, list[StackRow]]  # cell label -> Docker's start taken apart by floors
+    # cell label -> the same start taken apart from inside, by containerd's events
+    inside: dict[str, InsideView] = field(default_factory=dict)
 
 
 def ladder_of(
@@ -64,6 +67,7 @@ def ladder_of(
         ladder_rows(header, cells, summaries, floors),
         [(floor.floor, floor.unavailable) for floor in floors if floor.median_wall_ns is None],
         docker_stacks(cells, summaries, floors) if header.floors else {},
+        inside_stacks(cells, summaries),
     )
 
 
@@ -131,4 +135,42 @@ def docker_stacks(
                          layer)
                 for name, layer in zip(names, layers, strict=True)
             ]  # fmt: skip
+    return stacks
+
+
+@dataclass(frozen=True, slots=True)
+class InsideRow:
+    layer: str  # who acts
+    segments: str  # the segments summed, as the samples' phases name them
+    median: str
+    interval: str
+
+
+@dataclass(frozen=True, slots=True)
+class InsideView:
+    """A container start taken apart from inside, as a reader sees it."""
+
+    rows: list[InsideRow]
+    samples: int
+    wall_median: str  # of the same samples
+    sum_of_medians: str
+    adds_up_to: str  # "100.4%": the layers' medians summed, over the wall's median
+
+
+def inside_stacks(cells: Cells, summaries: Sequence[Summary]) -> dict[str, InsideView]:
+    """Every container noop cell whose samples carry containerd's events, taken apart from
+    inside (docker's and its kin's)."""
+    stacks = {}
+    for s in summaries:
+        if s.workload != FLOOR_WORKLOAD:
+            continue
+        stack = inside_stack(cells.groups.get(s.key, []))
+        if stack is None:
+            continue
+        rows = [InsideRow(layer.name, " + ".join(layer.segments), fine_duration(layer.median_ns),
+                          fine_interval(layer.ci_ns)) for layer in stack.layers]  # fmt: skip
+        stacks[f"{s.variant} {s.state} (noop, {s.language})"] = InsideView(
+            rows, stack.samples, fine_duration(stack.wall_median_ns),
+            fine_duration(stack.sum_of_medians_ns), f"{stack.adds_up_to:.1%}",
+        )  # fmt: skip
     return stacks

@@ -680,6 +680,64 @@ def container_stack(
     return stack
 
 
+# Docker's start seen from inside, in containerd's events (harness.targets.containerd_events):
+# its segments grouped by who acts in them
+INSIDE_LAYERS = (
+    ("dockerd: its API calls, its set-up and removal of the container",
+     ("daemon_in", "daemon_out")),
+    ("containerd, the shim and the OCI runtime: create, start, delete; inside the runtime's "
+     "create, Docker's prestart hook (libnetwork-setkey: dockerd's binary run again)",
+     ("task_create", "task_start", "task_delete", "container_delete")),
+    ("the program, and its exit reaching containerd", ("task_run",)),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class InsideLayer:
+    """Who acts in some segments of Docker's own start: their sum per sample, its median."""
+
+    name: str
+    segments: tuple[str, ...]
+    median_ns: float
+    ci_ns: tuple[float, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class InsideStack:
+    """A container cell's starts taken apart by containerd's events, in the same samples."""
+
+    layers: list[InsideLayer]
+    samples: int  # the cell's ok samples whose every event arrived
+    wall_median_ns: float  # their wall time's median
+
+    @property
+    def sum_of_medians_ns(self) -> float:
+        return sum(layer.median_ns for layer in self.layers)
+
+    @property
+    def adds_up_to(self) -> float:
+        """The layers' medians summed, over the wall's median: a median of sums is not a sum
+        of medians, so this is 1 only where the layers vary together."""
+        return self.sum_of_medians_ns / self.wall_median_ns
+
+
+def inside_stack(samples: Sequence[Sample]) -> InsideStack | None:
+    """A cell's ok samples that carry Docker's start seen from inside, taken apart by who acts
+    (INSIDE_LAYERS); None with fewer than two of them."""
+    segments = [name for _, names in INSIDE_LAYERS for name in names]
+    timed = [s for s in samples if counts(s) and s.wall_ns is not None
+             and all(name in s.phases_ns for name in segments)]  # fmt: skip
+    if len(timed) < 2:
+        return None
+    layers = []
+    for name, names in INSIDE_LAYERS:
+        values = [float(sum(s.phases_ns[segment] for segment in names)) for s in timed]
+        layers.append(InsideLayer(name, names, statistics.median(values),
+                                  bootstrap_median_ci(values)))  # fmt: skip
+    walls = [float(s.wall_ns) for s in timed if s.wall_ns is not None]
+    return InsideStack(layers, len(timed), statistics.median(walls))
+
+
 def _net_ratio(
     walls: Sequence[float],
     floor: Sequence[float],

@@ -17,7 +17,7 @@ from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
 from harness.compare import TEST_NAME, Comparison
 from harness.header import Header, HostCost
-from harness.ladder import ladder_of
+from harness.ladder import Ladder, ladder_of
 from harness.measure import Cell
 from harness.results import FloorStart, Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
@@ -358,8 +358,13 @@ def print_ladder(console: Console, header: Header, cells: Cells, summaries: list
     """The startup ladder: the physical floors and every variant's noop start, from the
     quickest up, each start's scope beside it; a floor that took no start, and why."""
     ladder = ladder_of(header, cells, summaries, starts)
-    if not ladder.rows:
-        return
+    if ladder.rows:
+        print_rungs(console, ladder)
+    print_inside(console, ladder)
+
+
+def print_rungs(console: Console, ladder: Ladder) -> None:
+    """The ladder's rungs, its unmeasured floors and Docker's start taken apart by floors."""
     table = Table(
         title=f"startup ladder: median, {CONFIDENCE:.0%} bootstrap CI",
         caption="a floor: one start mechanism alone, timed by its own loop (harness/floors.py); "
@@ -389,6 +394,25 @@ def print_ladder(console: Console, header: Header, cells: Cells, summaries: list
         for layer in layers:
             stack.add_row(layer.layer, layer.measured_as, layer.median, layer.interval)
         console.print(stack)
+
+
+def print_inside(console: Console, ladder: Ladder) -> None:
+    """Container starts taken apart from inside, by containerd's events."""
+    for cell, view in ladder.inside.items():
+        inside = Table(
+            title=f"{shown(cell)} from inside, by containerd's events: median, "
+            f"{CONFIDENCE:.0%} bootstrap CI",
+            caption=f"in the same {view.samples} samples, each layer the sum of its segments "
+            f"per sample; their medians add up to {view.sum_of_medians}, {view.adds_up_to} of "
+            f"the wall time's median ({view.wall_median})",
+        )
+        inside.add_column("who acts")
+        inside.add_column("segments")
+        for column in ("median", "95% CI"):
+            inside.add_column(column, justify="right")
+        for part in view.rows:
+            inside.add_row(part.layer, part.segments, part.median, part.interval)
+        console.print(inside)
 
 
 def print_precision(console: Console, summaries: list[Summary], precision: float) -> None:

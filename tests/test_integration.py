@@ -28,6 +28,7 @@ from harness.cli import main
 from harness.header import SCHEMA_VERSION, Header, HostCost
 from harness.report import write_report
 from harness.results import Results, Sample, Status, read_results
+from harness.targets.containerd_events import SEGMENTS
 from harness.targets.docker import criu_check
 from harness.targets.runc import STATE_ROOT, RuncTarget, default_spec
 from harness.toolchains import find_compiler, host_has_feature
@@ -598,6 +599,25 @@ def test_docker_with_crun_is_an_opt_in_variant_on_the_crun_floor(
     assert {s.status for s in outcome.results.samples} == {Status.OK}
     assert "docker-crun cold (noop, c)" in outcome.out
     assert "docker cold (noop, c) taken apart" in outcome.out
+
+
+def test_a_docker_start_is_seen_from_inside_in_containerds_events(
+    cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each docker sample carries its start cut by containerd's events into segments that add
+    up to its wall time (less the microseconds of Python between the timed calls), and the
+    summary shows the start taken apart from inside."""
+    outcome = run_isobench(capsys, WORKLOADS, cache_dir, tmp_path, "-w", "noop", "-l", "c",
+                           "-s", "tiny", "--variant", "docker", "-n", "2")  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert outcome.results is not None
+    assert "ctr events" in outcome.results.header.variants["docker"].settings["inside_timeline"]
+    for sample in outcome.results.samples:
+        segments = [sample.phases_ns[name] for name in SEGMENTS]
+        assert sample.wall_ns is not None
+        assert abs(sum(segments) - sample.wall_ns) < 1_000_000, sample.phases_ns
+        assert all(span >= 0 for span in segments)
+    assert "docker cold (noop, c) from inside" in outcome.out
 
 
 def test_the_oci_runtimes_alone_run_the_images_root_without_a_daemon(

@@ -46,6 +46,7 @@ from harness.targets.base import (
     new_mark,
     probe_failure,
 )
+from harness.targets.containerd_events import SEGMENTS, EventLog, segments_ns
 from harness.toolchains import Binary, Check, find_compiler
 from harness.workloads import Language
 
@@ -204,7 +205,9 @@ class DockerTarget:
         WARM: "start + wait + remove of a container created and attached ahead, image cached "
         "(create and attach are still recorded as phases, outside wall_ns)",
     }
-    phases: ClassVar[tuple[str, ...]] = ("create", "attach", "start", "wait", "remove")
+    # The client's calls, then the same start seen from inside, in containerd's events
+    # (harness.targets.containerd_events), recorded apart from the wall time they add up to
+    phases: ClassVar[tuple[str, ...]] = ("create", "attach", "start", "wait", "remove", *SEGMENTS)
     wall_phases: ClassVar[dict[str, tuple[str, ...]]] = {
         COLD: ("create", "attach", "start", "wait", "remove"),
         WARM: ("start", "wait", "remove"),
@@ -227,7 +230,7 @@ class DockerTarget:
         "shares them)"
     )
 
-    def __init__(self, client: Any, cache: BuildCache) -> None:
+    def __init__(self, client: Any, cache: BuildCache, timeline: bool = True) -> None:
         self.client = client
         self.cache = cache
         self.api = client.api
@@ -243,6 +246,7 @@ class DockerTarget:
             )
         # Docker can nest a container's group in ours only with the cgroupfs driver.
         self.cgroups_usable = info.get("CgroupDriver") == "cgroupfs"
+        self.events, self.events_missing = EventLog.start() if timeline else (None, "not asked")
 
     @classmethod
     def open(cls, cache: BuildCache) -> DockerTarget:
@@ -426,6 +430,8 @@ class DockerTarget:
         stdin = invocation.stdin_path.read_bytes() if invocation.stdin_path else None
         tag = invocation.artifact.image_tag
         phases: dict[str, int] = {}
+        # The real-time clock at the ends of the timed region, for containerd's events
+        begin_real = time.time_ns()
         start = time.perf_counter_ns()
         container = self.api.create_container(
             tag,
@@ -449,6 +455,8 @@ class DockerTarget:
                 params={"stdin": int(stdin is not None), "stdout": 1, "stderr": 1, "stream": 1},
             )
             phases["attach"] = time.perf_counter_ns() - before
+            if invocation.state == WARM:  # its clock starts here
+                begin_real = time.time_ns()
             before = time.perf_counter_ns()
             self.api.start(container)
             phases["start"] = time.perf_counter_ns() - before
@@ -466,11 +474,17 @@ class DockerTarget:
                 _close_attach(stream)
             status = self.api.wait(container)
             phases["wait"] = time.perf_counter_ns() - before
+            pause_real = time.time_ns()  # the harness's own step, outside the clock
             killed_at_limit = bool(self.api.inspect_container(container)["State"]["OOMKilled"])
         finally:
+            resume_real = time.time_ns()
             before_remove = time.perf_counter_ns()
             self.api.remove_container(container, force=True)
             phases["remove"] = time.perf_counter_ns() - before_remove
+            end_real = time.time_ns()
+        if self.events is not None:
+            events = self.events.take(container)
+            phases |= segments_ns(events, begin_real, end_real, (pause_real, resume_real))
         code = int(status["StatusCode"])
         crash = signal_crash(code)
         # The phases the state puts inside the clock, from its first call until the container is
@@ -513,6 +527,11 @@ class DockerTarget:
             "memory_limit": "the run's --memory-limit (memswap the same: no swap)",
             "user": "the sample account's uid:gid (the image's default when the harness is "
             "not root)",
+            "inside_timeline": "containerd's events for each container (one `ctr events` "
+            "subscriber for the run, read between samples): the phases "
+            f"{', '.join(SEGMENTS)}, recorded apart"
+            if self.events is not None
+            else f"none: {self.events_missing}",
         }
 
     def spawn(
@@ -595,7 +614,9 @@ class DockerTarget:
 
     def close(self) -> None:
         """Remove any container this target created and could not remove itself (an interrupt
-        in the middle of creating one), then disconnect."""
+        in the middle of creating one), then disconnect and stop the event subscriber."""
+        if self.events is not None:
+            self.events.close()
         with contextlib.suppress(
             docker.errors.DockerException, requests.exceptions.RequestException
         ):
