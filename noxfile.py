@@ -83,6 +83,16 @@ def kubernetes(session: nox.Session) -> None:
 
 
 @nox.session
+def subscriber(session: nox.Session) -> None:
+    """What the containerd event subscriber (Docker's start seen from inside) does to docker's
+    figures: docker noop samples with and without it, in shuffled blocks, on the measure loop's
+    CPU; prints the ratio with its interval and fails when it lies beyond ±5%. Extra arguments
+    go to `python -m tests.bench_subscriber`."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tests.bench_subscriber", *session.posargs)
+
+
+@nox.session
 def aa(session: nox.Session) -> None:
     """The regression gate's false alarms and power, on real runs: 20 seeded half-splits of one
     run (default: the committed example), two back-to-back quick-suite runs, and a third with
