@@ -44,6 +44,7 @@ from harness.session import (
     RunOutcome,
     Selection,
 )
+from harness.stability import advice, read_stability
 from harness.targets import TARGETS
 from harness.terminal import (
     ConsoleListener,
@@ -614,8 +615,10 @@ def doctor_verb(args: argparse.Namespace, console: Console) -> int:
     )
     confined, account = account_state()
     checks.append(Check("sample account", confined, account, "run isobench as root"))
+    checks.extend(advice(read_stability()))
     print_doctor(console, checks)
-    missing = [check.name for check in checks if not check.found and not check.optional]
+    missing = [check.name for check in checks
+               if not check.found and not check.optional and not check.warns]  # fmt: skip
     if missing:
         console.print(f"missing: {', '.join(missing)}")
         return 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.shapes import ANY, NUMBER, DictOf, Fields, ListOf, Optional, conform
 
-SCHEMA_VERSION = 11  # of results files: harness.results keeps the history
+SCHEMA_VERSION = 12  # of results files: harness.results keeps the history
 _STRINGS = DictOf(str)
 HEADER_SHAPE = Fields({
     **dict.fromkeys(("run_id", "started_at", "isobench_version", "git_revision"), str),
@@ -60,6 +60,11 @@ HEADER_SHAPE = Fields({
     "scenario_plan": DictOf(ANY),
     "floors": DictOf(Fields({"scope": str, "instance": str}, required=("scope", "instance"))),
     "unavailable": _STRINGS,
+    "stability": Fields({
+        "governors": _STRINGS, "load_average": Optional(ListOf(NUMBER)),
+        **dict.fromkeys(("boost", "smt", "aslr", "isolated_cpus", "nohz_full_cpus"), str),
+        "online_cpus": Optional(int),
+    }),
 })  # fmt: skip
 
 
@@ -93,6 +98,55 @@ class HostRecord:
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.recorded)
+
+
+@dataclass(frozen=True, slots=True)
+class StabilityRecord:
+    """The settings that move timings, as the kernel said them before the run ("": it does
+    not say; harness.stability reads them)."""
+
+    governors: Mapping[str, str] = field(default_factory=dict)  # governor -> the CPUs on it
+    boost: str = ""  # "on", "off"
+    smt: str = ""  # the kernel's smt/control: "on", "off", "forceoff", "notsupported"
+    load_average: tuple[float, float, float] | None = None  # 1, 5, 15 minutes, before the run
+    aslr: str = ""  # ASLR_MODES' words
+    isolated_cpus: str = ""  # the kernel's list ("" none)
+    nohz_full_cpus: str = ""
+    online_cpus: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "governors": dict(self.governors),
+            "boost": self.boost,
+            "smt": self.smt,
+            "load_average": list(self.load_average) if self.load_average else None,
+            "aslr": self.aslr,
+            "isolated_cpus": self.isolated_cpus,
+            "nohz_full_cpus": self.nohz_full_cpus,
+            "online_cpus": self.online_cpus,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StabilityRecord:
+        """From a conformed header (HEADER_SHAPE)."""
+
+        def text(name: str) -> str:
+            value = data.get(name)
+            return value if isinstance(value, str) else ""
+
+        load = data.get("load_average")
+        cpus = data.get("online_cpus")
+        return cls(
+            governors=dict(data.get("governors", {})),
+            boost=text("boost"),
+            smt=text("smt"),
+            load_average=(float(load[0]), float(load[1]), float(load[2]))
+            if isinstance(load, list) and len(load) == 3 else None,
+            aslr=text("aslr"),
+            isolated_cpus=text("isolated_cpus"),
+            nohz_full_cpus=text("nohz_full_cpus"),
+            online_cpus=cpus if type(cpus) is int else None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +427,7 @@ class Header:
     memory: MemoryRecord | None = None
     host_costs: Mapping[str, HostCost] = field(default_factory=dict)
     confinement: ConfinementRecord = field(default_factory=ConfinementRecord)
+    stability: StabilityRecord | None = None  # none before schema 12
 
     @classmethod
     def read(cls, data: Mapping[str, Any], problems: list[str] | None = None) -> Header:
@@ -420,6 +475,8 @@ class Header:
             confinement=ConfinementRecord(
                 confinement.get("account", ""), confinement.get("tasks", ""),
                 confinement.get("memory", ""), tuple(confinement.get("not_enforced", ()))),
+            stability=StabilityRecord.from_json(data["stability"])
+            if "stability" in data else None,
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -450,6 +507,8 @@ class Header:
             data["memory"] = self.memory.to_json()
         if self.plan is not None:
             data["host_costs"] = {name: cost.to_json() for name, cost in self.host_costs.items()}
+        if self.stability is not None:
+            data["stability"] = self.stability.to_json()
         return data
 
     def workload_revision(self, workload: str) -> str | None:

@@ -49,6 +49,10 @@ Schema history (bump harness.header.SCHEMA_VERSION on any change a reader must k
       plumbing). The wasmtime variant gains the states loaded, prelinked and pooled, whose
       `load` and `prelink` phases are timed before the clock, outside `wall_ns` (the header's
       `wall_phases` says so). Older files hold none of these.
+  12 - header `stability` (harness.stability: the CPU frequency governors, turbo boost, SMT,
+      the load average before the run, ASLR, the isolated and tickless CPUs, as the kernel
+      said them; "" where it says nothing). Docker's samples gain the phases of their start
+      seen from inside (containerd's events: `daemon_in` .. `daemon_out`, recorded apart).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ from harness.header import SCHEMA_VERSION, Header
 from harness.names import RULE as NAME_RULE
 from harness.names import is_name
 
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
 _STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
 

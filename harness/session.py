@@ -89,6 +89,7 @@ from harness.scenarios import (
     swept,
 )
 from harness.scopes import IN_HOST
+from harness.stability import read_stability
 from harness.stats import precision_of
 from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
@@ -798,6 +799,7 @@ def new_header(
         artifact_kinds={binary.value: binary.caption for binary in Binary}
         | {target.artifact_kind: target.artifact_caption for target in targets.values()},
         unavailable=dict(targets.unavailable),
+        stability=read_stability(),
         confinement=confinement or ConfinementRecord(),
         floors=floor_records(floors),
     )

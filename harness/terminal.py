@@ -126,6 +126,8 @@ def print_doctor(console: Console, checks: list[Check]) -> None:
         table.add_row(
             "[green]ok[/]"
             if check.found
+            else "[yellow]noisy[/]"
+            if check.warns
             else "[yellow]unavailable[/]"
             if check.optional
             else "[red]missing[/]",

@@ -856,6 +856,8 @@ def environment_rows(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
         flat["run.git_revision"] = header.git_revision
         flat["run.measurement_revision"] = run.measurement_revision
         flat["run.schema_version"] = str(run.results.schema_version)
+        if header.stability is not None:
+            flat.update(_flatten("stability", header.stability.to_json()))
         tables.append(flat)
     fields = sorted({name for table in tables for name in table})
     return [
