@@ -244,6 +244,16 @@ class RunOutcome:
     floor_starts: list[FloorStart] = field(default_factory=list)  # the physical floors'
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How many samples the measure loop takes, as far as it is known before it starts: the
+    listener's time-remaining estimate."""
+
+    minimum: int  # every cell's warm-up and minimum count, less what a resumed run has
+    exact: bool  # the minimum is all it takes (no precision rounds, no minimum time)
+    deadline: float | None = None  # time.monotonic() when the budget ends (None: no budget)
+
+
 class Listener(Protocol):
     """What a session tells while it works (the terminal shows it; the API may ignore it)."""
 
@@ -251,7 +261,7 @@ class Listener(Protocol):
     def warning(self, text: str) -> None: ...
     def building(self) -> AbstractContextManager[StepReport]: ...
     def built(self, outcome: BuildOutcome, cache: BuildCache, arch: str | None) -> None: ...
-    def measuring(self, total: int | None) -> AbstractContextManager[OnSample]: ...
+    def measuring(self, pacing: Pacing) -> AbstractContextManager[OnSample]: ...
     def scenario_event(self, line: str) -> None: ...
 
 
@@ -270,7 +280,7 @@ class Silent:
     def built(self, outcome: BuildOutcome, cache: BuildCache, arch: str | None) -> None:
         pass
 
-    def measuring(self, total: int | None) -> AbstractContextManager[OnSample]:
+    def measuring(self, pacing: Pacing) -> AbstractContextManager[OnSample]:
         return nullcontext(lambda cell, sample: None)
 
     def scenario_event(self, line: str) -> None:
@@ -360,14 +370,17 @@ def run(
                         writer.add(row)
                         floor_starts.append(row)
 
-            total = plan.expected_total
-            with listener.measuring(total - len(earlier) if total else None) as on_sample:
+            deadline = started + plan.budget_s if plan.budget_s else None
+            minimum = len(plan.cells) * (plan.warmup + plan.repetitions)
+            pacing = Pacing(max(minimum - len(earlier), 0), plan.expected_total is not None,
+                            deadline)  # fmt: skip
+            with listener.measuring(pacing) as on_sample:
                 samples = earlier + run_plan(
                     plan, targets, cgroups=jail.cgroups, writer=writer,
                     scratch=open_to_samples(Path(scratch)),
                     on_sample=on_sample, earlier=earlier,
                     wider_than_wanted=wider_than(plan.precision) if plan.precision else None,
-                    deadline=started + plan.budget_s if plan.budget_s else None,
+                    deadline=deadline,
                     account=jail.account,
                     after_round=measure_floors,
                 )  # fmt: skip

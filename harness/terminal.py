@@ -4,6 +4,7 @@ summaries, never a results file's JSON."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from harness.ladder import Ladder, ladder_of
 from harness.measure import Cell
 from harness.results import FloorStart, Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
-from harness.session import OnSample
+from harness.session import OnSample, Pacing
 from harness.stats import (
     CONFIDENCE,
     OUTLIER_MADS,
@@ -34,7 +35,7 @@ from harness.stats import (
     summarize_cells,
 )
 from harness.toolchains import Check
-from harness.units import mib, ms, ms_with_ci, precision_text, ratio_with_ci
+from harness.units import clock, mib, ms, ms_with_ci, precision_text, ratio_with_ci
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220
@@ -105,12 +106,31 @@ class ConsoleListener:
                       f"up to date in {cache.root}")  # fmt: skip
 
     @contextmanager
-    def measuring(self, total: int | None) -> Iterator[OnSample]:
-        with progress_bar(self.console, "run") as progress:
-            task = progress.add_task("", total=total)
+    def measuring(self, pacing: Pacing) -> Iterator[OnSample]:
+        """On a terminal, a bar with the counts and the time left; elsewhere (a CI log, a
+        file), the same as a plain line every PLAIN_EVERY_S, and one at the end."""
+        tally = Tally(pacing, time.monotonic())
+        if not self.console.is_terminal:
+            last_line = [tally.started]
+
+            def on_line(cell: Cell, sample: Sample) -> None:
+                tally.add(sample)
+                now = time.monotonic()
+                if now - last_line[0] >= PLAIN_EVERY_S:
+                    self.note(f"run: {tally.line(now)}")
+                    last_line[0] = now
+
+            yield on_line
+            self.note(f"run: {tally.line(time.monotonic(), ended=True)}")
+            return
+        with progress_bar(self.console, "run", TextColumn("{task.fields[counts]}")) as progress:
+            task = progress.add_task("", total=pacing.minimum or None, counts="")
 
             def on_sample(cell: Cell, sample: Sample) -> None:
-                progress.update(task, advance=1, description=cell.label)
+                tally.add(sample)
+                progress.update(task, completed=min(tally.done, pacing.minimum),
+                                description=cell.label,
+                                counts=tally.line(time.monotonic()))  # fmt: skip
 
             yield on_sample
 
@@ -308,16 +328,58 @@ def report_scenario_failures(rows: list[ScenarioSample]) -> int:
     return EXIT_FAILED if failing else 0
 
 
-def progress_bar(console: Console, verb: str) -> Progress:
+def progress_bar(console: Console, verb: str, counts: TextColumn | None = None) -> Progress:
+    """A transient bar; `counts`: a column of its own in place of done-of-total."""
     return Progress(
         TextColumn(f"{verb:<5}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        counts or MofNCompleteColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     )
+
+
+PLAIN_EVERY_S = 30.0  # a progress line in a log, at most this often
+
+
+class Tally:
+    """The measure loop's samples as they come: how many, how many not ok, the time left."""
+
+    def __init__(self, pacing: Pacing, started: float) -> None:
+        self.pacing = pacing
+        self.started = started
+        self.done = 0
+        self.not_ok = 0
+
+    def add(self, sample: Sample) -> None:
+        self.done += 1
+        self.not_ok += sample.status is not Status.OK
+
+    def left(self, now: float) -> str:
+        """The time left, as far as the pacing tells it: the minimum at the rate so far, then
+        (precision rounds) at most the budget's end."""
+        pacing = self.pacing
+        if not self.done:
+            return ""
+        minimum_s = (now - self.started) / self.done * max(pacing.minimum - self.done, 0)
+        if pacing.exact:
+            return f"about {clock(minimum_s)} left"
+        if pacing.deadline is not None:
+            return f"at most {clock(max(minimum_s, pacing.deadline - now))} left (the budget)"
+        if self.done < pacing.minimum:
+            return f"the minimum in about {clock(minimum_s)}, then rounds until precise"
+        return "rounds until every cell is precise"
+
+    def line(self, now: float, ended: bool = False) -> str:
+        counted = (f"{self.done} samples" if ended or not self.pacing.exact
+                   else f"{self.done} of {self.pacing.minimum} samples")  # fmt: skip
+        if not ended and not self.pacing.exact and self.done < self.pacing.minimum:
+            counted = f"{self.done} of at least {self.pacing.minimum} samples"
+        said = [counted, f"{self.not_ok} not ok", f"{clock(now - self.started)} elapsed"]
+        left = "" if ended else self.left(now)
+        return ", ".join([*said, left] if left else said)
 
 
 def report_failures(samples: list[Sample]) -> int:

@@ -82,3 +82,13 @@ def precision_text(precision: float | None, metric: str) -> str:
     if precision is None:
         return "no interval"
     return f"±{precision:.1%} {'CPU' if metric == 'cpu_ns' else 'wall'}"
+
+
+def clock(seconds: float) -> str:
+    """A span of wall-clock time as a log reads it: "42s", "7m05s", "1h02m"."""
+    whole = max(round(seconds), 0)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
