@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness import bless as _bless
 from harness import session
 from harness.build import BuildOutcome
 from harness.compare import DEFAULT_ALPHA, Comparison
@@ -51,7 +52,9 @@ __all__ = [
     "Sample",
     "ScenarioPlan",
     "Selection",
+    "SizeOutputs",
     "Summary",
+    "bless",
     "build",
     "compare",
     "export",
@@ -61,6 +64,7 @@ __all__ = [
     "run",
     "run_scenarios",
     "summarize",
+    "write_expected",
     "write_report",
 ]
 
@@ -115,3 +119,17 @@ def same_plan_as(path: Path, base: RunConfig | None = None) -> RunConfig:
     """The configuration that measures again what a results file measured."""
     base = base or RunConfig()
     return RunConfig.same_plan_as(read_results(path).header, base, source=path)
+
+
+SizeOutputs = _bless.SizeOutputs
+write_expected = _bless.write_expected
+
+
+def bless(
+    selection: Selection, registry: Registry = TARGETS, listener: Listener | None = None
+) -> list[SizeOutputs]:
+    """One workload (`selection.workloads`, one name) built natively in each of its languages
+    and run once at each size, confined as a sample: what each printed, and for each size
+    whether it can be blessed (`problem`) and how it differs from its expected file (`change`).
+    `write_expected` then writes those that can."""
+    return _bless.take_outputs(selection, registry, listener or session.Silent())

@@ -3,6 +3,7 @@ session or library call the verb names, render what came back.
 
     doctor   toolchains and engines found, and how to install what is missing
     build    compile and package every workload x language x variant (cached by content)
+    bless    record a new workload's expected outputs from its native builds, once confirmed
     run      build (cached), then measure every variant, interleaved, into results/
     all      the main job: build, run, scenarios, summarize, report (the README's first command)
     scenario density, start rate, requests per instance: the serverless questions
@@ -50,10 +51,12 @@ from harness.terminal import (
     ConsoleListener,
     console_for_output,
     error_console,
+    print_blessing,
     print_comparison,
     print_doctor,
     print_run,
     print_scenarios,
+    print_stability,
     report_failures,
     report_regressions,
     report_scenario_failures,
@@ -62,7 +65,7 @@ from harness.terminal import (
     warn_blind,
 )
 from harness.toolchains import ARCHES, Check, Profile, compiler_checks
-from harness.workloads import Language
+from harness.workloads import MANIFEST_NAME, Language
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
@@ -158,6 +161,17 @@ def make_parser() -> argparse.ArgumentParser:
         help="a build profile (repeatable; default: portable)",
     )
     verbs.add_parser("build", parents=[selection], help="compile and package every variant")
+    bless = verbs.add_parser(
+        "bless", parents=[engines],
+        help="record a new workload's expected outputs: its native builds run at each size, "
+        "written to its expected_stdout files once you confirm (refused when they disagree)",
+    )  # fmt: skip
+    bless.add_argument("-w", "--workload", action="append", dest="workloads", default=[],
+                       metavar="NAME", required=True, help="the workload (one)")  # fmt: skip
+    bless.add_argument("-s", "--size", action="append", dest="sizes", default=[],
+                       metavar="SIZE", help="a size (repeatable; default: every size)")  # fmt: skip
+    bless.add_argument("--yes", action="store_true",
+                       help="write without asking (what a script or CI gives)")  # fmt: skip
 
     measuring = _measuring_options(selection)
     run = verbs.add_parser("run", parents=[measuring], help="build (cached), then measure")
@@ -511,6 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = console_for_output()
     verbs = {
         "doctor": doctor_verb,
+        "bless": bless_verb,
         "build": build_verb,
         "run": run_verb,
         "all": run_verb,
@@ -615,13 +630,37 @@ def doctor_verb(args: argparse.Namespace, console: Console) -> int:
     )
     confined, account = account_state()
     checks.append(Check("sample account", confined, account, "run isobench as root"))
-    checks.extend(advice(read_stability()))
     print_doctor(console, checks)
-    missing = [check.name for check in checks
-               if not check.found and not check.optional and not check.warns]  # fmt: skip
+    print_stability(console, advice(read_stability()))
+    missing = [check.name for check in checks if not check.found and not check.optional]
     if missing:
         console.print(f"missing: {', '.join(missing)}")
         return 1
+    return 0
+
+
+def bless_verb(args: argparse.Namespace, console: Console) -> int:
+    outputs = api.bless(selection_of(args), TARGETS, ConsoleListener(console))
+    print_blessing(console, outputs)
+    manifest = args.workloads_dir / args.workloads[0] / MANIFEST_NAME
+    for size in outputs:
+        if size.problem:
+            raise IsobenchError(f"{manifest}: field 'sizes.{size.size.name}': {size.problem}; "
+                                "nothing written")  # fmt: skip
+    changed = [size for size in outputs if size.change != "unchanged"]
+    if not changed:
+        console.print("every expected output already holds what the programs print")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise IsobenchError("bless writes expected outputs once you confirm: run it on a "
+                                "terminal, or give --yes")  # fmt: skip
+        answer = console.input(f"write {len(changed)} expected output file(s)? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            console.print("nothing written")
+            return 0
+    for path in api.write_expected(changed):
+        console.print(f"wrote {path}", markup=False)
     return 0
 
 

@@ -17,7 +17,7 @@ import stat
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -95,7 +95,7 @@ from harness.suites import SUITES_FILE, load_suite
 from harness.targets import DEFAULT_VARIANTS, Target
 from harness.targets.base import Confinement, Spawner, StartModes, new_mark
 from harness.toolchains import Binary, Profile, find_compiler, host_arch
-from harness.workloads import Language, Workload, select
+from harness.workloads import Language, Size, Workload, select
 
 DEFAULT_MEMORY_LIMIT_BYTES = 4096 << 20  # memtouch's large size touches 2 GiB
 Registry = Mapping[str, type[Target]]  # variant name -> its Target class
@@ -328,7 +328,7 @@ def run(
         outcome = build_selected(selection, targets, with_primer(selection, workloads), listener)
         plan = measure_plan(measuring, targets, workloads, sizes, outcome, selection.arch)
         jail, confinement = open_jail(listener)
-        refuse_writable_inputs(plan, jail.account)
+        refuse_writable_inputs((cell.size for cell in plan.cells), jail.account)
         scenario_plan = None
         if config.scenarios is not None:
             scenario_plan = runnable_scenarios(config.scenarios, workloads, listener)
@@ -666,12 +666,12 @@ def memory_cgroups(listener: Listener) -> MemoryCgroups | None:
     return cgroups
 
 
-def refuse_writable_inputs(plan: Plan, account: SampleAccount | None) -> None:
+def refuse_writable_inputs(sizes: Iterable[Size], account: SampleAccount | None) -> None:
     """Samples read their inputs and never change them: an input folder or stdin file the
     sample account could write is refused before anything runs."""
     if account is None:
         return  # not root: the harness's own user owns them (the header says so)
-    inputs = {path for cell in plan.cells for path in (cell.size.input_dir, cell.size.stdin)
+    inputs = {path for size in sizes for path in (size.input_dir, size.stdin)
               if path is not None}  # fmt: skip
     writable = account.first_writable(sorted(inputs))
     if writable is not None:

@@ -11,10 +11,10 @@ CPUs often have no cpufreq at all, their frequency is the hypervisor's.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.header import StabilityRecord as Stability
-from harness.toolchains import Check
 
 CPU_DIR = "sys/devices/system/cpu"
 ASLR_MODES = {"0": "off", "1": "partial (stack, mmap, vDSO)", "2": "full"}
@@ -92,47 +92,69 @@ def count_cpus(listed: str) -> int:
     return count
 
 
-def advice(stability: Stability) -> list[Check]:
-    """`isobench doctor` lines: each setting that makes timings noisier, with how to change it
-    (a line that says nothing is wrong where the kernel gives nothing to read)."""
-    name = "machine stability"
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """One `isobench doctor` line on the machine: a setting, what it is, and when it makes
+    timings noisier, how to change it."""
+
+    name: str
+    detail: str
+    fix: str = ""  # "": nothing to change
+
+    @property
+    def noisy(self) -> bool:
+        return bool(self.fix)
+
+
+def advice(stability: Stability) -> list[Advice]:
+    """`isobench doctor` lines: each setting that makes timings noisier, with how to change it,
+    and what is worth knowing of the others."""
     checks = []
     unsteady = {g: cpus for g, cpus in stability.governors.items() if g not in STEADY_GOVERNORS}
     if unsteady:
         said = "; ".join(f"{governor} on CPUs {cpus}" for governor, cpus in unsteady.items())
-        checks.append(Check(f"{name}: CPU frequency governor", False, said,
-                            "cpupower frequency-set -g performance (linux-cpupower)",
-                            warns=True))  # fmt: skip
+        checks.append(
+            Advice(
+                "CPU frequency governor",
+                said,
+                "cpupower frequency-set -g performance (linux-cpupower)",
+            )
+        )
     if stability.boost == "on":
-        checks.append(Check(f"{name}: turbo boost", False, "on: the clock rises and falls "
-                            "with temperature and load",
-                            "echo 0 > /sys/devices/system/cpu/cpufreq/boost (intel_pstate: "
-                            "echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo)",
-                            warns=True))  # fmt: skip
+        checks.append(
+            Advice(
+                "turbo boost",
+                "on: the clock rises and falls with temperature and load",
+                "echo 0 > /sys/devices/system/cpu/cpufreq/boost (intel_pstate:"
+                " echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo)",
+            )
+        )
     if stability.smt == "on":
-        checks.append(Check(f"{name}: SMT", False, "on: a sibling thread shares the measured "
-                            "core's execution units",
-                            "echo off > /sys/devices/system/cpu/smt/control (or pin the run to "
-                            "CPUs whose siblings stay idle)", warns=True))  # fmt: skip
+        checks.append(Advice("SMT", "on: a sibling thread shares the measured core's execution "
+                             "units",
+                             "echo off > /sys/devices/system/cpu/smt/control (or pin the run "
+                             "to CPUs whose siblings stay idle)"))  # fmt: skip
     cpus = stability.online_cpus or 1
     if stability.load_average and stability.load_average[0] > BUSY_LOAD_PER_CPU * cpus:
-        checks.append(Check(f"{name}: load", False,
-                            f"load average {stability.load_average[0]:.2f} on {cpus} CPUs",
-                            "stop other work before measuring", warns=True))  # fmt: skip
+        checks.append(Advice("load", f"load average {stability.load_average[0]:.2f} on {cpus} "
+                             "CPUs", "stop other work before measuring"))  # fmt: skip
     if stability.aslr == "full":
         checks.append(
-            Check(
-                f"{name}: ASLR",
-                True,
-                "full randomization: each start lays out "
-                "its memory anew (as in production; pyperf leaves it on too)",
+            Advice(
+                "ASLR",
+                "full randomization: each start lays out its memory anew "
+                "(as in production; pyperf leaves it on too)",
             )
         )
     if not stability.isolated_cpus:
-        checks.append(Check(f"{name}: isolated CPUs", True, "none: the measure loop's CPU "
-                            "(--affinity) also runs other tasks (isolcpus=N on the kernel "
-                            "command line keeps them away)"))  # fmt: skip
+        checks.append(Advice("isolated CPUs", "none: the measure loop's CPU (--affinity) also "
+                             "runs other tasks (isolcpus=N on the kernel command line keeps "
+                             "them away)"))  # fmt: skip
     if not stability.governors and not stability.boost:
-        checks.append(Check(f"{name}: CPU frequency", True, "no cpufreq: the kernel does "
-                            "not set this CPU's clock (a VM's host does)"))  # fmt: skip
+        checks.append(
+            Advice(
+                "CPU frequency",
+                "no cpufreq: the kernel does not set this CPU's clock (a VM's host does)",
+            )
+        )
     return checks

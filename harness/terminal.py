@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from harness.bless import SizeOutputs
 from harness.build import BuildOutcome, StepReport
 from harness.cache import Artifact, BuildCache
 from harness.compare import TEST_NAME, Comparison
@@ -23,6 +24,7 @@ from harness.measure import Cell
 from harness.results import FloorStart, Sample, ScenarioSample, Status
 from harness.scenario_stats import density_summaries, rate_summaries
 from harness.session import OnSample, Pacing
+from harness.stability import Advice
 from harness.stats import (
     CONFIDENCE,
     OUTLIER_MADS,
@@ -138,6 +140,32 @@ class ConsoleListener:
         self.console.print(f"scenario: {line}", markup=False, highlight=False)
 
 
+def print_stability(console: Console, advice: Sequence[Advice]) -> None:
+    """The machine settings that move timings: which make them noisier, and the fix."""
+    table = Table(title="machine stability (harness/stability.py; recorded in every run)")
+    for column in ("", "setting", "here", "to steady it"):
+        table.add_column(column)
+    for line in advice:
+        table.add_row("[yellow]noisy[/]" if line.noisy else "[green]ok[/]", line.name,
+                      line.detail, line.fix)  # fmt: skip
+    console.print(table)
+
+
+def print_blessing(console: Console, outputs: Sequence[SizeOutputs]) -> None:
+    """What each size printed in each language, and whether it can be blessed."""
+    table = Table(title="what the native builds printed")
+    for column in ("size", "lang", "exit", "bytes", "sha256", "first line", "expected file"):
+        table.add_column(column)
+    for size in outputs:
+        for printed in size.printed:
+            first = printed.stdout.split(b"\n", 1)[0].decode(errors="replace")
+            table.add_row(Text(size.size.name), printed.language,
+                          printed.crash or str(printed.exit_code), f"{len(printed.stdout):,}",
+                          printed.sha256[:12], Text(shown(first[:60])),
+                          Text(size.problem or size.change))  # fmt: skip
+    console.print(table)
+
+
 def print_doctor(console: Console, checks: list[Check]) -> None:
     table = Table(title="isobench doctor")
     for column in ("", "toolchain / engine", "found", "to install"):
@@ -146,8 +174,6 @@ def print_doctor(console: Console, checks: list[Check]) -> None:
         table.add_row(
             "[green]ok[/]"
             if check.found
-            else "[yellow]noisy[/]"
-            if check.warns
             else "[yellow]unavailable[/]"
             if check.optional
             else "[red]missing[/]",

@@ -234,7 +234,6 @@ class Check:
     detail: str  # version when found, what is missing otherwise
     install: str = ""
     optional: bool = False  # an opt-in variant's engine: its absence is reported, not an error
-    warns: bool = False  # a setting that makes timings noisier: advice, never an error
 
 
 def wasm_c_check(clang_version: str | None) -> Check:

@@ -174,10 +174,13 @@ def sha256_file(path: Path) -> str:
 class _Fields:
     """Reads typed fields from a TOML table, naming file and field in every error."""
 
-    def __init__(self, manifest: Path, table: dict[str, Any], prefix: str = "") -> None:
+    def __init__(
+        self, manifest: Path, table: dict[str, Any], prefix: str = "", blessing: bool = False
+    ) -> None:
         self.manifest = manifest
         self.table = table
         self.prefix = prefix
+        self.blessing = blessing  # expected outputs may be missing: `isobench bless` writes them
 
     def fail(self, field: str, problem: str) -> IsobenchError:
         return IsobenchError(f"{self.manifest}: field '{self.prefix}{field}': {problem}")
@@ -210,14 +213,14 @@ class _Fields:
             raise self.fail(field, "missing table")
         if not isinstance(value, dict):
             raise self.fail(field, f"must be a table, got {type(value).__name__}")
-        return _Fields(self.manifest, value, f"{self.prefix}{field}.")
+        return _Fields(self.manifest, value, f"{self.prefix}{field}.", self.blessing)
 
     def reject_unknown(self, known: set[str]) -> None:
         for field in self.table:
             if field not in known:
                 raise self.fail(field, f"unknown field (known: {', '.join(sorted(known))})")
 
-    def _inside(self, field: str, relative: str) -> Path:
+    def inside(self, field: str, relative: str) -> Path:
         directory = self.manifest.parent
         path = (directory / relative).resolve()
         if not path.is_relative_to(directory.resolve()):
@@ -230,19 +233,21 @@ class _Fields:
         return path
 
     def existing_file(self, field: str, relative: str) -> Path:
-        path = self._inside(field, relative)
+        path = self.inside(field, relative)
         if not path.is_file():
             raise self.fail(field, f"file {relative!r} does not exist")
         return path
 
     def existing_dir(self, field: str, relative: str) -> Path:
-        path = self._inside(field, relative)
+        path = self.inside(field, relative)
         if not path.is_dir():
             raise self.fail(field, f"folder {relative!r} does not exist")
         return path
 
 
-def load_workload(directory: Path) -> Workload:
+def load_workload(directory: Path, *, blessing: bool = False) -> Workload:
+    """The workload a folder's manifest describes. `blessing`: its expected_stdout files may be
+    missing yet (their sizes then expect nothing: `isobench bless` is about to write them)."""
     directory = directory.resolve()
     manifest = directory / MANIFEST_NAME
     try:
@@ -251,7 +256,7 @@ def load_workload(directory: Path) -> Workload:
         raise IsobenchError(f"{manifest}: no such manifest") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise IsobenchError(f"{manifest}: not valid TOML: {error}") from None
-    fields = _Fields(manifest, table)
+    fields = _Fields(manifest, table, blessing=blessing)
     fields.reject_unknown({"name", "description", "stresses", "sources", "sizes", "serve"})
 
     name = fields.string("name")
@@ -284,8 +289,10 @@ def _load_serve(fields: _Fields, sizes: dict[str, Size]) -> Serve:
             raise fields.fail("requests", f"size {name!r} has no stdin to send as a request")
         if size.expected_exit_code:
             response = b"rejected %d\n" % size.expected_exit_code
-        elif size.expected_stdout_path is not None:
+        elif size.expected_stdout_path is not None and size.expected_stdout_path.is_file():
             response = size.expected_stdout_path.read_bytes()
+        elif size.expected_stdout_path is not None and fields.blessing:
+            response = b""  # not blessed yet
         else:
             raise fields.fail("requests", f"size {name!r} needs an expected_stdout file")
         requests.append(ServeRequest(size, size.stdin.read_bytes(), response))
@@ -388,6 +395,9 @@ def _expected_output(fields: _Fields) -> tuple[str, Path | None]:
     path_field = fields.optional_string("expected_stdout")
     digest = fields.optional_string("expected_sha256")
     if path_field is not None and digest is None:
+        if fields.blessing:
+            path = fields.inside("expected_stdout", path_field)
+            return (sha256_file(path) if path.is_file() else ""), path
         path = fields.existing_file("expected_stdout", path_field)
         return sha256_file(path), path
     if digest is not None and path_field is None:
