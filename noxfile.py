@@ -1,4 +1,5 @@
-"""Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict); benchmarks that print
+"""Sessions: `tests` (unit + integration), `lint` (ruff, mypy strict, deptry); `wheel` (the
+package built, installed alone and run); benchmarks that print
 figures: `bench`, `scenarios`, `crosscheck`, `report_bench`, `aa` (the regression gate's false
 alarms and power); `regression` (a baseline given: fail on slowdowns); `kubernetes` (the
 Kubernetes Job rehearsed on this machine).
@@ -9,6 +10,7 @@ Speed and memory figures belong in benchmarks, never in timed tests.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -33,6 +35,34 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
     session.run("mypy")
+    session.run("deptry", ".")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """The package as a user installs it: a wheel built from the tree, installed alone into
+    this session's clean environment, then `isobench report` and `summary --format markdown`
+    run from it on the committed example, in a folder where the source tree cannot be
+    imported (package data, templates included, must come from the wheel)."""
+    # setuptools stages a wheel in build/lib (build/ is also isobench's cache): a module that
+    # an earlier build staged there and the tree no longer has would ride along in the wheel
+    for stale in [*Path("build").glob("lib*"), *Path("build").glob("bdist.*")]:
+        shutil.rmtree(stale)
+    wheels = Path(session.create_tmp()).resolve() / "wheels"
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), ".")
+    (built,) = wheels.glob("isobench-*.whl")
+    session.install(str(built))
+    example = sorted(Path("results/example").resolve().glob("*.jsonl"))[-1]
+    elsewhere = Path(session.create_tmp()).resolve() / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    with session.chdir(elsewhere):
+        session.run("python", "-c", "import harness, sys; "
+                    "sys.exit('harness from the tree' if 'site-packages' not in harness.__file__ "
+                    "else 0)")  # fmt: skip
+        session.run("isobench", "report", str(example), "-o", "report.html")
+        session.run("isobench", "summary", "--format", "markdown", str(example), silent=True)
+        if (elsewhere / "report.html").stat().st_size < 100_000:
+            session.error("the report from the wheel is too small to hold the example")
 
 
 @nox.session

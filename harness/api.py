@@ -12,6 +12,9 @@
     outcome = api.run(config)  # builds, measures, writes outcome.path
     api.write_report([outcome.path], Path("reports/noop.html"))
 
+    frame = api.to_frame(results)  # pandas: a row per sample, typed; headers in frame.attrs
+    frame[frame.status == "ok"].groupby(["workload", "variant", "state"]).wall_ns.median()
+
 Every function is typed (the package ships py.typed); user mistakes raise IsobenchError.
 """
 
@@ -26,6 +29,7 @@ from harness.compare import DEFAULT_ALPHA, Comparison
 from harness.compare import compare as _compare
 from harness.errors import IsobenchError
 from harness.export import export
+from harness.frame import to_frame
 from harness.header import Header
 from harness.report import write_report
 from harness.results import Results, Sample, latest_results, with_emulated_labelled
@@ -64,6 +68,7 @@ __all__ = [
     "run",
     "run_scenarios",
     "summarize",
+    "to_frame",
     "write_expected",
     "write_report",
 ]

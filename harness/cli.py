@@ -10,7 +10,7 @@ session or library call the verb names, render what came back.
     summary  recompute the summary table of a results file
     report   one self-contained HTML report from one or more results files (several hosts)
     compare  what changed significantly between two results files; can fail on regressions
-    export   a results file in another tool's format (pytest-benchmark)
+    export   a results file in another tool's format (csv, parquet, pytest-benchmark)
 
 User mistakes raise IsobenchError: caught once here, one line, exit code 2. A run in which some
 sample was not ok exits 1 and names the workloads.
@@ -32,11 +32,16 @@ from rich.console import Console
 from harness import __version__, api
 from harness.affinity import ALL, AUTO
 from harness.cgroups import MemoryCgroups
-from harness.compare import DEFAULT_ALPHA
+from harness.compare import DEFAULT_ALPHA, Comparison
 from harness.compare_json import comparison_json
 from harness.confine import account_state
 from harness.errors import IsobenchError, Terminated, sigterm_unwinds
-from harness.export import FORMATS
+from harness.export import FORMATS, WHAT_IS_WRITTEN
+from harness.export.compare_table import FORMATS as COMPARE_FORMATS
+from harness.export.compare_table import comparison_csv, comparison_markdown
+from harness.export.summary_table import FORMATS as SUMMARY_FORMATS
+from harness.export.summary_table import summary_csv, summary_json, summary_markdown
+from harness.results import Results
 from harness.scenarios import SCENARIOS, ScenarioPlan
 from harness.session import (
     DEFAULT_MEMORY_LIMIT_BYTES,
@@ -258,16 +263,34 @@ def make_parser() -> argparse.ArgumentParser:
         "every comparison (default: %(default)s)",
     )
     comparing.add_argument(
+        "--format",
+        dest="output_format",
+        choices=COMPARE_FORMATS,
+        default="table",
+        help="table (default), or every comparison as csv, the significant ones as markdown, "
+        "or one versioned json document, alone on stdout (warnings go to stderr)",
+    )
+    comparing.add_argument(
         "--json",
         action="store_true",
-        help="print every comparison as one JSON document (warnings go to stderr)",
+        help="the same as --format json",
     )
     exporting = verbs.add_parser("export", help="a results file in another tool's format")
     exporting.add_argument("results_file", type=Path, metavar="RESULTS")
-    exporting.add_argument("--format", dest="file_format", choices=FORMATS, required=True)
+    exporting.add_argument("--format", dest="file_format", choices=FORMATS, required=True,
+                           help="csv or parquet: every sample a row; pytest-benchmark: a "
+                           "benchmark per cell")  # fmt: skip
     exporting.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     summary = verbs.add_parser("summary", help="summary table of a results file")
+    summary.add_argument(
+        "--format",
+        dest="output_format",
+        choices=SUMMARY_FORMATS,
+        default="table",
+        help="table (default: the terminal's tables), or the cells alone on stdout as csv, "
+        "markdown (to paste) or json (versioned)",
+    )
     summary.add_argument(
         "--include-emulated",
         action="store_true",
@@ -732,8 +755,9 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
             "not gated (they compare machines as much as code); gate each host against a "
             "baseline of its own, or read `isobench report BASE NEW` (ratios to native)"
         )
-    if args.json:  # the document alone on stdout; what a person should know, on stderr
-        print(comparison_json(comparison, base, new, args.fail_on_regression))
+    output_format = "json" if args.json else args.output_format
+    if output_format != "table":  # the document alone on stdout; the rest, on stderr
+        print_comparison_as(output_format, comparison, base, new, args.fail_on_regression)
         console = error_console()
     else:
         console.print(f"base: {base.path} (run {shown(base.header.run_id)})", markup=False)
@@ -746,7 +770,7 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
     for difference in comparison.differences:
         console.print("[yellow]warning:[/] the runs were ", end="")
         console.print(difference, markup=False)
-    if not args.json:
+    if output_format == "table":
         print_comparison(console, comparison, args.alpha, args.fail_on_regression)
     warn_blind(console, comparison)
     if args.fail_on_regression is None:
@@ -754,15 +778,33 @@ def compare_verb(args: argparse.Namespace, console: Console) -> int:
     return report_regressions(console, comparison, args.fail_on_regression)
 
 
+def print_comparison_as(
+    output_format: str, comparison: Comparison, base: Results, new: Results,
+    threshold_pct: float | None,
+) -> None:  # fmt: skip
+    if output_format == "json":
+        print(comparison_json(comparison, base, new, threshold_pct))
+    elif output_format == "csv":
+        print(comparison_csv(comparison, threshold_pct), end="")
+    else:
+        print(comparison_markdown(comparison, threshold_pct), end="")
+
+
 def export_verb(args: argparse.Namespace, console: Console) -> int:
     count = api.export(api.read_results(args.results_file), args.output, args.file_format)
-    console.print(f"{args.file_format}: {count} benchmarks written to {args.output}", markup=False)
+    console.print(f"{args.file_format}: {count} {WHAT_IS_WRITTEN[args.file_format]} written to "
+                  f"{args.output}", markup=False)  # fmt: skip
     return 0
 
 
 def summary_verb(args: argparse.Namespace, console: Console) -> int:
     path = args.results_file or api.latest_results(args.results_dir)
     results = api.read_results(path, include_emulated=args.include_emulated)
+    if args.output_format != "table":  # the document alone on stdout
+        writers = {"csv": summary_csv, "markdown": summary_markdown, "json": summary_json}
+        text = writers[args.output_format](results)
+        print(text, end="" if text.endswith("\n") else "\n")
+        return 0
     console.print(f"results: {path} (run {shown(results.header.run_id)}, "
                   f"{shown(results.header.host.hostname)})", markup=False)  # fmt: skip
     if results.truncated:

@@ -31,13 +31,12 @@ from harness.stats import (
     Cells,
     Fit,
     Summary,
-    below_resolution,
     fit_throughput,
     precision_outcome,
     summarize_cells,
 )
 from harness.toolchains import Check
-from harness.units import clock, mib, ms, ms_with_ci, precision_text, ratio_with_ci
+from harness.units import clock, mib, ms, ms_with_ci, peak_mib, precision_text, ratio_with_ci
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220
@@ -580,11 +579,7 @@ def print_summary(
             ratio_with_ci(row.cpu.ratio, row.cpu.ratio_interval),
             ratio_with_ci(row.cpu.net, row.cpu.net_interval),
             f"{row.cpu.cv:.0%}" if row.cpu.cv is not None else "—",
-            "—"
-            if peak is None
-            else f"≤ {resolution_bytes / 2**20:.1f}"
-            if resolution_bytes and below_resolution(peak, resolution_bytes)
-            else f"{peak / 2**20:.1f}",
+            peak_mib(peak, resolution_bytes),
         )
     console.print(table)
     for row in rows:

@@ -92,3 +92,13 @@ def clock(seconds: float) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def peak_mib(peak_bytes: float | None, resolution_bytes: int | None) -> str:
+    """A peak in MiB, or "≤ R" where it is within what the memory counter resolves (R MiB),
+    or "—" when none was recorded."""
+    if peak_bytes is None:
+        return MISSING
+    if resolution_bytes and peak_bytes <= resolution_bytes:
+        return f"≤ {resolution_bytes / 2**20:.1f}"
+    return f"{peak_bytes / 2**20:.1f}"

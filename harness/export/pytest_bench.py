@@ -16,12 +16,9 @@ from typing import Any
 import pytest_benchmark
 from pytest_benchmark.stats import Stats
 
-from harness.errors import IsobenchError
 from harness.header import Header, PlanRecord
 from harness.results import Results
 from harness.stats import Cells, summarize_cells
-
-FORMATS = ("pytest-benchmark",)
 
 
 def to_pytest_benchmark(results: Results) -> dict[str, Any]:
@@ -95,14 +92,8 @@ def _wall_scope(header: Header, variant: str, state: str) -> str:
     return entry.states.get(state, "") if entry is not None else ""
 
 
-def export(results: Results, output: Path, file_format: str) -> int:
-    """Write `results` in `file_format` to `output`; the number of benchmarks written."""
-    if file_format not in FORMATS:
-        raise IsobenchError(f"export: unknown format {file_format!r} (known: {', '.join(FORMATS)})")
+def write(results: Results, output: Path) -> int:
+    """`results` as pytest-benchmark's JSON in `output`; the number of benchmarks written."""
     document = to_pytest_benchmark(results)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise IsobenchError(f"{output}: cannot write: {error.strerror}") from None
+    output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return len(document["benchmarks"])
