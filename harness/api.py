@@ -1,6 +1,8 @@
 """isobench as a library: what the `isobench` command itself calls.
 
-    from pathlib import Path
+    from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
     from harness import api
 
     results = api.read_results(Path("results/example/run.jsonl"))
@@ -20,7 +22,9 @@ Every function is typed (the package ships py.typed); user mistakes raise Isoben
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import bless as _bless
 from harness import session
@@ -29,7 +33,6 @@ from harness.compare import DEFAULT_ALPHA, Comparison
 from harness.compare import compare as _compare
 from harness.errors import IsobenchError
 from harness.export import export
-from harness.frame import to_frame
 from harness.header import Header
 from harness.report import write_report
 from harness.results import Results, Sample, latest_results, with_emulated_labelled
@@ -39,6 +42,9 @@ from harness.session import Listener, Measuring, Registry, RunConfig, RunOutcome
 from harness.stats import Fit, Summary, fit_throughput
 from harness.stats import summarize as _summarize
 from harness.targets import TARGETS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "TARGETS",
@@ -124,6 +130,15 @@ def same_plan_as(path: Path, base: RunConfig | None = None) -> RunConfig:
     """The configuration that measures again what a results file measured."""
     base = base or RunConfig()
     return RunConfig.same_plan_as(read_results(path).header, base, source=path)
+
+
+def to_frame(results: Results | Sequence[Results]) -> pd.DataFrame:
+    """Every sample of one or more results files as a pandas DataFrame: a typed row each,
+    `phase.<name>_ns` a column per phase, each header in `frame.attrs["headers"]`
+    (harness.frame)."""
+    from harness.frame import to_frame as frame_of  # noqa: PLC0415 - pandas costs 0.2 s
+
+    return frame_of(results)
 
 
 SizeOutputs = _bless.SizeOutputs

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from harness.compare import CORRECTION, TEST_NAME, Change, Comparison
 from harness.units import ratio_with_ci
 
@@ -38,10 +36,14 @@ def change_rows(comparison: Comparison, threshold_pct: float | None) -> list[dic
 
 
 def comparison_csv(comparison: Comparison, threshold_pct: float | None) -> str:
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.2 s: only when a format asks for it, not at every start
+
     return str(pd.DataFrame(change_rows(comparison, threshold_pct)).to_csv(index=False))
 
 
 def comparison_markdown(comparison: Comparison, threshold_pct: float | None) -> str:
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.2 s: only when a format asks for it, not at every start
+
     said = (f"{len(comparison.changes)} comparisons ({TEST_NAME}; p-values adjusted by "
             f"{CORRECTION}; alpha {comparison.alpha}); ratio: new median over base median, "
             "with its 95% interval.")  # fmt: skip

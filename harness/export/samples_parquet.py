@@ -7,16 +7,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from harness.frame import to_frame
 from harness.results import Results
 
 HEADERS_KEY = b"isobench.headers"
 
 
 def write(results: Results, output: Path) -> int:
+    import pyarrow as pa  # noqa: PLC0415 - pyarrow and pandas: only when this format is asked for
+    import pyarrow.parquet as pq  # noqa: PLC0415 - the same
+
+    from harness.frame import to_frame  # noqa: PLC0415 - the same
+
     frame = to_frame(results)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata = {**(table.schema.metadata or {}),

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
-
 from harness.results import Results
 from harness.stats import Cells, Summary, summarize_cells
 from harness.units import ms, ms_with_ci, peak_mib, ratio_with_ci
@@ -57,6 +55,8 @@ def _row(s: Summary, instance: str) -> dict[str, Any]:
 
 
 def summary_csv(results: Results) -> str:
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.2 s: only when a format asks for it, not at every start
+
     frame = pd.DataFrame(summary_rows(results))
     frame["not_ok"] = [";".join(f"{k}:{v}" for k, v in d.items()) for d in frame["not_ok"]]
     return str(frame.to_csv(index=False))
@@ -81,6 +81,8 @@ def summary_json(results: Results) -> str:
 
 
 def summary_markdown(results: Results) -> str:
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.2 s: only when a format asks for it, not at every start
+
     instances = results.header.instances
     resolution = results.header.memory_resolution
     summaries = summarize_cells(Cells(results.samples), resolution)
