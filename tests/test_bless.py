@@ -23,6 +23,14 @@ def new_workload(root: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """A cache of its own: my-kernel's sources are nbody's, so in the session's cache its
+    artifacts would be nbody's very records (an artifact's id is its sources and flags), named
+    by whichever workload built them first."""
+    return tmp_path / "cache"
+
+
 def bless(root: Path, cache_dir: Path, *options: str) -> int:
     return main(["--workloads-dir", str(root), "--cache-dir", str(cache_dir), "bless",
                  "-w", "my-kernel", *options])  # fmt: skip
