@@ -128,24 +128,15 @@ class StabilityRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StabilityRecord:
-        """From a conformed header (HEADER_SHAPE)."""
-
-        def text(name: str) -> str:
-            value = data.get(name)
-            return value if isinstance(value, str) else ""
-
+        """From a conformed header (HEADER_SHAPE: each field has its type, or is absent)."""
         load = data.get("load_average")
-        cpus = data.get("online_cpus")
         return cls(
             governors=dict(data.get("governors", {})),
-            boost=text("boost"),
-            smt=text("smt"),
+            **{name: data.get(name, "") for name in
+               ("boost", "smt", "aslr", "isolated_cpus", "nohz_full_cpus")},
             load_average=(float(load[0]), float(load[1]), float(load[2]))
-            if isinstance(load, list) and len(load) == 3 else None,
-            aslr=text("aslr"),
-            isolated_cpus=text("isolated_cpus"),
-            nohz_full_cpus=text("nohz_full_cpus"),
-            online_cpus=cpus if type(cpus) is int else None,
+            if load is not None and len(load) == 3 else None,
+            online_cpus=data.get("online_cpus"),
         )  # fmt: skip
 
 

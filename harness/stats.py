@@ -422,12 +422,6 @@ def _ratio_interval(
     return percentile_interval(ratio_estimates(numerator, denominator))
 
 
-def below_resolution(peak: float | None, resolution_bytes: int | None) -> bool:
-    """A peak at or below what the memory counter resolves (one step per CPU): all it says is
-    that the instance used no more than that."""
-    return peak is not None and resolution_bytes is not None and peak <= resolution_bytes
-
-
 @dataclass(frozen=True, slots=True)
 class PrecisionOutcome:
     """How a run's cells stand to the precision its plan wanted."""

@@ -398,10 +398,13 @@ class Tally:
         return "rounds until every cell is precise"
 
     def line(self, now: float, ended: bool = False) -> str:
-        counted = (f"{self.done} samples" if ended or not self.pacing.exact
-                   else f"{self.done} of {self.pacing.minimum} samples")  # fmt: skip
-        if not ended and not self.pacing.exact and self.done < self.pacing.minimum:
-            counted = f"{self.done} of at least {self.pacing.minimum} samples"
+        minimum = self.pacing.minimum
+        if ended or (not self.pacing.exact and self.done >= minimum):
+            counted = f"{self.done} samples"
+        elif self.pacing.exact:
+            counted = f"{self.done} of {minimum} samples"
+        else:
+            counted = f"{self.done} of at least {minimum} samples"
         said = [counted, f"{self.not_ok} not ok", f"{clock(now - self.started)} elapsed"]
         left = "" if ended else self.left(now)
         return ", ".join([*said, left] if left else said)

@@ -94,11 +94,17 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
+def below_resolution(peak: float | None, resolution_bytes: int | None) -> bool:
+    """A peak at or below what the memory counter resolves (one step per CPU): all it says is
+    that the instance used no more than that."""
+    return peak is not None and resolution_bytes is not None and peak <= resolution_bytes
+
+
 def peak_mib(peak_bytes: float | None, resolution_bytes: int | None) -> str:
     """A peak in MiB, or "≤ R" where it is within what the memory counter resolves (R MiB),
     or "—" when none was recorded."""
     if peak_bytes is None:
         return MISSING
-    if resolution_bytes and peak_bytes <= resolution_bytes:
+    if resolution_bytes and below_resolution(peak_bytes, resolution_bytes):
         return f"≤ {resolution_bytes / 2**20:.1f}"
     return f"{peak_bytes / 2**20:.1f}"

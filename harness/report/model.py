@@ -45,7 +45,6 @@ from harness.stats import (
     FloatArray,
     PrecisionOutcome,
     Summary,
-    below_resolution,
     counts,
     fit_throughput,
     geometric_mean_estimates,
@@ -57,7 +56,7 @@ from harness.stats import (
     summarize_cells,
     variant_order,
 )
-from harness.units import duration
+from harness.units import below_resolution, duration
 
 PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
 DEFAULT_PROFILE = "portable"  # other build profiles are named beside the workload
