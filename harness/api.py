@@ -1,8 +1,5 @@
 """isobench as a library: what the `isobench` command itself calls.
 
-    from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
     from harness import api
 
     results = api.read_results(Path("results/example/run.jsonl"))
@@ -22,7 +19,6 @@ Every function is typed (the package ships py.typed); user mistakes raise Isoben
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,16 +31,17 @@ from harness.errors import IsobenchError
 from harness.export import export
 from harness.header import Header
 from harness.report import write_report
-from harness.results import Results, Sample, latest_results, with_emulated_labelled
+from harness.results import Results, Sample, latest_results, to_frame, with_emulated_labelled
 from harness.results import read_results as _read_results
 from harness.scenarios import ScenarioPlan
 from harness.session import Listener, Measuring, Registry, RunConfig, RunOutcome, Selection
-from harness.stats import Fit, Summary, fit_throughput
+from harness.stats import Cells, Fit, Summary
+from harness.stats import fit_throughput as _fit_throughput
 from harness.stats import summarize as _summarize
 from harness.targets import TARGETS
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "TARGETS",
@@ -89,7 +86,13 @@ def read_results(path: Path, *, include_emulated: bool = False) -> Results:
 
 def summarize(results: Results) -> list[Summary]:
     """One row per cell: medians with intervals, ratios to native, CPU time, peak memory."""
-    return _summarize(results.samples, results.header.memory_resolution)
+    return _summarize(results.frame, results.header.memory_resolution)
+
+
+def fit_throughput(results: Results) -> list[Fit]:
+    """Throughput apart from startup: a line through each cell's times over its sizes, where
+    the header's plan gives work units (wall = fixed + per unit x units), with ratios to native."""
+    return _fit_throughput(Cells(results.frame), results.header.work_units)
 
 
 def compare(base: Results, new: Results, *, alpha: float = DEFAULT_ALPHA) -> Comparison:
@@ -130,15 +133,6 @@ def same_plan_as(path: Path, base: RunConfig | None = None) -> RunConfig:
     """The configuration that measures again what a results file measured."""
     base = base or RunConfig()
     return RunConfig.same_plan_as(read_results(path).header, base, source=path)
-
-
-def to_frame(results: Results | Sequence[Results]) -> pd.DataFrame:
-    """Every sample of one or more results files as a pandas DataFrame: a typed row each,
-    `phase.<name>_ns` a column per phase, each header in `frame.attrs["headers"]`
-    (harness.frame)."""
-    from harness.frame import to_frame as frame_of  # noqa: PLC0415 - pandas costs 0.2 s
-
-    return frame_of(results)
 
 
 SizeOutputs = _bless.SizeOutputs

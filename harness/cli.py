@@ -41,6 +41,7 @@ from harness.export.compare_table import FORMATS as COMPARE_FORMATS
 from harness.export.compare_table import comparison_csv, comparison_markdown
 from harness.export.summary_table import FORMATS as SUMMARY_FORMATS
 from harness.export.summary_table import summary_csv, summary_json, summary_markdown
+from harness.frame import frame_of
 from harness.results import Results
 from harness.scenarios import SCENARIOS, ScenarioPlan
 from harness.session import (
@@ -721,9 +722,8 @@ def scenario_verb(args: argparse.Namespace, console: Console) -> int:
 def render_outcome(console: Console, outcome: RunOutcome) -> int:
     """A run's tables, then what was not ok; its exit code."""
     console.print(f"results: {outcome.path}", markup=False)
-    print_run(
-        console, outcome.header, outcome.samples, outcome.scenario_samples, outcome.floor_starts
-    )
+    print_run(console, outcome.header, frame_of(outcome.samples), outcome.scenario_samples,
+              outcome.floor_starts)  # fmt: skip
     return max(
         report_failures(outcome.samples),
         report_scenario_failures(outcome.scenario_samples),
@@ -810,7 +810,7 @@ def summary_verb(args: argparse.Namespace, console: Console) -> int:
     if results.truncated:
         console.print("[yellow]warning:[/] the last line was cut short (interrupted run)")
     print_run(
-        console, results.header, results.samples, results.scenario_samples, results.floor_starts
+        console, results.header, results.frame, results.scenario_samples, results.floor_starts
     )
     return 0
 

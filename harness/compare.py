@@ -12,15 +12,15 @@ above 1 + PCT); a memory change must also exceed the memory counter's resolution
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from harness.errors import IsobenchError
-from harness.results import CellKey, Results, Sample
+from harness.results import CellKey, Results
 from harness.stats import (
-    counts,
-    group_cells,
+    Cells,
+    FloatArray,
     mann_whitney_u,
     median_ratio_estimates,
     percentile_interval,
@@ -32,10 +32,7 @@ TEST_NAME = "Mann-Whitney U, two-sided"
 CORRECTION = "Holm, over every comparison of the run pair"
 ONLY_LISTED = 3  # cells named when one run has cells the other lacks
 
-METRICS: dict[str, Callable[[Sample], float | None]] = {
-    "wall_ns": lambda sample: sample.wall_ns,
-    "peak_memory_bytes": lambda sample: sample.peak_memory_bytes,
-}
+METRICS = ("wall_ns", "peak_memory_bytes")  # the samples' columns compared
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,28 +95,25 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
             f"{new.schema_version}: results of different schema versions are not compared; "
             "record the baseline again with this isobench"
         )
-    base_cells, new_cells = group_cells(base.samples), group_cells(new.samples)
+    base_cells, new_cells = Cells(base.frame), Cells(new.frame)
+    # metric -> cell -> its ok values, in each run
+    base_values = {metric: base_cells.ok_values(metric) for metric in METRICS}
+    new_values = {metric: new_cells.ok_values(metric) for metric in METRICS}
+    in_base, in_new = base_cells.rows.keys(), new_cells.rows.keys()
     resolutions = [r for r in (base.header.memory_resolution, new.header.memory_resolution) if r]
     memory_resolution = max(resolutions, default=0)
     changes: list[Change] = []
     skipped: list[str] = []
-    for key in sorted(base_cells.keys() & new_cells.keys(), key=_order):
+    for key in sorted(in_base & in_new, key=_order):
         workload = key.workload
         if base.header.workload_revision(workload) != new.header.workload_revision(workload):
             skipped.append(f"{key.label}: the workload's sources differ between the runs")
             continue
-        for metric, value_of in METRICS.items():
-            change = _change(
-                key,
-                metric=metric,
-                value_of=value_of,
-                base_group=base_cells[key],
-                new_group=new_cells[key],
-            )
+        for metric in METRICS:
+            change = _change(key, metric, base_values[metric][key], new_values[metric][key])
             if change is not None:
                 changes.append(change)
-    for side, only in (("base", base_cells.keys() - new_cells.keys()),
-                       ("new", new_cells.keys() - base_cells.keys())):  # fmt: skip
+    for side, only in (("base", in_base - in_new), ("new", in_new - in_base)):
         if only:
             first = ", ".join(key.label for key in sorted(only, key=_order)[:ONLY_LISTED])
             more = f" and {len(only) - ONLY_LISTED} more" if len(only) > ONLY_LISTED else ""
@@ -168,19 +162,11 @@ def differences(base: Results, new: Results) -> list[str]:
     return found
 
 
-def _change(
-    key: CellKey,
-    *,
-    metric: str,
-    value_of: Callable[[Sample], float | None],
-    base_group: list[Sample],
-    new_group: list[Sample],
-) -> Change | None:
-    base = [v for s in base_group if counts(s) and (v := value_of(s)) is not None]
-    new = [v for s in new_group if counts(s) and (v := value_of(s)) is not None]
-    if not base or not new:
+def _change(key: CellKey, metric: str, base: FloatArray, new: FloatArray) -> Change | None:
+    """The change of a cell's ok values of `metric` between the runs."""
+    if not len(base) or not len(new):
         return None
-    base_median, new_median = statistics.median(base), statistics.median(new)
+    base_median, new_median = float(np.median(base)), float(np.median(new))
     test = mann_whitney_u(new, base) if base_median > 0 else None
     if test is None:
         return None

@@ -53,6 +53,7 @@ from harness.cgroups import MemoryCgroups
 from harness.confine import PIDS_PER_INSTANCE, sample_account
 from harness.errors import IsobenchError, sigterm_unwinds
 from harness.floors import SPAWN, Floors
+from harness.frame import frame_of
 from harness.measure import PRIMER_WORKLOAD, Cell, open_to_samples, take_sample
 from harness.results import Sample, Status
 from harness.session import scratch_parent
@@ -358,8 +359,8 @@ def throughput_rows(by_round: list[list[Sample]], workloads: list[str]) -> list[
     """wasmtime-py's net CPU time over wasmtime-cli's, per workload, paired by round: the same
     Cranelift compiles both, so their ratios to native (printed) should agree. Each side's noop
     median over the whole check is its floor."""
-    summaries = {(s.workload, s.variant): s
-                 for s in summarize_cells(Cells([s for r in by_round for s in r]))}  # fmt: skip
+    every = frame_of([sample for samples in by_round for sample in samples])
+    summaries = {(s.workload, s.variant): s for s in summarize_cells(Cells(every))}
 
     def floor(variant: str) -> float:
         return summaries[(PRIMER_WORKLOAD, variant)].cpu.median or 0.0

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from harness.header import Header
 from harness.results import FLOOR_WORKLOAD, FloorStart
 from harness.stats import (
+    INSIDE_COLUMNS,
     Cells,
     FloorSummary,
     Rung,
@@ -164,7 +165,7 @@ def inside_stacks(cells: Cells, summaries: Sequence[Summary]) -> dict[str, Insid
     for s in summaries:
         if s.workload != FLOOR_WORKLOAD:
             continue
-        stack = inside_stack(cells.groups.get(s.key, []))
+        stack = inside_stack(cells.cell(s.key, INSIDE_COLUMNS))
         if stack is None:
             continue
         rows = [InsideRow(layer.name, " + ".join(layer.segments), fine_duration(layer.median_ns),

@@ -64,321 +64,44 @@ import hashlib
 import json
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from enum import StrEnum
-from itertools import chain
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from harness.errors import IsobenchError
+from harness.frame import CATEGORIES, SAMPLE_COLUMNS, Rows, frame_of, read_rows, samples_of
 from harness.header import SCHEMA_VERSION, Header
-from harness.names import RULE as NAME_RULE
-from harness.names import is_name
-
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
-SAMPLE_FIELDS_SINCE = 7  # a sample has had exactly its fields since this schema version
-_STATE_BEFORE_3 = {"docker": "cold"}  # the only variant whose old samples were cold
-
-
-# Every figure is read against the same run's native warm cell (its baseline), and a net figure
-# subtracts each variant's noop cells (its startup floor) first.
-BASELINE_VARIANT = "native"
-BASELINE_STATE = "warm"
-FLOOR_WORKLOAD = "noop"
-
-
-class FloorKey(NamedTuple):
-    """A variant's startup floor: its noop cells, at any size (noop does the same at each)."""
-
-    language: str
-    variant: str
-    profile: str
-    state: str
-
-
-class CellKey(NamedTuple):
-    """What identifies a cell (a workload in one language, variant, size, build profile and
-    state): its samples in a results file, its summary, its comparison."""
-
-    workload: str
-    language: str
-    variant: str
-    size: str
-    profile: str
-    state: str
-
-    @property
-    def label(self) -> str:
-        """How a cell is named to a reader: matmul (c, docker warm, default, portable)."""
-        return (f"{self.workload} ({self.language}, {self.variant} {self.state}, {self.size}, "
-                f"{self.profile})")  # fmt: skip
-
-    @property
-    def baseline(self) -> CellKey:
-        """The cell this one is a ratio to: native warm, same workload, language, size and
-        profile."""
-        return self._replace(variant=BASELINE_VARIANT, state=BASELINE_STATE)
-
-    @property
-    def floor(self) -> FloorKey:
-        """The startup floor subtracted from this cell for its net figures."""
-        return FloorKey(self.language, self.variant, self.profile, self.state)
-
-
-class Status(StrEnum):
-    OK = "ok"  # exited 0 and printed exactly the expected output: the only timings kept
-    WRONG_OUTPUT = "wrong-output"
-    WRONG_EXIT_CODE = "wrong-exit-code"  # not the exit code the size expects
-    CRASHED = "crashed"  # killed by a signal, or a wasm trap
-    TIMEOUT = "timeout"
-    OOM = "oom"  # stopped at the memory limit (killed by the OOM killer, or by Docker)
-    UNAVAILABLE = "unavailable"  # the variant's engine could not be reached (Docker daemon gone)
-    # a cold sample whose files stayed (partly) in the page cache: it was not taken cold
-    NOT_EVICTED = "not-evicted"
-    ERROR = "error"  # the harness could not take the sample
-    # wrote past what an instance may (harness.confine.OUTPUT_LIMIT_BYTES): stopped there
-    OUTPUT_LIMIT = "output-limit"
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    workload: str
-    language: str
-    variant: str
-    size: str
-    profile: str  # build profile: portable or simd
-    state: str  # cold or warm: what the header's variants say each means
-    arch: str
-    round: int  # position of the round in the run; variants are shuffled within a round
-    warmup: bool  # warm-up samples are kept as raw data but left out of statistics
-    status: Status
-    wall_ns: int | None  # what it spans depends on the variant: see header `variants`
-    phases_ns: dict[str, int] = field(default_factory=dict)
-    peak_memory_bytes: int | None = None  # None when no memory cgroup was available
-    linear_memory_bytes: int | None = None  # wasm only: the instance's memory at exit
-    exit_code: int | None = None
-    stdout_sha256: str = ""
-    detail: str = ""  # why the status is not ok
-    artifact_id: str = ""
-    # Run under emulation (an artifact for another architecture): a correctness check only,
-    # never in performance summaries or comparisons.
-    emulated: bool = False
-    # The instance's CPU time, user + system: the header's `variants[v].cpu_scope` says whose.
-    # (One figure: the kernel's user/system split is sampled per tick, far too coarse here.)
-    cpu_ns: int | None = None
-    # Peak resident memory by a second method (rusage maxrss, VmHWM): `variants[v].rss_scope`
-    rss_peak_bytes: int | None = None
-    steal_ns: int | None = None  # the host's steal time during the sample (/proc/stat, in ticks)
-    # Cold samples: bytes of the evicted files still in the page cache when the clock started
-    # (0: verified cold); None in a state that evicts nothing
-    cold_resident_bytes: int | None = None
-
-    @property
-    def cell_key(self) -> CellKey:
-        """The cell the sample belongs to."""
-        return CellKey(self.workload, self.language, self.variant, self.size, self.profile,
-                       self.state)  # fmt: skip
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "sample", **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], schema_version: int = SCHEMA_VERSION) -> Sample:
-        if schema_version >= SAMPLE_FIELDS_SINCE and len(data) == _KNOWN_KEYS and "kind" in data:
-            values = dict(data)  # the usual case, and the quick path of a big file
-            del values["kind"]
-        else:  # fields this isobench does not know are left out
-            values = {key: value for key, value in data.items() if key in _SAMPLE_FIELDS}
-        if schema_version < 3:
-            values.setdefault("state", _STATE_BEFORE_3.get(values["variant"], "warm"))
-        if schema_version == 1:
-            values.setdefault("profile", "portable")
-            if values["status"] == "nonzero-exit":
-                values["status"] = Status.WRONG_EXIT_CODE.value
-        values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
-        return cls(**values)
-
-
-_SAMPLE_FIELDS = frozenset(f.name for f in fields(Sample))
-_NONE = type(None)
-# The exact JSON types of each field (bool is not an int here): a results file is checked, not
-# trusted, since it may come from another host, tool or hand.
-_SAMPLE_TYPES: dict[str, tuple[type, ...]] = {
-    # (status is checked by its conversion to Status: an unknown one is a KeyError)
-    **dict.fromkeys(("workload", "language", "variant", "size", "profile", "state", "arch",
-                     "stdout_sha256", "detail", "artifact_id"), (str,)),
-    "round": (int,), "warmup": (bool,), "emulated": (bool,), "phases_ns": (dict,),
-    **dict.fromkeys(("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "exit_code",
-                     "cpu_ns", "rss_peak_bytes", "steal_ns",
-                     "cold_resident_bytes"), (int, _NONE)),
-}  # fmt: skip
-_NON_NEGATIVE = ("wall_ns", "peak_memory_bytes", "linear_memory_bytes", "cpu_ns",
-                 "rss_peak_bytes", "steal_ns", "cold_resident_bytes")  # fmt: skip
-# Fields that name things (harness/names.py): they become labels in tables, figures and paths
-_NAMED = (
-    "workload",
-    "language",
-    "variant",
-    "size",
-    "profile",
-    "state",
-    "scenario",
-    "mode",
-    "floor",
+from harness.records import (
+    BASELINE_STATE,
+    BASELINE_VARIANT,
+    FLOOR_TYPES,
+    FLOOR_WORKLOAD,
+    SAMPLE_FIELDS_SINCE,
+    SAMPLE_TYPES,
+    SCENARIO_TYPES,
+    CellKey,
+    FloorKey,
+    FloorStart,
+    Sample,
+    ScenarioSample,
+    Status,
+    check_row,
+    columns_fit,
+    subject_of,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def _check_row(values: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
-    """Raise ValueError naming the first field whose value has not its type."""
-    for name, value in values.items():
-        allowed = types.get(name)
-        if allowed is not None and type(value) not in allowed:
-            raise ValueError(f"field {name!r}: {type(value).__name__} {value!r:.40}")
-    for name in _NON_NEGATIVE:
-        value = values.get(name)
-        if value is not None and value < 0:
-            raise ValueError(f"field {name!r}: negative ({value})")
-    phases = values.get("phases_ns")
-    if phases and not all(type(ns) is int and ns >= 0 for ns in phases.values()):
-        raise ValueError("field 'phases_ns': not a map of phase names to nanoseconds")
-    for name in _NAMED:
-        if name in values and not is_name(values[name]):
-            raise ValueError(f"field {name!r}: {values[name]!r:.60} is not a name ({NAME_RULE})")
+# The records (harness.records) are read and written here: every layer imports them from here
+__all__ = ["BASELINE_STATE", "BASELINE_VARIANT", "FLOOR_WORKLOAD", "SCHEMA_VERSION", "CellKey",
+           "FloorKey", "FloorStart", "Results", "ResultsWriter", "Sample", "ScenarioSample",
+           "Status", "latest_results", "read_results", "subject_of", "to_frame",
+           "with_emulated_labelled"]  # fmt: skip
 
-
-def _columns_fit(records: Sequence[Any], types: dict[str, tuple[type, ...]]) -> bool:
-    """Whether every record's fields have their types and ranges (as _check_row checks them),
-    in passes over the records in C (map, set, min), one per group of fields that allow the
-    same types: 100 000 samples in a quarter of a second, not a second row by row."""
-    fields_by_types: dict[tuple[type, ...], list[str]] = {}
-    for name, allowed in types.items():
-        fields_by_types.setdefault(allowed, []).append(name)
-    for allowed, names in fields_by_types.items():
-        values = map(attrgetter(*names), records)  # a tuple per record when several names
-        found = set(map(type, chain.from_iterable(values) if len(names) > 1 else values))
-        if not found <= set(allowed):
-            return False
-    for name in _NON_NEGATIVE:
-        if name in types:
-            known = [value for value in map(attrgetter(name), records) if value is not None]
-            if min(known, default=0) < 0:
-                return False
-    for name in _NAMED:  # few distinct values: each checked once
-        if name in types and not all(map(is_name, set(map(attrgetter(name), records)))):
-            return False
-    if "phases_ns" in types:
-        phases = map(dict.values, map(attrgetter("phases_ns"), records))
-        nanoseconds = list(chain.from_iterable(phases))
-        return set(map(type, nanoseconds)) <= {int} and min(nanoseconds, default=0) >= 0
-    return True
-
-
-_STATUSES = {status.value: status for status in Status}
-_KNOWN_KEYS = len(_SAMPLE_FIELDS) + 1  # and "kind"
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioSample:
-    """One measured operation of a scenario (harness.scenarios says what each one spans): a
-    density step (K instances up at once), one instance start, or one request."""
-
-    scenario: str  # density, start-rate or requests
-    workload: str
-    language: str
-    variant: str
-    mode: str  # density: idle; start-rate: sequential or concurrent; requests: fresh or long-lived
-    concurrency: int  # starters or clients working at once
-    instances: int  # instances up at once (density: K; otherwise 1 per starter)
-    repetition: int  # the batch: variants are interleaved between batches, in a seeded order
-    index: int  # the operation's position in its batch
-    status: Status
-    start_offset_ns: int | None  # when the operation began, from the start of its batch
-    latency_ns: int | None  # how long it took (density: to have all K instances answering)
-    request: str = ""  # requests: the size the request is (its expected answer)
-    # density: memory before the K instances and with all K up (MemTotal - MemAvailable, and
-    # the PSS sum of the instances' own processes and the shared ones: daemons, a wasm host)
-    host_used_before_bytes: int | None = None
-    host_used_after_bytes: int | None = None
-    pss_before_bytes: int | None = None
-    pss_after_bytes: int | None = None
-    detail: str = ""  # why the status is not ok
-    arch: str = ""
-    emulated: bool = False
-    artifact_id: str = ""
-    # An in-host instance: how it started (loaded, prelinked, pooled), and its own start and run
-    # as its host timed them (harness.targets.base.Ended); latency_ns less both is the plumbing
-    start_mode: str = ""
-    instance_start_ns: int | None = None
-    instance_run_ns: int | None = None
-
-    @property
-    def subject(self) -> str:
-        return subject_of(self.variant, self.start_mode)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "scenario", **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ScenarioSample:
-        return cls(**_known_fields(data, _SCENARIO_FIELDS))
-
-
-def subject_of(variant: str, start_mode: str) -> str:
-    """A scenario's variant, with its start mode where it has one ("wasmtime pooled")."""
-    return f"{variant} {start_mode}" if start_mode else variant
-
-
-def _known_fields(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    """A row's fields this isobench knows (others are left out), its status made a Status."""
-    values = {key: value for key, value in data.items() if key in known}
-    values["status"] = _STATUSES[values["status"]]  # KeyError: not a status
-    return values
-
-
-_SCENARIO_FIELDS = frozenset(f.name for f in fields(ScenarioSample))
-_SCENARIO_TYPES: dict[str, tuple[type, ...]] = {
-    **dict.fromkeys(("scenario", "workload", "language", "variant", "mode", "request",
-                     "detail", "arch", "artifact_id"), (str,)),
-    **dict.fromkeys(("concurrency", "instances", "repetition", "index"), (int,)),
-    **dict.fromkeys(("start_offset_ns", "latency_ns", "host_used_before_bytes",
-                     "host_used_after_bytes", "pss_before_bytes", "pss_after_bytes"),
-                    (int, _NONE)),
-    "emulated": (bool,),
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class FloorStart:
-    """One start of a physical floor's loop (harness.floors): a start mechanism alone, timed by
-    the loop that made it, with no harness inside. A floor whose mechanism is missing has one
-    row per loop: status unavailable, no time, the reason in `detail`."""
-
-    floor: str  # the header's `floors` say what one start spans
-    round: int  # the round of samples the loop followed
-    index: int  # the start's position in its loop
-    status: Status  # ok or unavailable
-    wall_ns: int | None
-    detail: str = ""
-    arch: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "floor", **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FloorStart:
-        return cls(**_known_fields(data, _FLOOR_FIELDS))
-
-
-_FLOOR_FIELDS = frozenset(f.name for f in fields(FloorStart))
-_FLOOR_TYPES: dict[str, tuple[type, ...]] = {
-    "floor": (str,), "detail": (str,), "arch": (str,), "round": (int,), "index": (int,),
-    "wall_ns": (int, _NONE),
-}  # fmt: skip
-
-
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 MIN_FREE_BYTES = 16 << 20  # refuse to start a run on a disk with less room than this
 
 
@@ -459,7 +182,7 @@ def _drop_cut_last_line(path: Path) -> None:
 class Results:
     path: Path
     header: Header
-    samples: list[Sample]
+    frame: pd.DataFrame = field(compare=False)  # the samples in columns (harness.frame)
     truncated: bool  # the last line was cut short (the run was interrupted mid-write)
     sha256: str = ""  # of the file as read
     scenario_samples: list[ScenarioSample] = field(default_factory=list)
@@ -467,19 +190,69 @@ class Results:
     # header holds only what it validly says.
     header_problems: list[str] = field(default_factory=list)
     floor_starts: list[FloorStart] = field(default_factory=list)
+    # the samples as records, made from the frame when first asked for: statistics and the
+    # report read the frame, and a million records would take longer than the whole report
+    _records: list[Sample] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def schema_version(self) -> int:
         return self.header.schema_version
 
+    @property
+    def samples(self) -> list[Sample]:
+        if not self._records and len(self.frame):
+            self._records.extend(samples_of(self.frame))
+        return self._records
+
 
 def read_results(path: Path) -> Results:
+    """A results file, checked: in columns where every line is clean (harness.frame), row by
+    row otherwise, which names the first line at fault."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise IsobenchError(f"{path}: no such results file") from None
     except OSError as error:
         raise IsobenchError(f"{path}: cannot read: {error.strerror}") from None
+    header_end = data.find(b"\n")
+    rows: Rows | None = None
+    if header_end > 0:
+        try:
+            header = _read_header(path, data[:header_end].decode("utf-8"))
+        except UnicodeDecodeError:
+            pass  # the row reader names the byte
+        else:
+            if header["schema_version"] >= SAMPLE_FIELDS_SINCE:
+                rows = read_rows(data, header_end + 1)
+    if rows is not None:
+        frame, samples = rows.samples, list[Sample]()
+        scenario_samples, floor_starts, truncated = rows.scenario_samples, rows.floor_starts, False
+    else:
+        header, samples, scenario_samples, floor_starts, truncated = _read_by_rows(path, data)
+        frame = frame_of(samples)
+    dropped: list[str] = []
+    return Results(path, Header.read(header, dropped), frame, truncated,
+                   hashlib.sha256(data).hexdigest(), scenario_samples,
+                   header_problems=dropped, floor_starts=floor_starts,
+                   _records=samples)  # fmt: skip
+
+
+def _read_header(path: Path, line: str) -> dict[str, Any]:
+    header = _parse_line(path, 1, line)
+    if header.get("kind") != "header":
+        raise IsobenchError(f"{path}: line 1: field 'kind': expected 'header'")
+    version = header.get("schema_version")
+    if version not in READABLE_VERSIONS:
+        raise IsobenchError(
+            f"{path}: line 1: field 'schema_version': {version!r} is not a version this "
+            f"isobench reads ({', '.join(map(str, READABLE_VERSIONS))})"
+        )
+    return header
+
+
+def _read_by_rows(
+    path: Path, data: bytes
+) -> tuple[dict[str, Any], list[Sample], list[ScenarioSample], list[FloorStart], bool]:
     try:
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError as error:
@@ -490,28 +263,17 @@ def read_results(path: Path) -> Results:
         lines.pop()
     if not lines:
         raise IsobenchError(f"{path}: empty results file")
-    header = _parse_line(path, 1, lines[0])
-    if header.get("kind") != "header":
-        raise IsobenchError(f"{path}: line 1: field 'kind': expected 'header'")
-    version = header.get("schema_version")
-    if version not in READABLE_VERSIONS:
-        raise IsobenchError(
-            f"{path}: line 1: field 'schema_version': {version!r} is not a version this "
-            f"isobench reads ({', '.join(map(str, READABLE_VERSIONS))})"
-        )
+    header = _read_header(path, lines[0])
     # Samples hold no reference cycles: the cycle collector would only rescan the growing list
     # again and again while a big file loads (a third of the time of 100 000 samples).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        samples, scenario_samples, floor_starts, truncated = _read_samples(path, lines, version)
+        rows = _read_samples(path, lines, header["schema_version"])
     finally:
         if collecting:
             gc.enable()
-    dropped: list[str] = []
-    return Results(path, Header.read(header, dropped), samples, truncated,
-                   hashlib.sha256(data).hexdigest(), scenario_samples,
-                   header_problems=dropped, floor_starts=floor_starts)  # fmt: skip
+    return header, *rows
 
 
 def _read_samples(
@@ -537,15 +299,15 @@ def _read_samples(
             raise IsobenchError(f"{path}: line {number}: bad {kind}: {error}") from None
         numbers[kind].append(number)
     checked: tuple[tuple[str, Sequence[Any], dict[str, tuple[type, ...]]], ...] = (
-        ("sample", samples, _SAMPLE_TYPES),
-        ("scenario", scenario_samples, _SCENARIO_TYPES),
-        ("floor", floor_starts, _FLOOR_TYPES),
+        ("sample", samples, SAMPLE_TYPES),
+        ("scenario", scenario_samples, SCENARIO_TYPES),
+        ("floor", floor_starts, FLOOR_TYPES),
     )
     for kind, records, types in checked:
-        if not _columns_fit(records, types):  # then find and name the first bad line
+        if not columns_fit(records, types):  # then find and name the first bad line
             for record, number in zip(records, numbers[kind], strict=True):
                 try:
-                    _check_row({name: getattr(record, name) for name in types}, types)
+                    check_row({name: getattr(record, name) for name in types}, types)
                 except ValueError as error:
                     raise IsobenchError(f"{path}: line {number}: bad {kind}: {error}") from None
     return samples, scenario_samples, floor_starts, truncated
@@ -590,13 +352,30 @@ def with_emulated_labelled(results: Results) -> Results:
     """The results with their emulated samples turned into samples of a variant of their own,
     "native (emulated)": asked for (--include-emulated), they enter summaries under that name,
     never mixed with the same variant measured on its own CPU."""
-    samples = [
-        replace(sample, variant=sample.variant + EMULATED_SUFFIX, emulated=False)
-        if sample.emulated
-        else sample
-        for sample in results.samples
-    ]
-    return replace(results, samples=samples)
+    frame = results.frame.copy()
+    emulated = frame["emulated"].to_numpy(dtype=bool)
+    variants = frame["variant"].astype(str)
+    variants[emulated] = variants[emulated] + EMULATED_SUFFIX
+    frame["variant"] = variants.astype("category")
+    frame["emulated"] = False
+    return replace(results, frame=frame, _records=[])
+
+
+def to_frame(results: Results | Sequence[Results]) -> pd.DataFrame:
+    """The samples of one or more runs in one frame (harness.frame), a `run_id` column first,
+    each run's header, as its file wrote it, in `frame.attrs["headers"]` by run id."""
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.4 s: only for what reads samples
+
+    runs = [results] if isinstance(results, Results) else list(results)
+    frames = [run.frame.assign(run_id=run.header.run_id) for run in runs]
+    frame = pd.concat(frames, ignore_index=True) if frames else frame_of([]).assign(run_id="")
+    phases = [name for name in frame.columns if name not in (*SAMPLE_COLUMNS, "run_id")]
+    # runs with other labels or phases than the first: categories and nullable integers again
+    frame = frame[["run_id", *SAMPLE_COLUMNS, *phases]].astype(
+        dict.fromkeys(("run_id", *CATEGORIES), "category") | dict.fromkeys(phases, "Int64")
+    )
+    frame.attrs["headers"] = {run.header.run_id: run.header.to_json() for run in runs}
+    return frame
 
 
 def latest_results(results_dir: Path) -> Path:

@@ -9,14 +9,17 @@ summaries are recomputed, never stored.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from harness.frame import phase_column
 from harness.results import (
     BASELINE_STATE,
     BASELINE_VARIANT,
@@ -28,11 +31,16 @@ from harness.results import (
     Status,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
 EXACT_MAX_N = 100  # Mann-Whitney p-values are exact up to this many values a side
 BOOTSTRAP_SEED = 20_240_601
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+Values = Sequence[float] | FloatArray  # a group of values: a list, or a frame's column
 NOISY_CV = 0.10  # coefficient of variation above which a cell is flagged
 # A memory ratio is shown only when both peaks are at least this many resolutions (the cgroup
 # counter's step per CPU, in the results header): each side's error is then at most a quarter.
@@ -44,7 +52,7 @@ MAD_SCALE = 1.4826  # makes the MAD estimate the standard deviation for normal d
 
 
 def bootstrap_medians(
-    values: Sequence[float], rng: np.random.Generator, resamples: int = BOOTSTRAP_RESAMPLES
+    values: Values, rng: np.random.Generator, resamples: int = BOOTSTRAP_RESAMPLES
 ) -> FloatArray:
     """The medians of `resamples` bootstrap resamples of `values` (at least one value).
 
@@ -94,7 +102,7 @@ def ratio_estimates(numerator: FloatArray, denominator: FloatArray) -> FloatArra
 
 
 def bootstrap_median_ci(
-    values: Sequence[float], confidence: float = CONFIDENCE
+    values: Values, confidence: float = CONFIDENCE
 ) -> tuple[float, float] | None:
     """Percentile-bootstrap interval of the median; None below two values."""
     if len(values) < 2:
@@ -103,7 +111,7 @@ def bootstrap_median_ci(
 
 
 def bootstrap_ratio_ci(
-    numerator: Sequence[float], denominator: Sequence[float], confidence: float = CONFIDENCE
+    numerator: Values, denominator: Values, confidence: float = CONFIDENCE
 ) -> tuple[float, float] | None:
     """Interval of median(numerator) / median(denominator), resampling both independently."""
     estimates = median_ratio_estimates(numerator, denominator)
@@ -111,7 +119,7 @@ def bootstrap_ratio_ci(
 
 
 def median_ratio_estimates(
-    numerator: Sequence[float], denominator: Sequence[float], stream: str = "ratio"
+    numerator: Values, denominator: Values, stream: str = "ratio"
 ) -> FloatArray | None:
     """Bootstrap estimates of median(numerator) / median(denominator); None below two values a
     side. `stream` names the resampling (see net_ratio_estimates)."""
@@ -123,10 +131,10 @@ def median_ratio_estimates(
 
 
 def bootstrap_net_ratio_ci(
-    walls: Sequence[float],
-    floor: Sequence[float],
-    baseline: Sequence[float],
-    baseline_floor: Sequence[float],
+    walls: Values,
+    floor: Values,
+    baseline: Values,
+    baseline_floor: Values,
     *,
     confidence: float = CONFIDENCE,
 ) -> tuple[float, float] | None:
@@ -137,10 +145,10 @@ def bootstrap_net_ratio_ci(
 
 
 def net_ratio_estimates(
-    walls: Sequence[float],
-    floor: Sequence[float],
-    baseline: Sequence[float],
-    baseline_floor: Sequence[float],
+    walls: Values,
+    floor: Values,
+    baseline: Values,
+    baseline_floor: Values,
     stream: str = "net",
 ) -> FloatArray | None:
     """Bootstrap estimates of the net ratio (see bootstrap_net_ratio_ci); `stream` names the
@@ -174,7 +182,7 @@ def geometric_mean_estimates(estimates: Sequence[FloatArray]) -> FloatArray:
     return np.asarray(np.exp(logs.mean(axis=0)), dtype=np.float64)
 
 
-def mad_outliers(values: Sequence[float]) -> int:
+def mad_outliers(values: Values) -> int:
     """How many values lie more than OUTLIER_MADS scaled MADs from the median."""
     if len(values) < 3:
         return 0
@@ -186,7 +194,7 @@ def mad_outliers(values: Sequence[float]) -> int:
     return int(np.count_nonzero(deviations > OUTLIER_MADS * mad))
 
 
-def coefficient_of_variation(values: Sequence[float]) -> float | None:
+def coefficient_of_variation(values: Values) -> float | None:
     if len(values) < 2:
         return None
     data = np.asarray(values, dtype=np.float64)
@@ -194,24 +202,33 @@ def coefficient_of_variation(values: Sequence[float]) -> float | None:
     return float(data.std(ddof=1)) / mean if mean else None
 
 
-def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float] | None:
+def mann_whitney_u(a: Values, b: Values) -> tuple[float, float] | None:
     """Two-sided Mann-Whitney U test: (U of `a`, p-value). Exact (scipy's permutation
     distribution) when neither side holds more than EXACT_MAX_N values and no value is tied:
     the normal approximation cannot go below p = 1.8e-4 at 10 against 10, too coarse for a gate
     that corrects for hundreds of comparisons; otherwise the normal approximation with tie and
-    continuity corrections. None without data."""
-    if not a or not b:
+    continuity corrections, as scipy's "asymptotic" method computes it, here in numpy: scipy's
+    import alone (0.9 s) would be a tenth of a million-sample report. None without data."""
+    first = np.asarray(a, dtype=np.float64)
+    second = np.asarray(b, dtype=np.float64)
+    if not first.size or not second.size:
         return None
-    if len(set(a)) == len(set(b)) == 1 and a[0] == b[0]:
-        return len(a) * len(b) / 2, 1.0  # every value the same: nothing to tell apart
-    import scipy.stats  # noqa: PLC0415 - costs 0.65 s: only when a test is computed, not at every start
+    both = np.concatenate([first, second])
+    if np.all(both == both[0]):
+        return first.size * second.size / 2, 1.0  # every value the same: nothing to tell apart
+    distinct, where, ties = np.unique(both, return_inverse=True, return_counts=True)
+    if distinct.size == both.size and max(first.size, second.size) <= EXACT_MAX_N:
+        import scipy.stats  # noqa: PLC0415 - costs 0.9 s: only for an exact test
 
-    tied = len(set(a) | set(b)) < len(a) + len(b)
-    exact = not tied and max(len(a), len(b)) <= EXACT_MAX_N
-    result = scipy.stats.mannwhitneyu(
-        a, b, alternative="two-sided", method="exact" if exact else "asymptotic"
-    )
-    return float(result.statistic), float(result.pvalue)
+        exact = scipy.stats.mannwhitneyu(first, second, alternative="two-sided", method="exact")
+        return float(exact.statistic), float(exact.pvalue)
+    n1, n2, n = first.size, second.size, both.size
+    mean_ranks = np.cumsum(ties) - (ties - 1) / 2  # of each distinct value, ties averaged
+    u1 = float(mean_ranks[where[:n1]].sum()) - n1 * (n1 + 1) / 2
+    tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties)) / (n * (n - 1))
+    deviation = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
+    z = (max(u1, n1 * n2 - u1) - n1 * n2 / 2 - 0.5) / deviation
+    return u1, min(1.0, math.erfc(z / math.sqrt(2)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,14 +303,14 @@ def median_stream(key: CellKey, metric: str) -> str:
     return f"walls {tuple(key)}" if metric == WALL else f"{metric} {tuple(key)}"
 
 
-def precision_metric(key: CellKey, values_by_metric: Mapping[str, Sequence[float]]) -> str:
+def precision_metric(key: CellKey, values_by_metric: Mapping[str, Values]) -> str:
     """The metric a cell's precision is judged in: CPU time for compute, the quieter estimator
     on a shared host, where every ok sample has one; wall time for the startup floor (noop:
     how fast an instance wakes is a wall-clock question) and where CPU time is missing."""
     if key.workload == FLOOR_WORKLOAD:
         return WALL
     cpu, wall = values_by_metric.get(CPU, ()), values_by_metric.get(WALL, ())
-    return CPU if cpu and len(cpu) == len(wall) else WALL
+    return CPU if len(cpu) and len(cpu) == len(wall) else WALL
 
 
 def relative_half_width(median: float | None, interval: tuple[float, float] | None) -> float | None:
@@ -306,9 +323,10 @@ def relative_half_width(median: float | None, interval: tuple[float, float] | No
 def precision_of(key: CellKey, samples: Iterable[Sample]) -> tuple[str, float | None]:
     """A cell's precision metric and the relative half-width of its median's interval in it,
     from its samples (those that count), exactly as the summary computes it; None below two
-    values."""
+    values. (Records, not a frame: the measure loop asks after each sample of a cell.)"""
     counted = [sample for sample in samples if counts(sample)]
-    values = {metric: _ok_values(counted, metric) for metric in (WALL, CPU)}
+    values = {metric: [value for s in counted if (value := getattr(s, metric)) is not None]
+              for metric in (WALL, CPU)}  # fmt: skip
     metric = precision_metric(key, values)
     chosen = values[metric]
     if len(chosen) < 2:
@@ -322,50 +340,76 @@ def counts(sample: Sample) -> bool:
     return sample.status is Status.OK and not sample.warmup and not sample.emulated
 
 
-def _ok_values(group: Iterable[Sample], field: str) -> list[float]:
-    """The field's values over the ok samples that have one."""
-    values = (getattr(s, field) for s in group if s.status is Status.OK)
-    return [value for value in values if value is not None]
+NO_VALUES: FloatArray = np.empty(0)
+NO_ROWS: IntArray = np.empty(0, dtype=np.intp)
 
 
-def group_cells(samples: Iterable[Sample]) -> dict[CellKey, list[Sample]]:
-    """Measured (not warm-up), non-emulated samples of every status, by cell."""
-    groups: dict[CellKey, list[Sample]] = {}
-    for sample in samples:
-        if not sample.warmup and not sample.emulated:
-            groups.setdefault(sample.cell_key, []).append(sample)
-    return groups
+def median_of(values: FloatArray) -> float | None:
+    return float(np.median(values)) if values.size else None
 
 
 class Cells:
-    """A run's samples by cell (`group_cells`), with every cell's ok wall times and peaks and
-    every variant's noop floor worked out once: a 100 000-sample report asks for them often."""
+    """A run's measured (not warm-up), non-emulated samples of every status, by cell, from their
+    frame (harness.frame): each cell's rows, its ok values in each metric, its failures, and
+    every variant's noop floor, worked out once, in columns: a million-sample report reads
+    them often, and never a sample at a time."""
 
-    def __init__(self, samples: Iterable[Sample]) -> None:
-        self.groups = group_cells(samples)
-        # metric (WALL, CPU) -> cell -> its ok values
-        self.times = {
-            metric: {key: _ok_values(group, metric) for key, group in self.groups.items()}
-            for metric in (WALL, CPU)
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame  # every sample: the cells' rows are positions in it, never a copy
+        counted = ~(frame["warmup"].to_numpy(dtype=bool) | frame["emulated"].to_numpy(dtype=bool))
+        positions = np.flatnonzero(counted)
+        keys = frame.loc[counted, list(CellKey._fields)]
+        grouped = keys.groupby(list(CellKey._fields), observed=True, sort=False)
+        # cell -> its rows' positions in the frame; cells in the order the file first has them
+        self.rows: dict[CellKey, IntArray] = {
+            CellKey(*key): positions[rows]
+            for key, rows in sorted(grouped.indices.items(), key=lambda item: item[1][0])
         }
+        self._ok = (self.frame["status"] == Status.OK.value).to_numpy(dtype=bool)
+        # metric (WALL, CPU) -> cell -> its ok values
+        self.times = {metric: self.ok_values(metric) for metric in (WALL, CPU)}
         self.walls = self.times[WALL]
-        self.peaks = {key: _ok_values(group, "peak_memory_bytes")
-                      for key, group in self.groups.items()}  # fmt: skip
+        self.peaks = self.ok_values("peak_memory_bytes")
         # (metric, floor) -> noop's ok values at any size (noop does the same at every size)
-        self._floors: dict[tuple[str, FloorKey], list[float]] = {}
+        floors: dict[tuple[str, FloorKey], list[FloatArray]] = {}
         for metric, by_cell in self.times.items():
             for key, values in by_cell.items():
                 if key.workload == FLOOR_WORKLOAD:
-                    self._floors.setdefault((metric, key.floor), []).extend(values)
-
+                    floors.setdefault((metric, key.floor), []).append(values)
+        self._floors = {floor: np.concatenate(parts) for floor, parts in floors.items()}
         # bootstrap medians, drawn once per group of values and named by it: every interval of
         # the run combines these, each side from its own stream
         self._medians: dict[str, FloatArray | None] = {}
 
-    def floor(self, floor: FloorKey, metric: str = WALL) -> list[float]:
-        return self._floors.get((metric, floor), [])
+    def ok_values(self, column: str) -> dict[CellKey, FloatArray]:
+        """cell -> the column's values over its ok samples that have one."""
+        values = self.frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        kept = self._ok & ~np.isnan(values)
+        return {key: values[rows[kept[rows]]] for key, rows in self.rows.items()}
 
-    def _bootstrap(self, name: str, values: list[float]) -> FloatArray | None:
+    def cell(self, key: CellKey, columns: Sequence[str]) -> pd.DataFrame:
+        """A cell's rows (every status), in those of `columns` the frame has: copying a few
+        columns of a cell, not every column (texts among them) of a million rows."""
+        present = [column for column in columns if column in self.frame.columns]
+        cell: pd.DataFrame = self.frame[present].iloc[self.rows.get(key, NO_ROWS)]
+        return cell
+
+    def failures(self) -> dict[CellKey, dict[str, int]]:
+        """cell -> status -> how many of its samples ended so, for every status but ok."""
+        statuses = self.frame["status"].astype("category")
+        codes = statuses.cat.codes.to_numpy()
+        names = [str(name) for name in statuses.cat.categories]
+        found = {}
+        for key, rows in self.rows.items():
+            tally = np.bincount(codes[rows], minlength=len(names))
+            found[key] = {name: int(count) for name, count in zip(names, tally, strict=True)
+                          if count and name != Status.OK.value}  # fmt: skip
+        return found
+
+    def floor(self, floor: FloorKey, metric: str = WALL) -> FloatArray:
+        return self._floors.get((metric, floor), NO_VALUES)
+
+    def _bootstrap(self, name: str, values: FloatArray) -> FloatArray | None:
         if name not in self._medians:
             enough = len(values) >= 2
             self._medians[name] = bootstrap_medians(values, new_rng(name)) if enough else None
@@ -373,13 +417,13 @@ class Cells:
 
     def medians(self, key: CellKey, metric: str = WALL) -> FloatArray | None:
         """Bootstrap medians of a cell's ok values of `metric`."""
-        return self._bootstrap(median_stream(key, metric), self.times[metric].get(key, []))
+        return self._bootstrap(median_stream(key, metric), self.times[metric].get(key, NO_VALUES))
 
     def wall_medians(self, key: CellKey) -> FloatArray | None:
         return self.medians(key, WALL)
 
     def peak_medians(self, key: CellKey) -> FloatArray | None:
-        return self._bootstrap(f"peaks {tuple(key)}", self.peaks.get(key, []))
+        return self._bootstrap(f"peaks {tuple(key)}", self.peaks.get(key, NO_VALUES))
 
     def floor_medians(self, floor: FloorKey, metric: str = WALL) -> FloatArray | None:
         name = f"floor {tuple(floor)}" if metric == WALL else f"{metric} floor {tuple(floor)}"
@@ -398,14 +442,14 @@ class Cells:
 
     def net_sides(
         self, key: CellKey, metric: str = WALL
-    ) -> tuple[list[float], list[float], list[float], list[float]]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """The ok values (of `metric`) of a cell, its noop floor, its native baseline and the
         baseline's floor: the four sides of the net ratio (empty where the run lacks one)."""
         values = self.times[metric]
         return (
-            values.get(key, []),
+            values.get(key, NO_VALUES),
             self.floor(key.floor, metric),
-            values.get(key.baseline, []),
+            values.get(key.baseline, NO_VALUES),
             self.floor(key.baseline.floor, metric),
         )
 
@@ -450,16 +494,14 @@ def precision_outcome(summaries: Sequence[Summary], wanted: float) -> PrecisionO
     )
 
 
-def summarize(
-    samples: Iterable[Sample], memory_resolution_bytes: int | None = None
-) -> list[Summary]:
+def summarize(samples: pd.DataFrame, memory_resolution_bytes: int | None = None) -> list[Summary]:
+    """The summary of every cell of a run's samples (their frame: harness.frame)."""
     return summarize_cells(Cells(samples), memory_resolution_bytes)
 
 
 def time_figures(cells: Cells, key: CellKey, metric: str) -> TimeFigures:
     values, floor, baseline, baseline_floor = cells.net_sides(key, metric)
-    median = statistics.median(values) if values else None
-    baseline_median = statistics.median(baseline) if baseline else None
+    median, baseline_median = median_of(values), median_of(baseline)
     is_baseline = key == key.baseline
     has_net = key.workload != FLOOR_WORKLOAD  # noop net of itself is nothing
     return TimeFigures(
@@ -483,23 +525,19 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
     it are left out, flagged instead."""
     least_peak = (memory_resolution_bytes or 0) * MEMORY_RATIO_MIN_RESOLUTIONS
     rows = []
-    for key, group in cells.groups.items():
+    failures = cells.failures()
+    for key, cell_rows in cells.rows.items():
         workload, language, variant, size, profile, state = key
         bkey = key.baseline
         wall, cpu = time_figures(cells, key, WALL), time_figures(cells, key, CPU)
-        metric = precision_metric(key, {m: cells.times[m].get(key, []) for m in (WALL, CPU)})
+        metric = precision_metric(key, {m: cells.times[m][key] for m in (WALL, CPU)})
         precise = cpu if metric == CPU else wall
-        walls, baseline = cells.walls.get(key, []), cells.walls.get(bkey, [])
-        peak = statistics.median(cells.peaks[key]) if cells.peaks[key] else None
-        baseline_peaks = cells.peaks.get(bkey, [])
-        baseline_peak = statistics.median(baseline_peaks) if baseline_peaks else None
+        walls, baseline = cells.walls[key], cells.walls.get(bkey, NO_VALUES)
+        peaks = cells.peaks[key], cells.peaks.get(bkey, NO_VALUES)
+        peak, baseline_peak = median_of(peaks[0]), median_of(peaks[1])
         resolved = (peak is not None and baseline_peak is not None
                     and min(peak, baseline_peak) >= least_peak and baseline_peak > 0)  # fmt: skip
         test = None if key == bkey else mann_whitney_u(walls, baseline)
-        failures: dict[str, int] = {}
-        for sample in group:
-            if sample.status is not Status.OK:
-                failures[sample.status.value] = failures.get(sample.status.value, 0) + 1
         rows.append(
             Summary(
                 workload=workload,
@@ -509,7 +547,7 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
                 profile=profile,
                 state=state,
                 samples_ok=len(walls),
-                samples_total=len(group),
+                samples_total=len(cell_rows),
                 median_wall_ns=wall.median,
                 wall_ci_ns=wall.interval,
                 ratio_to_native=wall.ratio,
@@ -526,7 +564,7 @@ def summarize_cells(cells: Cells, memory_resolution_bytes: int | None = None) ->
                 memory_ratio_ci=_ratio_interval(cells.peak_medians(key), cells.peak_medians(bkey))
                 if resolved and key != bkey
                 else None,
-                failures=failures,
+                failures=failures[key],
                 cpu=cpu,
                 memory_below_resolution=peak is not None and not resolved,
                 precision_metric=metric,
@@ -715,35 +753,45 @@ class InsideStack:
         return self.sum_of_medians_ns / self.wall_median_ns
 
 
-def inside_stack(samples: Sequence[Sample]) -> InsideStack | None:
-    """A cell's ok samples that carry Docker's start seen from inside, taken apart by who acts
-    (INSIDE_LAYERS); None with fewer than two of them."""
-    segments = [name for _, names in INSIDE_LAYERS for name in names]
-    timed = [s for s in samples if counts(s) and s.wall_ns is not None
-             and all(name in s.phases_ns for name in segments)]  # fmt: skip
+# what inside_stack reads of a cell
+INSIDE_COLUMNS = ("status", "warmup", "emulated", "wall_ns",
+                  *(phase_column(name) for _, names in INSIDE_LAYERS
+                    for name in names))  # fmt: skip
+
+
+def inside_stack(cell: pd.DataFrame) -> InsideStack | None:
+    """A cell's ok samples (its rows in a frame: Cells.cell) that carry Docker's start seen
+    from inside, taken apart by who acts (INSIDE_LAYERS); None with fewer than two of them."""
+    columns = [phase_column(name) for _, names in INSIDE_LAYERS for name in names]
+    if not set(columns) <= set(cell.columns):
+        return None
+    timed = cell[
+        (cell["status"] == Status.OK.value).to_numpy(dtype=bool)
+        & ~cell["warmup"].to_numpy(dtype=bool)
+        & ~cell["emulated"].to_numpy(dtype=bool)
+    ]
+    timed = timed.dropna(subset=["wall_ns", *columns])  # fmt: skip
     if len(timed) < 2:
         return None
     layers = []
     for name, names in INSIDE_LAYERS:
-        values = [float(sum(s.phases_ns[segment] for segment in names)) for s in timed]
-        layers.append(InsideLayer(name, names, statistics.median(values),
+        sums = timed[[phase_column(segment) for segment in names]].sum(axis=1)
+        values = sums.to_numpy(dtype=np.float64)
+        layers.append(InsideLayer(name, names, float(np.median(values)),
                                   bootstrap_median_ci(values)))  # fmt: skip
-    walls = [float(s.wall_ns) for s in timed if s.wall_ns is not None]
-    return InsideStack(layers, len(timed), statistics.median(walls))
+    walls = timed["wall_ns"].to_numpy(dtype=np.float64)
+    return InsideStack(layers, len(timed), float(np.median(walls)))
 
 
 def _net_ratio(
-    walls: Sequence[float],
-    floor: Sequence[float],
-    baseline: Sequence[float],
-    baseline_floor: Sequence[float],
+    walls: FloatArray, floor: FloatArray, baseline: FloatArray, baseline_floor: FloatArray
 ) -> float | None:
-    if not (walls and floor and baseline and baseline_floor):
+    if not (len(walls) and len(floor) and len(baseline) and len(baseline_floor)):
         return None
-    denominator = statistics.median(baseline) - statistics.median(baseline_floor)
+    denominator = float(np.median(baseline) - np.median(baseline_floor))
     if denominator <= 0:
         return None
-    return (statistics.median(walls) - statistics.median(floor)) / denominator
+    return float(np.median(walls) - np.median(floor)) / denominator
 
 
 def variant_order(variant: str) -> tuple[int, str]:
@@ -790,12 +838,12 @@ def least_squares(points: Sequence[tuple[float, float]]) -> tuple[float, float, 
     return intercept, slope, 1 - residual / total if total else 1.0
 
 
-def _points(by_size: dict[float, list[float]]) -> list[tuple[float, float]]:
+def _points(by_size: Mapping[float, Values]) -> list[tuple[float, float]]:
     return [(units, value) for units, values in by_size.items() for value in values]
 
 
 def bootstrap_slopes(
-    by_size: dict[float, list[float]],
+    by_size: Mapping[float, Values],
     rng: np.random.Generator,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> FloatArray:
@@ -816,24 +864,26 @@ def bootstrap_slopes(
     return slopes / sxx
 
 
-def fit_throughput(samples: Iterable[Sample], work_units: WorkUnits) -> list[Fit]:
+def fit_throughput(cells: Cells, work_units: WorkUnits) -> list[Fit]:
     """A line per cell run at two or more sizes with work units; ratios to native warm."""
     # (workload, language, variant, profile, state) -> work units -> values
-    walls: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
-    runs: dict[tuple[str, str, str, str, str], dict[float, list[float]]] = {}
+    walls: dict[tuple[str, str, str, str, str], dict[float, FloatArray]] = {}
+    runs: dict[tuple[str, str, str, str, str], dict[float, FloatArray]] = {}
     sizes: dict[tuple[str, str, str, str, str], set[str]] = {}
     fitted = {workload for workload, by_size in work_units.items() if len(by_size) >= 2}
-    for s in samples:
-        if s.workload not in fitted:
+    run_column = phase_column("run")
+    run_phases = cells.ok_values(run_column) if run_column in cells.frame.columns else {}
+    for cell, values in cells.walls.items():
+        units = work_units.get(cell.workload, {}).get(cell.size)
+        if cell.workload not in fitted or units is None or not len(values):
             continue
-        units = work_units.get(s.workload, {}).get(s.size)
-        if not counts(s) or s.wall_ns is None or units is None:
-            continue
-        key = (s.workload, s.language, s.variant, s.profile, s.state)
-        walls.setdefault(key, {}).setdefault(units, []).append(s.wall_ns)
-        sizes.setdefault(key, set()).add(s.size)
-        if "run" in s.phases_ns:
-            runs.setdefault(key, {}).setdefault(units, []).append(s.phases_ns["run"])
+        key = (cell.workload, cell.language, cell.variant, cell.profile, cell.state)
+        by_units = walls.setdefault(key, {})  # (two sizes of the same units are one point set)
+        by_units[units] = np.concatenate([by_units.get(units, NO_VALUES), values])
+        sizes.setdefault(key, set()).add(cell.size)
+        if len(run_phases.get(cell, NO_VALUES)):
+            run_units = runs.setdefault(key, {})
+            run_units[units] = np.concatenate([run_units.get(units, NO_VALUES), run_phases[cell]])
 
     fits = []
     for key, by_size in walls.items():

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -37,6 +38,9 @@ from harness.stats import (
 )
 from harness.toolchains import Check
 from harness.units import clock, mib, ms, ms_with_ci, peak_mib, precision_text, ratio_with_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_FAILED = 1  # some sample was not ok, a variant went unmeasured, or a regression was found
 PIPE_WIDTH = 220
@@ -183,16 +187,17 @@ def print_doctor(console: Console, checks: list[Check]) -> None:
     console.print(table)
 
 
-def print_run(console: Console, header: Header, samples: list[Sample],
+def print_run(console: Console, header: Header, samples: pd.DataFrame,
               scenario_samples: list[ScenarioSample],
               floor_starts: Sequence[FloorStart] = ()) -> None:  # fmt: skip
-    """Everything a run measured, as tables: samples, the startup ladder, host costs,
-    throughput over sizes (where the header's plan gives work units), scenarios."""
+    """Everything a run measured, as tables: samples (their frame: harness.frame), the startup
+    ladder, host costs, throughput over sizes (where the header's plan gives work units),
+    scenarios."""
     cells = Cells(samples)
     summaries = print_run_summary(console, cells, header)
     print_ladder(console, header, cells, summaries, floor_starts)
     print_host_costs(console, header.host_costs)
-    print_fits(console, fit_throughput(samples, header.work_units))
+    print_fits(console, fit_throughput(cells, header.work_units))
     print_scenarios(console, scenario_samples)
 
 

@@ -24,6 +24,7 @@ BESIDE_THE_REPORT = {"workloads", "build", "targets", "measure", "cgroups", "rep
 FORBIDDEN = {
     # the records and formats every layer reads: they import none of them
     "header": EVERY_LAYER,
+    "records": EVERY_LAYER,
     "units": EVERY_LAYER,
     "names": EVERY_LAYER,
     "workloads": {"build", "targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
@@ -31,6 +32,9 @@ FORBIDDEN = {
     "targets": {"measure", "results", "stats", *ABOVE_THE_LIBRARY},
     "measure": {"build", "stats", *ABOVE_THE_LIBRARY},
     "results": {"workloads", "build", "targets", "measure", "stats", *ABOVE_THE_LIBRARY},
+    # the samples in columns: part of the results layer, beneath results itself (which reads
+    # files with it)
+    "frame": {"workloads", "build", "targets", "measure", "results", "stats", *ABOVE_THE_LIBRARY},
     "stats": {"build", "targets", "measure", "report", "compare", "export", *ABOVE_THE_LIBRARY},
     "report": {
         "workloads",

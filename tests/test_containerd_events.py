@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from harness.frame import frame_of
 from harness.ladder import ladder_of
 from harness.report import write_report
 from harness.results import Sample, read_results
@@ -89,7 +90,7 @@ def inside_samples() -> list[Sample]:
 
 
 def test_a_cells_starts_are_grouped_by_who_acts_with_medians_that_add_up() -> None:
-    stack = inside_stack(inside_samples())
+    stack = inside_stack(frame_of(inside_samples()))
     assert stack is not None
     assert [layer.segments for layer in stack.layers] == [names for _, names in INSIDE_LAYERS]
     assert [layer.median_ns for layer in stack.layers] == [42 * MS, 204 * MS, 5 * MS]
@@ -104,8 +105,8 @@ def test_a_cells_starts_are_grouped_by_who_acts_with_medians_that_add_up() -> No
 def test_samples_without_their_events_give_no_stack() -> None:
     samples = inside_samples()
     bare = [replace(sample, phases_ns={"start": 1}) for sample in samples]
-    assert inside_stack(bare) is None
-    assert inside_stack(samples[:1]) is None  # one sample: no interval, no stack
+    assert inside_stack(frame_of(bare)) is None
+    assert inside_stack(frame_of(samples[:1])) is None  # one sample: no interval, no stack
 
 
 def test_the_terminal_and_the_report_show_the_start_from_inside(tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ def test_the_terminal_and_the_report_show_the_start_from_inside(tmp_path: Path) 
     }  # fmt: skip
     path = reportdata.write_results(tmp_path / "run.jsonl", inside_samples(), header)
     results = read_results(path)
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     ladder = ladder_of(results.header, cells, summarize_cells(cells), results.floor_starts)
     view = ladder.inside["docker cold (noop, c)"]
     assert [row.median for row in view.rows] == ["42 ms", "204 ms", "5 ms"]

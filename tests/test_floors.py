@@ -99,7 +99,7 @@ def test_the_ladder_ranks_floors_and_starts_and_subtracts_each_ones_floor(
     tmp_path: Path,
 ) -> None:
     results = read_results(write_ladder_run(tmp_path / "run.jsonl"))
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     summaries = summarize_cells(cells)
     floors = {floor.floor: floor for floor in summarize_floors(results.floor_starts)}
     assert floors[SPAWN.name].median_wall_ns == 600 * US
@@ -141,7 +141,7 @@ def test_dockers_start_is_taken_apart_by_the_floors_beneath_it(tmp_path: Path) -
         ):
             stream.write(json.dumps(row.to_json()) + "\n")  # fmt: skip
     results = read_results(path)
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     ladder = ladder_of(results.header, cells, summarize_cells(cells), results.floor_starts)
     ((cell, layers),) = ladder.stacks.items()
     assert cell == "docker cold (noop, c)"
@@ -166,7 +166,7 @@ def test_dockers_start_is_taken_apart_by_the_floors_beneath_it(tmp_path: Path) -
 
 def test_a_variant_whose_floor_took_no_start_stands_alone(tmp_path: Path) -> None:
     results = read_results(write_ladder_run(tmp_path / "run.jsonl"))
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     rungs = startup_ladder(cells, summarize_cells(cells), summarize_floors(results.floor_starts),
                            {"native": RUNC.name, "wasmtime": WASM_NOOP.name})  # fmt: skip
     native = next(r for r in rungs if r.summary is not None and r.summary.variant == "native")
@@ -271,7 +271,7 @@ def test_the_ladder_in_the_terminal_shows_a_files_words_as_they_are(tmp_path: Pa
             stream.write(json.dumps(row.to_json()) + "\n")
     results = read_results(path)
     console = Console(record=True, width=300)
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     print_ladder(console, results.header, cells, summarize_cells(cells), results.floor_starts)
     text = console.export_text()
     assert "[red]spawn[/red] \\x1b[2J" in text

@@ -14,8 +14,7 @@ import pytest
 
 from harness.cli import main
 from harness.export.samples_parquet import HEADERS_KEY
-from harness.frame import to_frame
-from harness.results import read_results
+from harness.results import read_results, to_frame
 from tests.reportdata import header, run_samples, spread, write_results
 
 

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from harness.frame import frame_of
 from harness.header import Header
 from harness.judge import Output, judge
 from harness.measure import PRIMER_RUNS, Plan, run_plan, take_sample
@@ -289,7 +290,7 @@ def test_precision_gives_further_rounds_to_the_wide_cells_only(tmp_path: Path) -
     # one sample fewer was still wider: it stopped as soon as the target was met
     assert (precision_of(plan.cells[1].key, by_cell["noisy"][:-1])[1] or 0) > 0.05
     # the summary reports the very precision the planner stopped at
-    summary = next(s for s in summarize(samples) if s.variant == "noisy")
+    summary = next(s for s in summarize(frame_of(samples)) if s.variant == "noisy")
     assert (summary.precision_metric, summary.precision) == (metric, reached)
 
 

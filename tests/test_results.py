@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from harness.errors import IsobenchError
+from harness.frame import frame_of, read_rows, samples_of
 from harness.header import SCHEMA_VERSION, Header
-from harness.results import ResultsWriter, Sample, Status, read_results
+from harness.results import ResultsWriter, Sample, Status, _read_by_rows, read_results
 
 SAMPLE = Sample(
     workload="noop",
@@ -27,6 +29,14 @@ SAMPLE = Sample(
     stdout_sha256="e3b0",
     artifact_id="abc",
 )
+
+
+def two_samples(path: Path) -> list[str]:
+    """A results file at `path` holding SAMPLE twice; its lines, the header first."""
+    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
+        writer.add(SAMPLE)
+        writer.add(SAMPLE)
+    return path.read_text().splitlines()
 
 
 def test_header_then_one_line_per_sample_round_trip(tmp_path: Path) -> None:
@@ -127,10 +137,7 @@ def test_a_sample_of_the_wrong_type_is_named_by_its_line(
     tmp_path: Path, changes: dict[str, object], problem: str
 ) -> None:
     path = tmp_path / "run.jsonl"
-    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
-        writer.add(SAMPLE)
-        writer.add(SAMPLE)
-    lines = path.read_text().splitlines()
+    lines = two_samples(path)
     lines[2] = json.dumps({**json.loads(lines[2]), **changes})
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(IsobenchError, match=rf"run.jsonl: line 3: bad sample: {problem}"):
@@ -147,3 +154,66 @@ def test_a_results_file_has_one_writer_at_a_time(tmp_path: Path) -> None:
     with ResultsWriter(path, None) as resumed:  # the run ended: resuming is fine
         resumed.add(SAMPLE)
     assert len(read_results(path).samples) == 3
+
+
+EXAMPLE = sorted((Path(__file__).resolve().parent.parent / "results" / "example").glob("*.jsonl"))
+
+
+def test_a_clean_file_is_read_in_columns_exactly_as_row_by_row() -> None:
+    """The committed example (samples, scenario operations, floor starts) takes the columnar
+    path, and gives what the row reader gives, record for record and column for column."""
+    data = EXAMPLE[-1].read_bytes()
+    rows = read_rows(data, data.index(b"\n") + 1)
+    assert rows is not None  # the quick path was taken, not the fallback
+    _, samples, scenario_samples, floor_starts, truncated = _read_by_rows(EXAMPLE[-1], data)
+    assert (samples_of(rows.samples), rows.scenario_samples, rows.floor_starts) == (
+        samples,
+        scenario_samples,
+        floor_starts,
+    )
+    assert not truncated
+    pd.testing.assert_frame_equal(rows.samples, frame_of(samples), check_categorical=False)
+    assert {"phase.daemon_in_ns", "phase.spawn_to_exit_ns"} <= set(rows.samples.columns)
+
+
+@pytest.mark.parametrize(
+    ("written", "edited"),
+    [
+        ('"wall_ns": 1234', '"wall_ns": 1234.5'),  # a float: the row reader names it
+        ('"workload": "noop"', '"workload": 7'),
+        ('"warmup": false', '"warmup": 0'),
+        ('"status": "ok"', '"status": "fine"'),
+        ('"workload": "noop"', '"workload": "../x"'),
+        ('"spawn_to_exit": 1234', '"spawn_to_exit": -1'),
+        ('"detail": ""', '"detail": null'),
+        ('"round": 0, ', ""),  # a field missing
+    ],
+)
+def test_a_line_the_columns_refuse_is_named_by_the_row_reader(
+    written: str, edited: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.jsonl"
+    lines = two_samples(path)
+    assert written in lines[2]
+    lines[2] = lines[2].replace(written, edited)
+    path.write_text("\n".join(lines) + "\n")
+    data = path.read_bytes()
+    assert read_rows(data, data.index(b"\n") + 1) is None
+    with pytest.raises(IsobenchError, match=f"{path}: line 3: bad sample"):
+        read_results(path)
+
+
+@pytest.mark.parametrize("between", ["\n\n", " ", ""])
+def test_the_columns_read_only_one_whole_object_per_line(between: str, tmp_path: Path) -> None:
+    """pyarrow's reader skips an empty line and reads two objects on one line; the columns are
+    then refused and the row reader names the line (before the last: a last line that is not
+    one object is a write cut short)."""
+    path = tmp_path / "run.jsonl"
+    with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:
+        writer.add(SAMPLE)
+    line = path.read_text().splitlines()[1]
+    path.write_text(path.read_text().rstrip("\n") + between + line + "\n" + line + "\n")
+    data = path.read_bytes()
+    assert read_rows(data, data.index(b"\n") + 1) is None
+    with pytest.raises(IsobenchError, match=f"{path}: line"):
+        read_results(path)

@@ -6,20 +6,24 @@ import statistics
 
 import numpy as np
 import pytest
+import scipy.stats
 
+from harness import stats
+from harness.frame import frame_of
 from harness.results import Sample, Status
 from harness.stats import (
+    Cells,
+    Fit,
     Summary,
+    WorkUnits,
     bootstrap_median_ci,
     bootstrap_medians,
     bootstrap_ratio_ci,
     coefficient_of_variation,
-    fit_throughput,
     geometric_mean_estimates,
     least_squares,
     mad_outliers,
     mann_whitney_u,
-    summarize,
 )
 
 BASE = Sample(
@@ -35,6 +39,15 @@ BASE = Sample(
     status=Status.OK,
     wall_ns=0,
 )
+
+
+def summarize(records: list[Sample], memory_resolution_bytes: int | None = None) -> list[Summary]:
+    """The summaries of samples written here as records (their frame, as a file gives it)."""
+    return stats.summarize(frame_of(records), memory_resolution_bytes)
+
+
+def fit_throughput(records: list[Sample], work_units: WorkUnits) -> list[Fit]:
+    return stats.fit_throughput(Cells(frame_of(records)), work_units)
 
 
 def samples(variant: str, walls: list[int], **changes: object) -> list[Sample]:
@@ -92,6 +105,21 @@ def test_mann_whitney_u_by_hand() -> None:
     u, p = mann_whitney_u([1, 1, 2], [1, 2, 2])  # type: ignore[misc]
     assert u == 3.0  # ranks: 1s -> 2, 2s -> 5; a's rank sum 9, minus 3*4/2
     assert mann_whitney_u([5, 5, 5], [5, 5, 5]) == (4.5, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("tied", [True, False])
+def test_the_normal_approximation_is_scipys_own(seed: int, tied: bool) -> None:
+    """Beyond the exact test's reach (ties, or more than EXACT_MAX_N values), the p-value is
+    computed in numpy: it must be what scipy's "asymptotic" method gives."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(10, 3, size=150), rng.normal(11, 3, size=90 + seed)
+    if tied:
+        a, b = np.round(a), np.round(b)
+    u, p = mann_whitney_u(a, b)  # type: ignore[misc]
+    expected = scipy.stats.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic")
+    assert u == pytest.approx(expected.statistic)
+    assert p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
 
 
 def test_ratio_is_to_the_native_median_of_the_same_run() -> None:

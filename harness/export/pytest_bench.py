@@ -25,7 +25,7 @@ def to_pytest_benchmark(results: Results) -> dict[str, Any]:
     header = results.header
     host = header.host
     plan = header.plan or PlanRecord()
-    cells = Cells(results.samples)
+    cells = Cells(results.frame)
     summaries = {s.key: s for s in summarize_cells(cells)}
     benchmarks = []
     for key, ok_walls in sorted(cells.walls.items()):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.results import Results
+from harness.results import Results, to_frame
 
 HEADERS_KEY = b"isobench.headers"
 
@@ -15,8 +15,6 @@ HEADERS_KEY = b"isobench.headers"
 def write(results: Results, output: Path) -> int:
     import pyarrow as pa  # noqa: PLC0415 - pyarrow and pandas: only when this format is asked for
     import pyarrow.parquet as pq  # noqa: PLC0415 - the same
-
-    from harness.frame import to_frame  # noqa: PLC0415 - the same
 
     frame = to_frame(results)
     table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -29,7 +29,7 @@ def _interval(name: str, interval: tuple[float, float] | None, unit: str = "") -
 def summary_rows(results: Results) -> list[dict[str, Any]]:
     """Every cell of the run, its figures as numbers."""
     instances = results.header.instances
-    summaries = summarize_cells(Cells(results.samples), results.header.memory_resolution)
+    summaries = summarize_cells(Cells(results.frame), results.header.memory_resolution)
     return [_row(s, instances.get(s.variant, "")) for s in summaries]
 
 
@@ -85,7 +85,7 @@ def summary_markdown(results: Results) -> str:
 
     instances = results.header.instances
     resolution = results.header.memory_resolution
-    summaries = summarize_cells(Cells(results.samples), resolution)
+    summaries = summarize_cells(Cells(results.frame), resolution)
     table = pd.DataFrame(
         [
             {

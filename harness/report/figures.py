@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import re
-import statistics
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cbook import boxplot_stats
 from matplotlib.collections import LineCollection, PolyCollection
@@ -32,7 +32,7 @@ from harness.report.model import (
 )
 from harness.results import BASELINE_VARIANT, FLOOR_WORKLOAD
 from harness.scopes import IN_HOST
-from harness.stats import Summary, variant_order
+from harness.stats import NO_VALUES, FloatArray, Summary, variant_order
 
 # One colour per variant, the same in every plot (Okabe-Ito: readable with colour blindness).
 PALETTE = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -227,23 +227,23 @@ def distributions(run: Run) -> str | None:
     reach the furthest sample within 1.5 IQR (matplotlib's boxplot_stats), no fliers. Drawn as
     three collections, not as hundreds of artists: a big run's report stays quick."""
     labels: list[str] = []
-    values: list[list[float]] = []
+    values: list[FloatArray] = []
     colours: list[str] = []
     by_variant = variant_colours(run.variants)
-    order = sorted(run.groups, key=lambda k: (k.workload, k.language, variant_order(k.variant)),
+    order = sorted(run.cells.rows,
+                   key=lambda k: (k.workload, k.language, variant_order(k.variant)),
                    reverse=True)  # fmt: skip
     for key in order:
         if key.state != run.verdict_state(key.variant) or key.size != shown_size(
             run.summaries, key.workload
         ):
             continue
-        base = run.cells.walls.get(key.baseline, [])
+        base = run.cells.walls.get(key.baseline, NO_VALUES)
         walls = run.cells.walls[key]
-        if not base or not walls:
+        if not len(base) or not len(walls):
             continue
-        median = statistics.median(base)
         labels.append(f"{key.workload} ({key.language}) {key.variant}")
-        values.append([wall / median for wall in walls])
+        values.append(walls / np.median(base))
         colours.append(by_variant[key.variant])
     if not labels:
         return None

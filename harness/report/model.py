@@ -16,9 +16,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from harness.errors import IsobenchError
+from harness.frame import phase_columns, phase_of, samples_of
 from harness.header import Header, HostRecord, MemoryRecord, PlanRecord, VariantRecord
 from harness.ladder import Ladder, ladder_of
 from harness.results import (
@@ -45,7 +48,6 @@ from harness.stats import (
     FloatArray,
     PrecisionOutcome,
     Summary,
-    counts,
     fit_throughput,
     geometric_mean_estimates,
     median_ratio_estimates,
@@ -57,6 +59,9 @@ from harness.stats import (
     variant_order,
 )
 from harness.units import below_resolution, duration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREFERRED_SIZE = "default"  # the size the verdict shows when a run has several
 DEFAULT_PROFILE = "portable"  # other build profiles are named beside the workload
@@ -80,15 +85,16 @@ class SampleCounts:
     emulated: int
 
     @classmethod
-    def of(cls, samples: list[Sample]) -> SampleCounts:
-        measured = [s for s in samples if not s.warmup]
-        ok = sum(1 for s in measured if s.status is Status.OK)
+    def of(cls, samples: pd.DataFrame) -> SampleCounts:
+        warmup = samples["warmup"].to_numpy(dtype=bool)
+        ok = (samples["status"] == Status.OK.value).to_numpy(dtype=bool)
+        measured_ok = int(np.count_nonzero(ok & ~warmup))
         return cls(
             total=len(samples),
-            warmup=len(samples) - len(measured),
-            ok=ok,
-            not_ok=len(measured) - ok,
-            emulated=sum(1 for s in samples if s.emulated),
+            warmup=int(np.count_nonzero(warmup)),
+            ok=measured_ok,
+            not_ok=len(samples) - int(np.count_nonzero(warmup)) - measured_ok,
+            emulated=int(np.count_nonzero(samples["emulated"].to_numpy(dtype=bool))),
         )
 
 
@@ -112,10 +118,6 @@ class Run:
 
     def rates_of(self, scenario: str) -> list[RateSummary]:
         return [rate for rate in self.rates if rate.scenario == scenario]
-
-    @property
-    def groups(self) -> dict[CellKey, list[Sample]]:
-        return self.cells.groups
 
     @property
     def header(self) -> Header:
@@ -146,7 +148,7 @@ class Run:
     @property
     def steal_ns_total(self) -> int:
         """The hypervisor's steal time summed over every sample of the run."""
-        return sum(s.steal_ns or 0 for s in self.results.samples)
+        return int(self.results.frame["steal_ns"].sum())
 
     def verdict_state(self, variant: str) -> str:
         """The state a variant is judged in: VERDICT_STATE, or the one state it has (node has
@@ -281,18 +283,18 @@ def load_runs(results: list[Results], output: Path) -> list[Run]:
     labels = _unique_labels(results)
     runs = []
     for result, label in zip(results, labels, strict=True):
-        cells = Cells(result.samples)
+        cells = Cells(result.frame)
         runs.append(
             Run(
                 results=result,
                 label=label,
                 summaries=summarize_cells(cells, result.header.memory_resolution),
-                fits=fit_throughput(result.samples, result.header.work_units),
+                fits=fit_throughput(cells, result.header.work_units),
                 cells=cells,
                 link=Path(
                     os.path.relpath(result.path.resolve(), output.resolve().parent)
                 ).as_posix(),
-                counts=SampleCounts.of(result.samples),
+                counts=SampleCounts.of(result.frame),
                 densities=density_summaries(result.scenario_samples),
                 rates=rate_summaries(result.scenario_samples),
             )
@@ -357,8 +359,9 @@ def artifact_sizes(run: Run) -> dict[tuple[str, str, str, str], int]:
     through the samples' artifact ids: no variant needs to be known here."""
     by_id = {artifact.id: artifact.size_bytes for artifact in run.header.artifacts}
     sizes = {}
-    for (workload, language, variant, _, profile, _), group in run.groups.items():
-        size = by_id.get(group[0].artifact_id)
+    artifact_ids = run.cells.frame["artifact_id"]
+    for (workload, language, variant, _, profile, _), rows in run.cells.rows.items():
+        size = by_id.get(str(artifact_ids.iat[rows[0]]))
         if isinstance(size, int):
             sizes[(workload, language, profile, variant)] = size
     return sizes
@@ -601,19 +604,19 @@ def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[st
     """(variant, state, build label) -> phase -> median ns over the ok samples of `workload`
     at its shown size."""
     size = shown_size(run.summaries, workload)
-    phases: dict[tuple[str, str, str], dict[str, list[int]]] = {}
-    for (name, language, variant, cell_size, profile, state), group in run.groups.items():
-        if name != workload or cell_size != size:
+    columns = phase_columns(run.cells.frame)
+    phases: dict[tuple[str, str, str], dict[str, float]] = {}
+    for key in run.cells.rows:
+        if key.workload != workload or key.size != size:
             continue
-        for sample in group:
-            if counts(sample):
-                by_phase = phases.setdefault((variant, state, build_label(language, profile)), {})
-                for phase, value in sample.phases_ns.items():
-                    by_phase.setdefault(phase, []).append(value)
-    return {
-        key: {phase: statistics.median(values) for phase, values in by_phase.items()}
-        for key, by_phase in sorted(phases.items(), key=lambda kv: (variant_order(kv[0][0]), kv[0]))
-    }
+        values = run.cells.cell(key, ["status", *columns])
+        values = values.loc[values["status"] == Status.OK.value, columns]
+        medians = values.median()  # per phase, over the samples that recorded it
+        phases[(key.variant, key.state, build_label(key.language, key.profile))] = {
+            phase_of(column): float(medians[column]) for column in columns
+            if values[column].notna().any()
+        }  # fmt: skip
+    return dict(sorted(phases.items(), key=lambda kv: (variant_order(kv[0][0]), kv[0])))
 
 
 def wall_phases(run: Run, variant: str, state: str, recorded: list[str]) -> list[str]:
@@ -723,7 +726,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
     keys = sorted(
         {
             key
-            for key in first.groups
+            for key in first.cells.rows
             if key.workload not in excluded and key.variant != BASELINE_VARIANT
         },
         key=lambda k: (
@@ -736,7 +739,7 @@ def cross_host_rows(runs: list[Run], excluded: set[str]) -> list[CrossHostRow]:
         ),
     )
     for key in keys:
-        if not all(key in run.groups for run in runs[1:]):
+        if not all(key in run.cells.rows for run in runs[1:]):
             continue
         metric = "wall" if key.workload == FLOOR_WORKLOAD else "net"
         estimates = [_ratio_estimates(run, key, metric, index) for index, run in enumerate(runs)]
@@ -785,14 +788,21 @@ def _ratio_estimates(run: Run, key: CellKey, metric: str, index: int) -> FloatAr
 # -- quality, environment, method ------------------------------------------------------------
 
 
+def _measured(run: Run, chosen: pd.Series[bool]) -> list[Sample]:
+    """The run's measured (not warm-up) samples that `chosen` picks, as records: few (those
+    that failed, or ran emulated), where a run may hold a million."""
+    frame = run.results.frame
+    return samples_of(frame[(chosen & ~frame["warmup"]).to_numpy(dtype=bool)])
+
+
 def failures(runs: list[Run]) -> list[Failure]:
     found = []
     for run in runs:
         by_cell: dict[tuple[str, str], list[str]] = {}  # cell, status -> details
-        for sample in run.results.samples:
-            if sample.status is not Status.OK and not sample.warmup:
-                cell = sample.cell_key.label
-                by_cell.setdefault((cell, sample.status.value), []).append(sample.detail)
+        for sample in _measured(run, run.results.frame["status"] != Status.OK.value):
+            by_cell.setdefault((sample.cell_key.label, sample.status.value), []).append(
+                sample.detail
+            )
         for row in run.results.scenario_samples:
             if row.status is not Status.OK:
                 cell = f"{row.scenario} {row.workload} ({row.language}, {row.subject} {row.mode})"
@@ -807,13 +817,12 @@ def emulated_cells(runs: list[Run]) -> list[tuple[str, str, int, int]]:
     found = []
     for run in runs:
         cells: dict[str, list[Sample]] = {}
-        for sample in run.results.samples:
-            if sample.emulated and not sample.warmup:
-                cell = (
-                    f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
-                    f"{sample.size}, {sample.arch})"
-                )
-                cells.setdefault(cell, []).append(sample)
+        for sample in _measured(run, run.results.frame["emulated"]):
+            cell = (
+                f"{sample.workload} ({sample.language}, {sample.variant} {sample.state}, "
+                f"{sample.size}, {sample.arch})"
+            )
+            cells.setdefault(cell, []).append(sample)
         for cell, samples in sorted(cells.items()):
             ok = sum(1 for s in samples if s.status is Status.OK)
             found.append((run.label, cell, len(samples), ok))

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from harness.cli import main
 from harness.errors import IsobenchError
 from harness.report import write_report
-from harness.results import SCHEMA_VERSION, Status, read_results
+from harness.results import (
+    SCHEMA_VERSION,
+    FloorStart,
+    Sample,
+    ScenarioSample,
+    Status,
+    _read_by_rows,
+    read_results,
+)
 from harness.workloads import load_workload
 from tests.conftest import WORKLOADS
 
@@ -282,3 +290,44 @@ def test_a_limit_out_of_its_range_on_the_command_line_is_refused_by_name(
     assert exit_info.value.code == 2
     option = next(arg for arg in argv if arg.startswith("--"))
     assert f"argument {option}" in capsys.readouterr().err
+
+
+FULL_ROWS = {
+    "sample": Sample("noop", "c", "native", "tiny", "portable", "warm", "x86_64", 1, False,
+                     Status.OK, 1_000, {"spawn_to_exit": 900}, cpu_ns=800).to_json(),
+    "scenario": ScenarioSample("density", "noop", "c", "native", "idle", 1, 4, 1, 0, Status.OK,
+                               0, 5_000).to_json(),
+    "floor": FloorStart("fork-exec", 1, 0, Status.OK, 700).to_json(),
+}  # fmt: skip
+MISSING = object()  # a field left out of its row
+
+
+@EXAMPLES
+@given(st.sampled_from([(kind, name) for kind, row in FULL_ROWS.items() for name in row]),
+       json_values | st.just(MISSING))  # fmt: skip
+def test_the_columns_read_a_file_exactly_as_the_rows_do_or_leave_it_to_them(
+    field: tuple[str, str], value: Any
+) -> None:
+    """Whatever one field of one row holds (or its absence), reading in columns gives what
+    reading row by row gives: the same records, or (the columns refusing it) the same error."""
+    kind, name = field
+    changed = dict(FULL_ROWS[kind])
+    if value is MISSING:
+        del changed[name]
+    else:
+        changed[name] = value
+    rows = [*FULL_ROWS.values(), changed, *FULL_ROWS.values()]
+    header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "r"}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.jsonl"
+        path.write_text("\n".join(json.dumps(row) for row in [header, *rows]) + "\n")
+        by_rows = refusal(lambda: _read_by_rows(path, path.read_bytes()))
+        read = refusal(lambda: read_results(path))
+        assert read == by_rows
+        if read is None:
+            results = read_results(path)
+            _, samples, scenario_samples, floor_starts, _ = _read_by_rows(path, path.read_bytes())
+            assert results.samples == samples
+            assert (results.scenario_samples, results.floor_starts) == (
+                scenario_samples, floor_starts
+            )  # fmt: skip
