@@ -97,10 +97,10 @@ def test_aarch64_executables_and_arm64_images_run_right_under_qemu_and_count_as_
     }
     assert [s for s in samples if s.status is not Status.OK] == []  # the right outputs
     assert all(s.emulated for s in samples)
-    assert summarize(samples) == []  # never in a performance summary
+    assert summarize(results.frame) == []  # never in a performance summary
     assert results.header.plan is not None
     assert results.header.plan.arch == "aarch64"
-    labelled = {row.variant for row in summarize(with_emulated_labelled(results).samples)}
+    labelled = {row.variant for row in summarize(with_emulated_labelled(results).frame)}
     assert labelled == {"native (emulated)", "docker (emulated)"}  # only when asked for
 
     # With a run on this host's own CPU: the report has the cross-host layout, the emulated
