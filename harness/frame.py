@@ -9,7 +9,7 @@ Columns: every Sample field but `phases_ns` (names, statuses and other labels as
 counts and figures in ns or bytes as nullable integers, <NA> where the sample recorded none),
 then one `phase.<name>_ns` column per phase any sample recorded.
 
-A results file is read into columns by pyarrow's JSON reader (`read_rows`: a million samples
+A results file is read into columns by pyarrow's JSON reader (`read_columns`: a million samples
 in about four seconds here, where building a record per line takes ten times that), checked
 column by column against the same types and ranges as the row reader's; anything not clean
 (a bad value, a missing field, a line cut short) goes back to the row reader
@@ -113,7 +113,7 @@ def samples_of(frame: pd.DataFrame) -> list[Sample]:
 
 
 @dataclass(frozen=True, slots=True)
-class Rows:
+class Columns:
     """The rows after a results file's header, read in columns and checked."""
 
     samples: pd.DataFrame
@@ -141,7 +141,7 @@ _KINDS: dict[str, dict[str, tuple[type, ...]]] = {
 }  # fmt: skip
 
 
-def read_rows(data: bytes, start: int) -> Rows | None:
+def read_columns(data: bytes, start: int) -> Columns | None:
     """The rows of `data` (a results file) from offset `start` (after its header line), read in
     columns; None unless every line is one whole object whose every field has its type and
     range, with none missing: the row reader then reads them, and names the line at fault."""
@@ -161,7 +161,7 @@ def read_rows(data: bytes, start: int) -> Rows | None:
     samples = _sample_frame(parts["sample"])
     if samples is None:
         return None
-    return Rows(samples, [ScenarioSample(**row) for row in _rows(parts["scenario"], "scenario")],
+    return Columns(samples, [ScenarioSample(**row) for row in _rows(parts["scenario"], "scenario")],
                 [FloorStart(**row) for row in _rows(parts["floor"], "floor")])  # fmt: skip
 
 

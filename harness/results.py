@@ -71,7 +71,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from harness.errors import IsobenchError
-from harness.frame import CATEGORIES, SAMPLE_COLUMNS, Rows, frame_of, read_rows, samples_of
+from harness.frame import CATEGORIES, SAMPLE_COLUMNS, Columns, frame_of, read_columns, samples_of
 from harness.header import SCHEMA_VERSION, Header
 from harness.records import (
     BASELINE_STATE,
@@ -215,7 +215,7 @@ def read_results(path: Path) -> Results:
     except OSError as error:
         raise IsobenchError(f"{path}: cannot read: {error.strerror}") from None
     header_end = data.find(b"\n")
-    rows: Rows | None = None
+    columns: Columns | None = None
     if header_end > 0:
         try:
             header = _read_header(path, data[:header_end].decode("utf-8"))
@@ -223,12 +223,12 @@ def read_results(path: Path) -> Results:
             pass  # the row reader names the byte
         else:
             if header["schema_version"] >= SAMPLE_FIELDS_SINCE:
-                rows = read_rows(data, header_end + 1)
-    if rows is not None:
-        frame, samples = rows.samples, list[Sample]()
-        scenario_samples, floor_starts, truncated = rows.scenario_samples, rows.floor_starts, False
+                columns = read_columns(data, header_end + 1)
+    if columns is not None:
+        frame, samples, truncated = columns.samples, list[Sample](), False
+        scenario_samples, floor_starts = columns.scenario_samples, columns.floor_starts
     else:
-        header, samples, scenario_samples, floor_starts, truncated = _read_by_rows(path, data)
+        header, samples, scenario_samples, floor_starts, truncated = read_by_rows(path, data)
         frame = frame_of(samples)
     dropped: list[str] = []
     return Results(path, Header.read(header, dropped), frame, truncated,
@@ -250,9 +250,12 @@ def _read_header(path: Path, line: str) -> dict[str, Any]:
     return header
 
 
-def _read_by_rows(
+def read_by_rows(
     path: Path, data: bytes
 ) -> tuple[dict[str, Any], list[Sample], list[ScenarioSample], list[FloorStart], bool]:
+    """A results file's bytes read line by line, as records: its header, samples, scenario
+    operations and floor starts, and whether its last line was cut short. What read_results
+    falls back to where the columns refuse a file: this reader names the line at fault."""
     try:
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError as error:

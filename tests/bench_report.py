@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -64,12 +64,18 @@ def generate(path: Path, total: int, seed: int) -> int:
     return written
 
 
-def render(results: Path, output: Path) -> float:
-    """Seconds one `isobench report` command took, from its start to its exit."""
+def render(results: Path, output: Path) -> tuple[float, float]:
+    """One `isobench report` command: the seconds from its start to its exit, and the most
+    memory it held (MiB resident: its own rusage, as wait4 gives it)."""
     command = [sys.executable, "-m", "harness", "report", str(results), "-o", str(output)]
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=True)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"report_bench: isobench report exited {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
@@ -78,11 +84,10 @@ def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
     results = scratch / f"generated-{count}.jsonl"
     generated = generate(results, count, seed)
     output = scratch / f"report-{count}.html"
-    times = [render(results, output) for _ in range(repeat)]
+    times, peaks = zip(*(render(results, output) for _ in range(repeat)), strict=True)
     seconds = statistics.median(times)
     size = output.stat().st_size
-    # the largest resident set of any render so far (this count's, where counts rise)
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mib = max(peaks)
     target = TARGET_SECONDS.get(count)
     print(json.dumps({"samples": generated, "results_bytes": results.stat().st_size,
                       "render_s": [round(t, 2) for t in times], "html_bytes": size,

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from harness.errors import IsobenchError
-from harness.frame import frame_of, read_rows, samples_of
+from harness.frame import frame_of, read_columns, samples_of
 from harness.header import SCHEMA_VERSION, Header
-from harness.results import ResultsWriter, Sample, Status, _read_by_rows, read_results
+from harness.results import ResultsWriter, Sample, Status, read_by_rows, read_results
 
 SAMPLE = Sample(
     workload="noop",
@@ -163,9 +163,9 @@ def test_a_clean_file_is_read_in_columns_exactly_as_row_by_row() -> None:
     """The committed example (samples, scenario operations, floor starts) takes the columnar
     path, and gives what the row reader gives, record for record and column for column."""
     data = EXAMPLE[-1].read_bytes()
-    rows = read_rows(data, data.index(b"\n") + 1)
+    rows = read_columns(data, data.index(b"\n") + 1)
     assert rows is not None  # the quick path was taken, not the fallback
-    _, samples, scenario_samples, floor_starts, truncated = _read_by_rows(EXAMPLE[-1], data)
+    _, samples, scenario_samples, floor_starts, truncated = read_by_rows(EXAMPLE[-1], data)
     assert (samples_of(rows.samples), rows.scenario_samples, rows.floor_starts) == (
         samples,
         scenario_samples,
@@ -198,7 +198,7 @@ def test_a_line_the_columns_refuse_is_named_by_the_row_reader(
     lines[2] = lines[2].replace(written, edited)
     path.write_text("\n".join(lines) + "\n")
     data = path.read_bytes()
-    assert read_rows(data, data.index(b"\n") + 1) is None
+    assert read_columns(data, data.index(b"\n") + 1) is None
     with pytest.raises(IsobenchError, match=f"{path}: line 3: bad sample"):
         read_results(path)
 
@@ -214,6 +214,6 @@ def test_the_columns_read_only_one_whole_object_per_line(between: str, tmp_path:
     line = path.read_text().splitlines()[1]
     path.write_text(path.read_text().rstrip("\n") + between + line + "\n" + line + "\n")
     data = path.read_bytes()
-    assert read_rows(data, data.index(b"\n") + 1) is None
+    assert read_columns(data, data.index(b"\n") + 1) is None
     with pytest.raises(IsobenchError, match=f"{path}: line"):
         read_results(path)

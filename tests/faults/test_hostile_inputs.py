@@ -24,7 +24,7 @@ from harness.results import (
     Sample,
     ScenarioSample,
     Status,
-    _read_by_rows,
+    read_by_rows,
     read_results,
 )
 from harness.workloads import load_workload
@@ -321,12 +321,12 @@ def test_the_columns_read_a_file_exactly_as_the_rows_do_or_leave_it_to_them(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.jsonl"
         path.write_text("\n".join(json.dumps(row) for row in [header, *rows]) + "\n")
-        by_rows = refusal(lambda: _read_by_rows(path, path.read_bytes()))
+        by_rows = refusal(lambda: read_by_rows(path, path.read_bytes()))
         read = refusal(lambda: read_results(path))
         assert read == by_rows
         if read is None:
             results = read_results(path)
-            _, samples, scenario_samples, floor_starts, _ = _read_by_rows(path, path.read_bytes())
+            _, samples, scenario_samples, floor_starts, _ = read_by_rows(path, path.read_bytes())
             assert results.samples == samples
             assert (results.scenario_samples, results.floor_starts) == (
                 scenario_samples, floor_starts
