@@ -64,9 +64,10 @@ def generate(path: Path, total: int, seed: int) -> int:
     return written
 
 
-def render(results: Path, output: Path) -> tuple[float, float]:
-    """One `isobench report` command: the seconds from its start to its exit, and the most
-    memory it held (MiB resident: its own rusage, as wait4 gives it)."""
+def render(results: Path, output: Path) -> tuple[float, float, float]:
+    """One `isobench report` command: the seconds from its start to its exit, its CPU seconds
+    (user + system: the quieter figure on a shared host, whose wall time varies twofold by the
+    hour here) and the most memory it held (MiB resident); its own rusage, as wait4 gives it."""
     command = [sys.executable, "-m", "harness", "report", str(results), "-o", str(output)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
@@ -75,7 +76,7 @@ def render(results: Path, output: Path) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise SystemExit(f"report_bench: isobench report exited {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
@@ -84,17 +85,19 @@ def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
     results = scratch / f"generated-{count}.jsonl"
     generated = generate(results, count, seed)
     output = scratch / f"report-{count}.html"
-    times, peaks = zip(*(render(results, output) for _ in range(repeat)), strict=True)
+    times, cpu, peaks = zip(*(render(results, output) for _ in range(repeat)), strict=True)
     seconds = statistics.median(times)
     size = output.stat().st_size
     peak_mib = max(peaks)
     target = TARGET_SECONDS.get(count)
     print(json.dumps({"samples": generated, "results_bytes": results.stat().st_size,
-                      "render_s": [round(t, 2) for t in times], "html_bytes": size,
+                      "render_s": [round(t, 2) for t in times],
+                      "cpu_s": [round(t, 2) for t in cpu], "html_bytes": size,
                       "peak_rss_mib": round(peak_mib)}))  # fmt: skip
     print(f"report of {generated} samples ({results.stat().st_size / 1e6:.0f} MB of results): "
           f"median {seconds:.2f} s over {len(times)} renders (min {min(times):.2f}, max "
-          f"{max(times):.2f}; target {f'< {target:g} s' if target else 'none'}), "
+          f"{max(times):.2f}; target {f'< {target:g} s' if target else 'none'}; CPU median "
+          f"{statistics.median(cpu):.2f} s), "
           f"{size / 1e6:.2f} MB of HTML (target < {TARGET_BYTES / 1e6:g} MB), "
           f"at most {peak_mib:.0f} MiB resident")  # fmt: skip
     results.unlink()
