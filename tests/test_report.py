@@ -12,8 +12,16 @@ import pytest
 from harness.cli import main
 from harness.header import SCHEMA_VERSION
 from harness.report import write_report
-from harness.report.model import FASTER, INCONCLUSIVE, SLOWER, WITHIN, Ratio
-from harness.results import Status
+from harness.report.model import (
+    FASTER,
+    INCONCLUSIVE,
+    SLOWER,
+    WITHIN,
+    Ratio,
+    load_runs,
+    phase_medians,
+)
+from harness.results import Status, read_results
 from tests.reportdata import MS, cell, header, run_samples, write_results, write_two_hosts
 
 HOSTILE = "<script>alert(1)</script>"
@@ -177,6 +185,16 @@ def test_failed_samples_are_listed_with_why_and_never_averaged_in(tmp_path: Path
     assert "x86-box (x86_64) sieve (c, wasmtime warm, default, portable) crashed 2 trap: oob" in (
         table_rows(html, "quality")
     )
+
+
+def test_a_cell_whose_every_sample_failed_has_no_phases_to_show(tmp_path: Path) -> None:
+    failed = cell("noop", "wasmtime", 2.0, status=Status.CRASHED, detail="trap")
+    kept = [s for s in run_samples() if (s.workload, s.variant) != ("noop", "wasmtime")]
+    results = read_results(write_results(tmp_path / "a.jsonl", kept + failed))
+    (run,) = load_runs([results], tmp_path / "report.html")
+    medians = phase_medians(run, "noop")
+    assert ("wasmtime", "warm", "c") not in medians  # no bar of nothing
+    assert medians[("native", "warm", "c")] == {"spawn_to_exit": MS}
 
 
 def test_report_verb_writes_to_reports_and_links_the_raw_file(

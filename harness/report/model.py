@@ -88,12 +88,12 @@ class SampleCounts:
     def of(cls, samples: pd.DataFrame) -> SampleCounts:
         warmup = samples["warmup"].to_numpy(dtype=bool)
         ok = (samples["status"] == Status.OK.value).to_numpy(dtype=bool)
-        measured_ok = int(np.count_nonzero(ok & ~warmup))
+        warmups, measured_ok = int(np.count_nonzero(warmup)), int(np.count_nonzero(ok & ~warmup))
         return cls(
             total=len(samples),
-            warmup=int(np.count_nonzero(warmup)),
+            warmup=warmups,
             ok=measured_ok,
-            not_ok=len(samples) - int(np.count_nonzero(warmup)) - measured_ok,
+            not_ok=len(samples) - warmups - measured_ok,
             emulated=int(np.count_nonzero(samples["emulated"].to_numpy(dtype=bool))),
         )
 
@@ -611,6 +611,8 @@ def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[st
             continue
         values = run.cells.cell(key, ["status", *columns])
         values = values.loc[values["status"] == Status.OK.value, columns]
+        if values.empty:
+            continue  # no ok sample: no phases to show
         medians = values.median()  # per phase, over the samples that recorded it
         phases[(key.variant, key.state, build_label(key.language, key.profile))] = {
             phase_of(column): float(medians[column]) for column in columns
