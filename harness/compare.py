@@ -32,7 +32,7 @@ TEST_NAME = "Mann-Whitney U, two-sided"
 CORRECTION = "Holm, over every comparison of the run pair"
 ONLY_LISTED = 3  # cells named when one run has cells the other lacks
 
-METRICS = ("wall_ns", "peak_memory_bytes")  # the samples' columns compared
+METRICS = ("wall_ns", "peak_memory_bytes")  # the samples' columns compared (metric_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,7 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
             "record the baseline again with this isobench"
         )
     base_cells, new_cells = Cells(base.frame), Cells(new.frame)
-    # metric -> cell -> its ok values, in each run
-    base_values = {metric: base_cells.ok_values(metric) for metric in METRICS}
-    new_values = {metric: new_cells.ok_values(metric) for metric in METRICS}
+    base_values, new_values = metric_values(base_cells), metric_values(new_cells)
     in_base, in_new = base_cells.rows.keys(), new_cells.rows.keys()
     resolutions = [r for r in (base.header.memory_resolution, new.header.memory_resolution) if r]
     memory_resolution = max(resolutions, default=0)
@@ -133,6 +131,11 @@ def compare(base: Results, new: Results, alpha: float = DEFAULT_ALPHA) -> Compar
     ]  # fmt: skip
     return Comparison(judged, skipped, base.header.host.identity != new.header.host.identity,
                       differences(base, new), alpha)  # fmt: skip
+
+
+def metric_values(cells: Cells) -> dict[str, dict[CellKey, FloatArray]]:
+    """METRICS -> cell -> its ok values, as the run's Cells already hold them."""
+    return dict(zip(METRICS, (cells.walls, cells.peaks), strict=True))
 
 
 def holm(p_values: list[float]) -> list[float]:

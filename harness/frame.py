@@ -10,7 +10,7 @@ counts and figures in ns or bytes as nullable integers, <NA> where the sample re
 then one `phase.<name>_ns` column per phase any sample recorded.
 
 A results file is read into columns by pyarrow's JSON reader (`read_columns`: a million samples
-in about four seconds here, where building a record per line takes ten times that), checked
+in 3.5 to 9 s here, by the hour, where building a record per line took 61 s and more), checked
 column by column against the same types and ranges as the row reader's; anything not clean
 (a bad value, a missing field, a line cut short) goes back to the row reader
 (harness.results), which names the line.
@@ -47,8 +47,9 @@ BOOLEANS = ("warmup", "emulated")
 TEXTS = ("stdout_sha256", "detail", "artifact_id")
 SAMPLE_COLUMNS = tuple(field.name for field in fields(Sample) if field.name != "phases_ns")
 PHASE_PREFIX, PHASE_SUFFIX = "phase.", "_ns"
-# pyarrow's reader parses JSON blocks of this size on each core: 8 MiB reads a million samples
-# in 3.7 s here, its default 1 MiB in 4.5 s
+# pyarrow's reader parses JSON blocks of this size on each core: its default 1 MiB read a
+# million samples in 4.5 s here against 3.7 s at 8 MiB (one trial); 2 to 16 MiB were within
+# noise of each other
 BLOCK_BYTES = 8 << 20
 
 
@@ -121,11 +122,11 @@ class Columns:
     floor_starts: list[FloorStart]
 
 
-# Every field of every kind of row, as pyarrow types (a field two kinds share has one type)
 _NULLABLE_INT = (int, type(None))
 
 
 def _arrow_type(allowed: tuple[type, ...]) -> pa.DataType:
+    """The pyarrow type a field's values have once checked (a field two kinds share has one)."""
     import pyarrow as pa  # noqa: PLC0415 - see frame_of
 
     types: dict[tuple[type, ...], pa.DataType] = {
