@@ -387,6 +387,11 @@ class Cells:
         kept = self._ok & ~np.isnan(values)
         return {key: values[rows[kept[rows]]] for key, rows in self.rows.items()}
 
+    def ok_rows(self, key: CellKey) -> IntArray:
+        """A cell's ok samples: their positions in the frame."""
+        rows = self.rows.get(key, NO_ROWS)
+        return rows[self._ok[rows]]
+
     def cell(self, key: CellKey, columns: Sequence[str]) -> pd.DataFrame:
         """A cell's rows (every status), in those of `columns` the frame has: copying a few
         columns of a cell, not every column (texts among them) of a million rows."""

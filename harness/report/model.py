@@ -602,22 +602,28 @@ def build_label(language: str, profile: str) -> str:
 
 def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[str, float]]:
     """(variant, state, build label) -> phase -> median ns over the ok samples of `workload`
-    at its shown size."""
+    at its shown size that recorded the phase."""
     size = shown_size(run.summaries, workload)
-    columns = phase_columns(run.cells.frame)
+    cells = run.cells
+    keys = [key for key in cells.rows if key.workload == workload and key.size == size]
+    if not keys:
+        return {}
+    columns = {
+        phase_of(column): cells.frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        for column in phase_columns(cells.frame)
+    }
     phases: dict[tuple[str, str, str], dict[str, float]] = {}
-    for key in run.cells.rows:
-        if key.workload != workload or key.size != size:
-            continue
-        values = run.cells.cell(key, ["status", *columns])
-        values = values.loc[values["status"] == Status.OK.value, columns]
-        if values.empty:
+    for key in keys:
+        rows = cells.ok_rows(key)
+        if not rows.size:
             continue  # no ok sample: no phases to show
-        medians = values.median()  # per phase, over the samples that recorded it
-        phases[(key.variant, key.state, build_label(key.language, key.profile))] = {
-            phase_of(column): float(medians[column]) for column in columns
-            if values[column].notna().any()
-        }  # fmt: skip
+        medians = {}
+        for phase, values in columns.items():
+            recorded = values[rows]
+            recorded = recorded[~np.isnan(recorded)]
+            if recorded.size:
+                medians[phase] = float(np.median(recorded))
+        phases[(key.variant, key.state, build_label(key.language, key.profile))] = medians
     return dict(sorted(phases.items(), key=lambda kv: (variant_order(kv[0][0]), kv[0])))
 
 
