@@ -14,13 +14,38 @@ compilation, a JIT's helpers) share it. Like pyperf's --affinity.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from harness.errors import IsobenchError
 
 AUTO = "auto"  # the last CPU the harness may run on
 ALL = "all"  # no pinning: wherever the scheduler puts things
+MOST_CPUS = 1 << 16  # beyond any kernel's CPU count: a list naming more is not one
+
+
+def cpus_in(listed: str) -> frozenset[int] | None:
+    """The CPUs of a list as the kernel and taskset write it ("1", "0,2-3"); None when `listed`
+    is not one."""
+    cpus: set[int] = set()
+    for part in listed.split(","):
+        first, dash, last = part.partition("-")
+        last = last if dash else first
+        if not (first.isdigit() and last.isdigit() and int(first) <= int(last) < MOST_CPUS):
+            return None
+        cpus.update(range(int(first), int(last) + 1))
+    return frozenset(cpus)
+
+
+def cpu_list(cpus: Iterable[int]) -> str:
+    """[0, 1, 2, 5] -> "0-2,5": the kernel's own list format."""
+    parts: list[str] = []
+    for cpu in sorted(cpus):
+        if parts and parts[-1].split("-")[-1] == str(cpu - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{cpu}"
+        else:
+            parts.append(str(cpu))
+    return ",".join(parts)
 
 
 def parse_cpus(text: str) -> tuple[int, ...] | None:
@@ -31,14 +56,10 @@ def parse_cpus(text: str) -> tuple[int, ...] | None:
         return None
     if text == AUTO:
         return (allowed[-1],)
-    cpus: set[int] = set()
-    for part in text.split(","):
-        first, dash, last = part.partition("-")
-        last = last if dash else first
-        if not (first.isdigit() and last.isdigit() and int(first) <= int(last)):
-            raise IsobenchError(f"--affinity: {text!r} is not a CPU list (e.g. 1 or 0,2-3), "
-                                f"{AUTO} or {ALL}")  # fmt: skip
-        cpus.update(range(int(first), int(last) + 1))
+    cpus = cpus_in(text)
+    if cpus is None:
+        raise IsobenchError(f"--affinity: {text!r} is not a CPU list (e.g. 1 or 0,2-3), "
+                            f"{AUTO} or {ALL}")  # fmt: skip
     outside = sorted(cpus - set(allowed))
     if outside:
         raise IsobenchError(f"--affinity: CPU {outside[0]} is not one this process may run on "

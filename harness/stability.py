@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.affinity import cpu_list, cpus_in
 from harness.header import StabilityRecord as Stability
 
 CPU_DIR = "sys/devices/system/cpu"
@@ -40,17 +41,6 @@ def read_governors(root: Path) -> dict[str, str]:
     return {governor: cpu_list(cpus) for governor, cpus in by_governor.items()}
 
 
-def cpu_list(cpus: list[int]) -> str:
-    """[0, 1, 2, 5] -> "0-2,5": the kernel's own list format."""
-    parts: list[str] = []
-    for cpu in sorted(cpus):
-        if parts and parts[-1].split("-")[-1] == str(cpu - 1):
-            parts[-1] = f"{parts[-1].split('-')[0]}-{cpu}"
-        else:
-            parts.append(str(cpu))
-    return ",".join(parts)
-
-
 def read_boost(root: Path) -> str:
     """Turbo boost: acpi-cpufreq's and amd-pstate's `cpufreq/boost` (1: on), intel_pstate's
     `no_turbo` (1: off)."""
@@ -70,7 +60,7 @@ def read_stability(root: Path = Path("/")) -> Stability:
         load_average = (float(load[0]), float(load[1]), float(load[2]))
     except (IndexError, ValueError):
         load_average = None
-    online = _text(root / CPU_DIR / "online")
+    online = cpus_in(_text(root / CPU_DIR / "online"))
     return Stability(
         governors=read_governors(root),
         boost=read_boost(root),
@@ -79,17 +69,8 @@ def read_stability(root: Path = Path("/")) -> Stability:
         aslr=ASLR_MODES.get(_text(proc / "sys/kernel/randomize_va_space"), ""),
         isolated_cpus=_text(root / CPU_DIR / "isolated"),
         nohz_full_cpus=_text(root / CPU_DIR / "nohz_full").replace("(null)", ""),
-        online_cpus=count_cpus(online) if online else os.cpu_count(),
+        online_cpus=len(online) if online else os.cpu_count(),
     )
-
-
-def count_cpus(listed: str) -> int:
-    """ "0-3,6" -> 5."""
-    count = 0
-    for part in listed.split(","):
-        first, _, last = part.partition("-")
-        count += int(last or first) - int(first) + 1
-    return count
 
 
 @dataclass(frozen=True, slots=True)

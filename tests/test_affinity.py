@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from harness.affinity import format_cpus, parse_cpus
+from harness.affinity import cpu_list, cpus_in, format_cpus, parse_cpus
 from harness.cli import main
 from harness.errors import IsobenchError
 
@@ -20,7 +20,20 @@ def test_cpu_lists_parse_as_taskset_writes_them() -> None:
     assert format_cpus(None) == "all"
 
 
-@pytest.mark.parametrize("text", ["", "x", "1-", "-1", "2-1", "0,,1", "99999"])
+@pytest.mark.parametrize(("cpus", "listed"), [([0, 1, 2, 5], "0-2,5"), ([3], "3"),
+                                              ([4, 0, 2, 1], "0-2,4"), ([], "")])  # fmt: skip
+def test_cpus_are_listed_as_the_kernel_lists_them(cpus: list[int], listed: str) -> None:
+    assert cpu_list(cpus) == listed
+    if cpus:
+        assert cpus_in(listed) == set(cpus)
+
+
+@pytest.mark.parametrize("listed", ["", "x", "1-", "-1", "2-1", "0,,1", f"0-{1 << 40}"])
+def test_what_is_not_a_cpu_list_reads_as_none(listed: str) -> None:
+    assert cpus_in(listed) is None
+
+
+@pytest.mark.parametrize("text", ["", "x", "1-", "-1", "2-1", "0,,1", "99999", f"0-{1 << 40}"])
 def test_a_bad_cpu_list_is_a_user_error(text: str) -> None:
     with pytest.raises(IsobenchError, match="--affinity"):
         parse_cpus(text)

@@ -4,13 +4,12 @@ shows it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
-import pytest
 
 from harness.header import Header, StabilityRecord
 from harness.report import write_report
-from harness.stability import advice, cpu_list, read_stability
+from harness.stability import advice, read_stability
 from tests import reportdata
 
 CPU = "sys/devices/system/cpu"
@@ -78,10 +77,13 @@ def test_an_empty_root_reads_as_unknown_everywhere(tmp_path: Path) -> None:
     assert (stability.boost, stability.smt, stability.isolated_cpus) == ("", "", "")
 
 
-@pytest.mark.parametrize(("cpus", "listed"), [([0, 1, 2, 5], "0-2,5"), ([3], "3"),
-                                              ([4, 0, 2, 1], "0-2,4"), ([], "")])  # fmt: skip
-def test_cpus_are_listed_as_the_kernel_lists_them(cpus: list[int], listed: str) -> None:
-    assert cpu_list(cpus) == listed
+def test_an_online_list_that_is_not_one_counts_the_cpus_python_sees(tmp_path: Path) -> None:
+    online = tmp_path / "sys/devices/system/cpu/online"
+    online.parent.mkdir(parents=True)
+    online.write_text("0-3,6\n")
+    assert read_stability(tmp_path).online_cpus == 5
+    online.write_text("0-\n")
+    assert read_stability(tmp_path).online_cpus == os.cpu_count()
 
 
 def test_the_header_keeps_it_and_the_report_shows_it(tmp_path: Path) -> None:
