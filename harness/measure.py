@@ -128,11 +128,16 @@ class Plan:
                 yield round_index, cell
 
     @property
+    def minimum_total(self) -> int:
+        """The fewest samples the plan takes: every cell's warm-ups and minimum count."""
+        return len(self.cells) * (self.warmup + self.repetitions)
+
+    @property
     def expected_total(self) -> int | None:
         """Samples to take, when known in advance (not with a minimum time or a precision)."""
         if self.min_time_s or self.precision:
             return None
-        return len(self.cells) * (self.warmup + self.repetitions)
+        return self.minimum_total
 
 
 def wrote_to_the_limit(*paths: Path) -> bool:

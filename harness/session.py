@@ -371,9 +371,8 @@ def run(
                         floor_starts.append(row)
 
             deadline = started + plan.budget_s if plan.budget_s else None
-            minimum = len(plan.cells) * (plan.warmup + plan.repetitions)
-            pacing = Pacing(max(minimum - len(earlier), 0), plan.expected_total is not None,
-                            deadline)  # fmt: skip
+            pacing = Pacing(max(plan.minimum_total - len(earlier), 0),
+                            plan.expected_total is not None, deadline)  # fmt: skip
             with listener.measuring(pacing) as on_sample:
                 samples = earlier + run_plan(
                     plan, targets, cgroups=jail.cgroups, writer=writer,
