@@ -4,6 +4,7 @@ figures: every sum is known by hand)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from harness.ladder import ladder_of
 from harness.report import write_report
 from harness.results import Sample, read_results
 from harness.stats import INSIDE_LAYERS, Cells, inside_stack, summarize_cells
-from harness.targets.containerd_events import SEGMENTS, TOPICS, parse_line, segments_ns
+from harness.targets import containerd_events
+from harness.targets.containerd_events import (
+    SEGMENTS,
+    TOPICS,
+    EventLog,
+    parse_line,
+    segments_ns,
+)
 from harness.terminal import print_ladder
 from tests import reportdata
 
@@ -129,3 +137,40 @@ def test_the_terminal_and_the_report_show_the_start_from_inside(tmp_path: Path) 
     html = write_report([path], tmp_path / "report.html").read_text()
     assert "docker cold (noop, c) taken apart from inside" in html
     assert "libnetwork-setkey" in html
+
+
+def _stub_ctr(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ctr` on PATH as `script` (a stub), a containerd socket said to be there, and short
+    waits."""
+    ctr = folder / "ctr"
+    ctr.write_text(f"#!/bin/sh\n{script}\n")
+    ctr.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(containerd_events, "containerd_socket", lambda: "/run/stub.sock")
+    monkeypatch.setattr(containerd_events, "READY_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(containerd_events, "PROBE_WAIT_S", 0.1)
+
+
+def _children() -> set[int]:
+    listed = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
+    return {int(pid) for pid in listed}
+
+
+@pytest.mark.parametrize(
+    ("script", "why"),
+    [
+        ("exec sleep 30", "timed out"),  # `namespaces create` hangs
+        ('[ "$3" = events ] && exec sleep 30; echo refused >&2; exit 1', "refused"),
+        ('[ "$3" = events ] && exec sleep 30; exit 0', "no event in"),  # never printed
+    ],
+)
+def test_a_ctr_that_hangs_fails_or_stays_silent_gives_no_subscriber_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, why: str
+) -> None:
+    _stub_ctr(tmp_path, script, monkeypatch)
+    before = _children()
+    log, said = EventLog.start()
+    assert log is None
+    assert said.startswith("ctr events: ")
+    assert why in said
+    assert _children() <= before  # the subscriber was stopped, not left running

@@ -108,7 +108,11 @@ class EventLog:
                                          stderr=subprocess.DEVNULL)  # fmt: skip
         self._fd = self._process.stdout.fileno() if self._process.stdout else -1
         self._pending = b""
-        self._wait_until_subscribed()
+        try:
+            self._wait_until_subscribed()
+        except BaseException:
+            self.close()  # no subscriber left behind, whatever stopped the wait
+            raise
 
     @classmethod
     def start(cls) -> tuple[EventLog | None, str]:
@@ -120,7 +124,7 @@ class EventLog:
             return None, f"no containerd socket at {' or '.join(CONTAINERD_SOCKETS)}"
         try:
             return cls(ctr, address), ""
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, subprocess.TimeoutExpired) as error:
             return None, f"ctr events: {error}"
 
     def _wait_until_subscribed(self) -> None:
@@ -131,7 +135,6 @@ class EventLog:
             probe = f"isobench-probe-{uuid.uuid4().hex[:8]}"
             if self._probe(probe, min(time.monotonic() + PROBE_WAIT_S, deadline)):
                 return
-        self.close()
         raise TimeoutError(f"no event in {READY_TIMEOUT_S:.0f} s")
 
     def _probe(self, probe: str, until: float) -> bool:
@@ -141,7 +144,6 @@ class EventLog:
                               timeout=READY_TIMEOUT_S)  # fmt: skip
         try:
             if made.returncode != 0:
-                self.close()
                 raise OSError(made.stderr.decode(errors="replace").strip())
             while time.monotonic() < until:
                 if any(probe in line for line in self._lines(until)):
