@@ -108,6 +108,9 @@ def compile_binary(
     # Compilers run inside the workload folder on relative paths: rustc embeds the source path
     # it was given (panic locations), and the bytes must not depend on where the checkout is.
     recipe: dict[str, Any] = {
+        # the artifact's record names its workload: two workloads of the same sources (a copy
+        # of one) build two artifacts, each named for its own
+        "workload": workload.name,
         "sources": {
             str(path.relative_to(workload.directory)): sha256_file(path)
             for path in sources.inputs()

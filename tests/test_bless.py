@@ -25,9 +25,7 @@ def new_workload(root: Path) -> Path:
 
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Path:
-    """A cache of its own: my-kernel's sources are nbody's, so in the session's cache its
-    artifacts would be nbody's very records (an artifact's id is its sources and flags), named
-    by whichever workload built them first."""
+    """A cache of its own: the builds blessing makes are its own, not the session's."""
     return tmp_path / "cache"
 
 

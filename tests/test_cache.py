@@ -102,6 +102,21 @@ def test_a_different_compiler_version_is_a_different_artifact(tmp_path: Path) ->
     assert first.id != second.id
 
 
+def test_two_workloads_of_the_same_sources_are_two_artifacts_each_named_for_its_own(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(WORKLOADS / "noop", tmp_path / "copy")
+    manifest = tmp_path / "copy" / "workload.toml"
+    manifest.write_text(manifest.read_text().replace('name = "noop"', 'name = "copy"'))
+    cache = BuildCache(tmp_path / "cache")
+    clang = find_compiler(Language.C)
+    workloads = [load_workload(WORKLOADS / "noop"), load_workload(tmp_path / "copy")]
+    built = [compile_portable(w, Language.C, Binary.WASM, clang, cache) for w in workloads]
+    assert [(artifact.workload, made) for artifact, made in built] == [("noop", True),
+                                                                       ("copy", True)]  # fmt: skip
+    assert cache.lookup("wasm", built[0][0].id) == built[0][0]
+
+
 @pytest.mark.parametrize("language", list(Language))
 @pytest.mark.parametrize("binary", list(Binary))
 def test_the_same_sources_give_the_same_bytes_wherever_the_checkout_is(
