@@ -11,7 +11,7 @@ import pytest
 
 from harness.cli import main
 from harness.header import SCHEMA_VERSION
-from harness.report import write_report
+from harness.report import figures, write_report
 from harness.report.model import (
     FASTER,
     INCONCLUSIVE,
@@ -313,3 +313,25 @@ def test_cells_that_missed_the_precision_target_are_named(
     out = capsys.readouterr().out
     assert "met by 3 of 4 cells" in out
     assert "missed (the budget was spent, or samples failed): sieve (c, wasmtime warm" in out
+
+
+def test_the_startup_figure_keeps_each_panels_legend_inside_and_its_colours_apart(
+    tmp_path: Path,
+) -> None:
+    """On the committed example (docker's five phases, wasmtime's ten bars): every legend
+    lies inside the figure, each names its panel's phases once, in colours of their own."""
+    (path,) = (Path(__file__).parent.parent / "results" / "example").glob("*.jsonl")
+    (run,) = load_runs([read_results(path)], tmp_path / "report.html")
+    with figures.styled():
+        figure = figures.startup_figure(run)
+        assert figure is not None
+        figure.draw_without_rendering()
+        for ax in figure.axes:
+            legend = ax.get_legend()
+            assert legend is not None
+            extent = legend.get_window_extent()
+            assert figure.bbox.x0 <= extent.x0
+            assert extent.x1 <= figure.bbox.x1
+            assert extent.y1 <= figure.bbox.y1
+            colours = [tuple(handle.get_facecolor()) for handle in legend.legend_handles]
+            assert len(set(colours)) == len(colours)

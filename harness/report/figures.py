@@ -60,7 +60,8 @@ def variant_colours(variants: list[str]) -> dict[str, str]:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def styled() -> Iterator[None]:
+    """The figures' matplotlib settings, for drawing one and writing it."""
     with mpl.rc_context(_RC), warnings.catch_warnings():
         # A label in a script DejaVu lacks: the SVG keeps it as text and the browser draws it;
         # only matplotlib's width estimate is off. Not worth a warning per figure.
@@ -101,9 +102,16 @@ def to_svg(figure: Figure) -> str:
 
 
 def startup_phases(run: Run) -> str | None:
+    with styled():
+        figure = startup_figure(run)
+        return None if figure is None else to_svg(figure)
+
+
+def startup_figure(run: Run) -> Figure | None:
     """Stacked phase bars of the noop workload: one panel per variant (each its own scale:
     a container's start and a process spawn differ a hundredfold), a bar per state and language.
-    Only the phases inside wall time are stacked; the others are listed in the table."""
+    Only the phases inside wall time are stacked; the others are listed in the table. Made
+    (and then drawn) inside `styled()`."""
     medians = phase_medians(run, FLOOR_WORKLOAD)
     if not medians:
         return None
@@ -112,42 +120,41 @@ def startup_phases(run: Run) -> str | None:
     # each panel as tall as its bars, with room above it for its title and legend
     panel_inches = [BAR_ROW_INCHES * len(bars[variant]) for variant in variants]
     gap_inches = 0.5
-    with _style():
-        height_inches = 0.6 + sum(panel_inches) + gap_inches * len(variants)
-        figure = Figure(figsize=(WIDTH_INCHES, height_inches))
-        axes = figure.subplots(len(variants), 1, squeeze=False,
-                               gridspec_kw={"height_ratios": panel_inches})[:, 0]  # fmt: skip
-        for ax, variant in zip(axes, variants, strict=True):
-            # a panel's own colours and legend: the phases of a container and of a wasm
-            # instance differ, and one palette across all of them repeats its colours
-            phase_colour: dict[str, str] = {}
-            for row, (_, state, language) in enumerate(bars[variant]):
-                recorded = list(medians[(variant, state, language)])
-                left = 0.0
-                for phase in wall_phases(run, variant, state, recorded):
-                    width = medians[(variant, state, language)][phase] / 1e6
-                    colour = phase_colour.setdefault(
-                        phase, PHASE_COLOURS[len(phase_colour) % len(PHASE_COLOURS)]
-                    )
-                    ax.barh(row, width, left=left, color=colour, height=0.6, label=phase)
-                    left += width
-                ax.text(left, row, f" {left:.3g} ms", va="center", fontsize=7)
-            labels = [f"{state} ({language})" for _, state, language in bars[variant]]
-            _row_labels(ax, range(len(labels)), labels)
-            ax.set_title(variant, loc="left", fontsize=8, fontweight="bold")
-            ax.set_ylim(-0.6, len(bars[variant]) - 0.4)
-            ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
-            handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-            ax.legend(handles.values(), handles.keys(), loc="lower right", bbox_to_anchor=(1, 1),
-                      ncols=len(handles), fontsize=7, frameon=False, borderaxespad=0.2)  # fmt: skip
-        axes[-1].set_xlabel("median ms, phases inside wall time stacked (noop workload)")
-        _margins(
-            figure,
-            [f"{state} ({language})" for _, state, language in medians],
-            top_inches=gap_inches,
-            hspace=gap_inches / (sum(panel_inches) / len(variants)),
-        )
-        return to_svg(figure)
+    height_inches = 0.6 + sum(panel_inches) + gap_inches * len(variants)
+    figure = Figure(figsize=(WIDTH_INCHES, height_inches))
+    axes = figure.subplots(len(variants), 1, squeeze=False,
+                           gridspec_kw={"height_ratios": panel_inches})[:, 0]  # fmt: skip
+    for ax, variant in zip(axes, variants, strict=True):
+        # a panel's own colours and legend: the phases of a container and of a wasm
+        # instance differ, and one palette across all of them repeats its colours
+        phase_colour: dict[str, str] = {}
+        for row, (_, state, language) in enumerate(bars[variant]):
+            recorded = list(medians[(variant, state, language)])
+            left = 0.0
+            for phase in wall_phases(run, variant, state, recorded):
+                width = medians[(variant, state, language)][phase] / 1e6
+                colour = phase_colour.setdefault(
+                    phase, PHASE_COLOURS[len(phase_colour) % len(PHASE_COLOURS)]
+                )
+                ax.barh(row, width, left=left, color=colour, height=0.6, label=phase)
+                left += width
+            ax.text(left, row, f" {left:.3g} ms", va="center", fontsize=7)
+        labels = [f"{state} ({language})" for _, state, language in bars[variant]]
+        _row_labels(ax, range(len(labels)), labels)
+        ax.set_title(variant, loc="left", fontsize=8, fontweight="bold")
+        ax.set_ylim(-0.6, len(bars[variant]) - 0.4)
+        ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
+        handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+        ax.legend(handles.values(), handles.keys(), loc="lower right", bbox_to_anchor=(1, 1),
+                  ncols=len(handles), fontsize=7, frameon=False, borderaxespad=0.2)  # fmt: skip
+    axes[-1].set_xlabel("median ms, phases inside wall time stacked (noop workload)")
+    _margins(
+        figure,
+        [f"{state} ({language})" for _, state, language in medians],
+        top_inches=gap_inches,
+        hspace=gap_inches / (sum(panel_inches) / len(variants)),
+    )
+    return figure
 
 
 def _log_axis(ax: Axes, label: str) -> None:
@@ -181,7 +188,7 @@ def throughput_ratios(run: Run) -> str | None:
         return None
     labels, series = _dot_rows(rows)
     colours = variant_colours(run.variants)
-    with _style():
+    with styled():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
         nudge = 0.25 * DOT_ROW_INCHES / len(series)  # the CPU diamond just below its circle
@@ -265,7 +272,7 @@ def distributions(run: Run) -> str | None:
         return None
     stats = boxplot_stats(values)
     half = 0.3
-    with _style():
+    with styled():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * len(labels)))
         ax = figure.subplots()
         ax.add_collection(
@@ -311,7 +318,7 @@ def memory_peaks(run: Run) -> str | None:
         return None
     labels, series = _dot_rows(rows)
     colours = variant_colours(run.variants)
-    with _style():
+    with styled():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + DOT_ROW_INCHES * len(labels)))
         ax = figure.subplots()
         for variant, cells, positions in series:
@@ -344,7 +351,7 @@ def cross_host(rows: list[CrossHostRow], labels: list[str]) -> str | None:
     if not shown:
         return None
     names = [f"{r.workload} ({r.language}) {r.variant} {r.state}" for r in shown][::-1]
-    with _style():
+    with styled():
         figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * len(shown) * len(labels)))
         ax = figure.subplots()
         step = 0.8 / len(labels)
@@ -382,7 +389,7 @@ def _bars(rows: list[tuple[str, str, float]], axis_label: str) -> str | None:
     if not rows:
         return None
     colours = variant_colours([variant for _, variant, _ in rows])
-    with _style():
+    with styled():
         figure = Figure(figsize=(WIDTH_INCHES, 0.7 + ROW_INCHES * len(rows)))
         ax = figure.subplots()
         positions = range(len(rows))
