@@ -381,11 +381,15 @@ class Cells:
         # the run combines these, each side from its own stream
         self._medians: dict[str, FloatArray | None] = {}
 
-    def ok_values(self, column: str) -> dict[CellKey, FloatArray]:
-        """cell -> the column's values over its ok samples that have one."""
+    def ok_values(
+        self, column: str, keys: Iterable[CellKey] | None = None
+    ) -> dict[CellKey, FloatArray]:
+        """cell -> the column's values over its ok samples that have one, for every cell or
+        those of `keys`."""
         values = self.frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
         kept = self._ok & ~np.isnan(values)
-        return {key: values[rows[kept[rows]]] for key, rows in self.rows.items()}
+        chosen = self.rows if keys is None else {key: self.rows[key] for key in keys}
+        return {key: values[rows[kept[rows]]] for key, rows in chosen.items()}
 
     def ok_rows(self, key: CellKey) -> IntArray:
         """A cell's ok samples: their positions in the frame."""

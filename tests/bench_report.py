@@ -73,7 +73,6 @@ def generate(path: Path, total: int, seed: int) -> int:
 # The command as `python -m harness` runs it, timing its own call apart from its imports.
 _TIMED_COMMAND = """
 import sys, time
-started = time.perf_counter()
 from harness.cli import main
 imported = time.perf_counter()
 code = main(sys.argv[1:])

@@ -144,9 +144,8 @@ def startup_figure(run: Run) -> Figure | None:
         ax.set_title(variant, loc="left", fontsize=8, fontweight="bold")
         ax.set_ylim(-0.6, len(bars[variant]) - 0.4)
         ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
-        handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-        ax.legend(handles.values(), handles.keys(), loc="lower right", bbox_to_anchor=(1, 1),
-                  ncols=len(handles), fontsize=7, frameon=False, borderaxespad=0.2)  # fmt: skip
+        _dedup_legend(ax, loc="lower right", bbox_to_anchor=(1, 1), ncols=len(phase_colour),
+                      frameon=False, borderaxespad=0.2)  # fmt: skip
     axes[-1].set_xlabel("median ms, phases inside wall time stacked (noop workload)")
     _margins(
         figure,
@@ -202,11 +201,12 @@ def throughput_ratios(run: Run) -> str | None:
                 _dots_with_intervals(ax, [r for r, _ in cpu], [y for _, y in cpu],
                                      colour=colours[variant], label=f"{variant} (CPU)",
                                      marker="d")  # fmt: skip
-        _row_labels(ax, range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
+        names = [f"{w} ({lang})" for w, lang in labels]
+        _row_labels(ax, range(len(names)), names)
         _ratio_axis(ax, "compute time net of startup / native, wall (o) and CPU (◆) "
                         "(log scale; 1 = as fast as native)")  # fmt: skip
         _dedup_legend(ax)
-        _margins(figure, [f"{w} ({lang})" for w, lang in labels])
+        _margins(figure, names)
         return to_svg(figure)
 
 
@@ -239,9 +239,12 @@ def _dots_with_intervals(
                 capsize=2, linewidth=1, label=label)  # fmt: skip
 
 
-def _dedup_legend(ax: Axes) -> None:
+def _dedup_legend(ax: Axes, **placement: Any) -> None:
+    """A legend entry per label (a series drawn in several calls repeats its label), placed
+    where matplotlib finds room unless `placement` says."""
     handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-    ax.legend(handles.values(), handles.keys(), loc="best", fontsize=7)
+    options: dict[str, Any] = {"loc": "best", "fontsize": 7} | placement
+    ax.legend(handles.values(), handles.keys(), **options)
 
 
 def distributions(run: Run) -> str | None:
@@ -338,10 +341,11 @@ def memory_peaks(run: Run) -> str | None:
             ax.axvspan(low, resolution / 2**20, color="#dddddd", alpha=0.6, linewidth=0,
                        label="below resolution")  # fmt: skip
             ax.set_xlim(left=low)
-        _row_labels(ax, range(len(labels)), [f"{w} ({lang})" for w, lang in labels])
+        names = [f"{w} ({lang})" for w, lang in labels]
+        _row_labels(ax, range(len(names)), names)
         _log_axis(ax, "median peak memory per instance, MiB, log scale (scopes: see Method)")
         ax.legend(fontsize=7, loc="best")
-        _margins(figure, [f"{w} ({lang})" for w, lang in labels])
+        _margins(figure, names)
         return to_svg(figure)
 
 

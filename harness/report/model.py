@@ -605,25 +605,22 @@ def phase_medians(run: Run, workload: str) -> dict[tuple[str, str, str], dict[st
     at its shown size that recorded the phase."""
     size = shown_size(run.summaries, workload)
     cells = run.cells
-    keys = [key for key in cells.rows if key.workload == workload and key.size == size]
-    if not keys:
-        return {}
-    columns = {
-        phase_of(column): cells.frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-        for column in phase_columns(cells.frame)
+    # a cell with no ok sample has no phases to show
+    keys = [
+        key
+        for key in cells.rows
+        if (key.workload, key.size) == (workload, size) and cells.ok_rows(key).size
+    ]
+    by_phase = {
+        phase_of(column): cells.ok_values(column, keys) for column in phase_columns(cells.frame)
     }
-    phases: dict[tuple[str, str, str], dict[str, float]] = {}
-    for key in keys:
-        rows = cells.ok_rows(key)
-        if not rows.size:
-            continue  # no ok sample: no phases to show
-        medians = {}
-        for phase, values in columns.items():
-            recorded = values[rows]
-            recorded = recorded[~np.isnan(recorded)]
-            if recorded.size:
-                medians[phase] = float(np.median(recorded))
-        phases[(key.variant, key.state, build_label(key.language, key.profile))] = medians
+    phases = {
+        (key.variant, key.state, build_label(key.language, key.profile)): {
+            phase: float(np.median(values[key])) for phase, values in by_phase.items()
+            if values[key].size
+        }
+        for key in keys
+    }  # fmt: skip
     return dict(sorted(phases.items(), key=lambda kv: (variant_order(kv[0][0]), kv[0])))
 
 
