@@ -22,16 +22,17 @@ import docker
 import psutil
 import pytest
 
-from harness.build import build_helper
+from harness.build import build, build_helper
 from harness.cache import RECORD_NAME, BuildCache
 from harness.cli import main
 from harness.header import SCHEMA_VERSION, Header, HostCost
 from harness.report import write_report
 from harness.results import Results, Sample, Status, read_results
+from harness.targets.base import Confinement, Invocation
 from harness.targets.containerd_events import SEGMENTS
-from harness.targets.docker import criu_check
+from harness.targets.docker import DockerTarget, criu_check
 from harness.targets.runc import STATE_ROOT, RuncTarget, default_spec
-from harness.toolchains import find_compiler, host_has_feature
+from harness.toolchains import Profile, find_compiler, host_has_feature
 from harness.workloads import Language, load_workload, sha256_bytes
 from tests.conftest import WORKLOADS, write_workload
 
@@ -618,6 +619,40 @@ def test_a_docker_start_is_seen_from_inside_in_containerds_events(
         assert abs(sum(segments) - sample.wall_ns) < 1_000_000, sample.phases_ns
         assert all(span >= 0 for span in segments)
     assert "docker cold (noop, c) from inside" in outcome.out
+
+
+def _event_subscribers() -> list[psutil.Process]:
+    return [child for child in psutil.Process().children() if child.name() == "ctr"]
+
+
+def test_the_docker_target_subscribes_to_containerds_events_at_its_first_sample(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    """Opened (to build, or to start the scenarios' instances), the docker target runs no `ctr
+    events` subscriber: one left unread is told of every container the scenarios time. Its
+    first sample starts one, and has its start cut into segments; closing stops it."""
+    cache = BuildCache(cache_dir)
+    target = DockerTarget.open(cache)
+    try:
+        outcome = build([load_workload(WORKLOADS / "noop")], languages=[Language.C],
+                        profiles=[Profile.PORTABLE], targets=[target], cache=cache,
+                        on_step=lambda artifact, built: None)  # fmt: skip
+        image = outcome.artifacts[("noop", "c", DockerTarget.name, Profile.PORTABLE.value)]
+        instance = target.spawn(image, [], target.mark, Confinement())
+        try:
+            instance.end_input()
+            assert instance.wait(60).exit_code == 0
+        finally:
+            instance.stop()
+        assert _event_subscribers() == []
+        execution = target.run(Invocation(image, (), tmp_path / "out", tmp_path / "err", 60.0,
+                                          None))  # fmt: skip
+        assert len(_event_subscribers()) == 1
+        assert execution.exit_code == 0
+        assert set(SEGMENTS) <= execution.phases_ns.keys()
+    finally:
+        target.close()
+    assert _event_subscribers() == []
 
 
 def test_the_oci_runtimes_alone_run_the_images_root_without_a_daemon(

@@ -114,14 +114,21 @@ class EventLog:
             self.close()  # no subscriber left behind, whatever stopped the wait
             raise
 
+    @staticmethod
+    def missing() -> str:
+        """Why no subscriber can start here (no ctr, no containerd socket); "" when one can."""
+        if shutil.which("ctr") is None:
+            return "ctr is not installed (containerd's CLI: it comes with containerd)"
+        if containerd_socket() is None:
+            return f"no containerd socket at {' or '.join(CONTAINERD_SOCKETS)}"
+        return ""
+
     @classmethod
     def start(cls) -> tuple[EventLog | None, str]:
         """A subscriber, or None and why there is none."""
         ctr, address = shutil.which("ctr"), containerd_socket()
-        if ctr is None:
-            return None, "ctr is not installed (containerd's CLI: it comes with containerd)"
-        if address is None:
-            return None, f"no containerd socket at {' or '.join(CONTAINERD_SOCKETS)}"
+        if ctr is None or address is None:
+            return None, cls.missing()
         try:
             return cls(ctr, address), ""
         except (OSError, TimeoutError, subprocess.TimeoutExpired) as error:

@@ -246,7 +246,12 @@ class DockerTarget:
             )
         # Docker can nest a container's group in ours only with the cgroupfs driver.
         self.cgroups_usable = info.get("CgroupDriver") == "cgroupfs"
-        self.events, self.events_missing = EventLog.start() if timeline else (None, "not asked")
+        # The event subscriber starts with the first sample (a primer's, before any clock), not
+        # here: a target opened to build, or to start the scenarios' instances, never reads it,
+        # and an unread subscriber is told of every container the scenarios time while
+        # containerd keeps what it cannot take
+        self.events: EventLog | None = None
+        self.events_missing = EventLog.missing() if timeline else "not asked"
 
     @classmethod
     def open(cls, cache: BuildCache) -> DockerTarget:
@@ -418,6 +423,8 @@ class DockerTarget:
             return Execution(None, error=f"Docker Engine unreachable: {error}", unavailable=True)
 
     def _run(self, invocation: Invocation) -> Execution:
+        if self.events is None and not self.events_missing:  # the first sample: subscribe
+            self.events, self.events_missing = EventLog.start()  # (once: a failure stays)
         # The output files are opened before the clock and filled as the output comes: the
         # harness holds one chunk of it at a time, however much a container writes.
         with (invocation.stdout_path.open("wb") as stdout,
@@ -528,9 +535,10 @@ class DockerTarget:
             "user": "the sample account's uid:gid (the image's default when the harness is "
             "not root)",
             "inside_timeline": "containerd's events for each container (one `ctr events` "
-            "subscriber for the run, read between samples): the phases "
-            f"{', '.join(SEGMENTS)}, recorded apart"
-            if self.events is not None
+            "subscriber, from the first sample to the run's end, read between samples): the "
+            f"phases {', '.join(SEGMENTS)}, recorded apart (a sample whose events did not all "
+            "arrive has none)"
+            if not self.events_missing
             else f"none: {self.events_missing}",
         }
 
