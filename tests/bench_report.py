@@ -11,9 +11,11 @@ each of --repeat renders, in two scopes:
 - command: the whole process as its user waits for it, interpreter start and imports included
   (about a second more on the 2-core VM).
 Beside them: each process's CPU time (user + system: the quieter figure on a shared host, whose
-wall time varies twofold by the hour here), the size of the HTML and the most memory a render
-held. Exits 1 when a target is missed: 100 000 samples rendered in under 2 s, 1 000 000 in under
-10 s (issue 19, on the 2-core VM), either under 3 MB of HTML.
+wall time varies twofold by the hour here) and its system time alone (the kernel's share: at a
+million samples mostly pages zeroed for fresh memory, and what moves most between hours), the
+size of the HTML and the most memory a render held. Exits 1 when a target is missed: 100 000
+samples rendered in under 2 s, 1 000 000 in under 10 s (issue 19, on the 2-core VM), either
+under 3 MB of HTML.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class Render:
     render_s: float  # the command's call, its imports done
     command_s: float  # the whole process: interpreter, imports, call, exit
     cpu_s: float  # the process's user + system time
+    system_s: float  # its system time alone: the kernel's share, what moves most by the hour here
     peak_rss_mib: float
 
 
@@ -103,7 +106,9 @@ def render(results: Path, output: Path) -> Render:
     if process.returncode or "render_s=" not in said:
         raise SystemExit(f"report_bench: isobench report exited {process.returncode}: {said}")
     render_s = float(said.rsplit("render_s=", 1)[1])
-    return Render(render_s, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Render(
+        render_s, seconds, usage.ru_utime + usage.ru_stime, usage.ru_stime, usage.ru_maxrss / 1024
+    )
 
 
 def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
@@ -116,6 +121,7 @@ def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
     times = [r.render_s for r in renders]
     commands = [r.command_s for r in renders]
     cpu = [r.cpu_s for r in renders]
+    system = [r.system_s for r in renders]
     seconds = statistics.median(times)
     size = output.stat().st_size
     peak_mib = max(r.peak_rss_mib for r in renders)
@@ -123,12 +129,14 @@ def bench(count: int, seed: int, repeat: int, scratch: Path) -> bool:
     print(json.dumps({"samples": generated, "results_bytes": results.stat().st_size,
                       "render_s": [round(t, 2) for t in times],
                       "command_s": [round(t, 2) for t in commands],
-                      "cpu_s": [round(t, 2) for t in cpu], "html_bytes": size,
+                      "cpu_s": [round(t, 2) for t in cpu],
+                      "system_s": [round(t, 2) for t in system], "html_bytes": size,
                       "peak_rss_mib": round(peak_mib)}))  # fmt: skip
     print(f"report of {generated} samples ({results.stat().st_size / 1e6:.0f} MB of results): "
           f"render median {seconds:.2f} s over {len(times)} renders (min {min(times):.2f}, max "
           f"{max(times):.2f}; target {f'< {target:g} s' if target else 'none'}); whole command "
-          f"median {statistics.median(commands):.2f} s, CPU {statistics.median(cpu):.2f} s; "
+          f"median {statistics.median(commands):.2f} s, CPU {statistics.median(cpu):.2f} s "
+          f"(system {statistics.median(system):.2f} s); "
           f"{size / 1e6:.2f} MB of HTML (target < {TARGET_BYTES / 1e6:g} MB), "
           f"at most {peak_mib:.0f} MiB resident")  # fmt: skip
     results.unlink()
