@@ -241,11 +241,13 @@ def _sample_frame(part: pa.Table) -> pd.DataFrame | None:
     columns: dict[str, pa.Array[Any] | pa.ChunkedArray[Any]] = {
         name: part.column(name).cast(_arrow_type(_KINDS["sample"][name])) for name in SAMPLE_COLUMNS
     }
-    phases = part.column("phases_ns").combine_chunks()
-    if not isinstance(phases, pa.StructArray):
+    phases = part.column("phases_ns")
+    if not pa.types.is_struct(phases.type):
         return None
     for index, child in enumerate(phases.type):
-        values = phases.field(index)
+        # each phase's values chunk by chunk: no copy of the whole struct column first
+        chunks = [cast("pa.StructArray", chunk).field(index) for chunk in phases.chunks]
+        values = pa.chunked_array(chunks, child.type)
         if not (child.type == pa.int64() or pa.types.is_null(child.type)):
             return None
         if (pc.min(values).as_py() or 0) < 0:
