@@ -117,6 +117,8 @@ def startup_figure(run: Run) -> Figure | None:
         return None
     variants = sorted({variant for variant, _, _ in medians}, key=variant_order)
     bars = {variant: sorted(key for key in medians if key[0] == variant) for variant in variants}
+    labels = {variant: [f"{state} ({language})" for _, state, language in bars[variant]]
+              for variant in variants}  # fmt: skip
     # each panel as tall as its bars, with room above it for its title and legend
     panel_inches = [BAR_ROW_INCHES * len(bars[variant]) for variant in variants]
     gap_inches = 0.5
@@ -139,8 +141,7 @@ def startup_figure(run: Run) -> Figure | None:
                 ax.barh(row, width, left=left, color=colour, height=0.6, label=phase)
                 left += width
             ax.text(left, row, f" {left:.3g} ms", va="center", fontsize=7)
-        labels = [f"{state} ({language})" for _, state, language in bars[variant]]
-        _row_labels(ax, range(len(labels)), labels)
+        _row_labels(ax, range(len(labels[variant])), labels[variant])
         ax.set_title(variant, loc="left", fontsize=8, fontweight="bold")
         ax.set_ylim(-0.6, len(bars[variant]) - 0.4)
         ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
@@ -149,7 +150,7 @@ def startup_figure(run: Run) -> Figure | None:
     axes[-1].set_xlabel("median ms, phases inside wall time stacked (noop workload)")
     _margins(
         figure,
-        [f"{state} ({language})" for _, state, language in medians],
+        [label for panel in labels.values() for label in panel],
         top_inches=gap_inches,
         hspace=gap_inches / (sum(panel_inches) / len(variants)),
     )
