@@ -244,7 +244,7 @@ def _read_header(path: Path, line: str) -> dict[str, Any]:
     version = header.get("schema_version")
     if version not in READABLE_VERSIONS:
         raise IsobenchError(
-            f"{path}: line 1: field 'schema_version': {version!r} is not a version this "
+            f"{path}: line 1: field 'schema_version': {version!r:.40} is not a version this "
             f"isobench reads ({', '.join(map(str, READABLE_VERSIONS))})"
         )
     return header

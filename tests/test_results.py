@@ -86,6 +86,14 @@ def test_another_schema_version_is_refused_by_name(tmp_path: Path) -> None:
         read_results(path)
 
 
+def test_a_hostile_schema_version_is_shown_clipped(tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"kind": "header", "schema_version": "9" * 5000}) + "\n")
+    with pytest.raises(IsobenchError, match=r"'schema_version': '9{39} is not a version") as error:
+        read_results(path)
+    assert len(str(error.value)) < len(str(path)) + 200
+
+
 def test_a_corrupt_line_in_the_middle_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     with ResultsWriter(path, Header.read({"run_id": "r1"})) as writer:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +30,7 @@ from harness.results import (
     read_results,
 )
 from harness.workloads import load_workload
-from tests.conftest import WORKLOADS
+from tests.conftest import PROJECT_ROOT, WORKLOADS
 
 EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REPORTS = settings(EXAMPLES, max_examples=40)  # each example renders a whole report
@@ -331,3 +333,26 @@ def test_the_columns_read_a_file_exactly_as_the_rows_do_or_leave_it_to_them(
             assert (results.scenario_samples, results.floor_starts) == (
                 scenario_samples, floor_starts
             )  # fmt: skip
+
+
+def test_a_list_the_json_reader_builds_wrong_is_refused_by_name_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    """pyarrow's JSON reader (26.0) builds a list of many nulls then a string as an array whose
+    offsets run past its values; any compute over it reads beyond its buffers, and filtering the
+    rows by kind killed the process with a segfault (hypothesis found the short form of it, one
+    run in seven). Such a file is the row reader's, which names the field: in a child process,
+    as a crash is what this guards against."""
+    scenario = dict(FULL_ROWS["scenario"], host_used_after_bytes=[None] * 100_000 + ["x"])
+    header = {"kind": "header", "schema_version": SCHEMA_VERSION, "run_id": "r"}
+    rows = [header, FULL_ROWS["sample"], scenario, FULL_ROWS["floor"]]
+    path = tmp_path / "run.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "summary", str(path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1
+    assert str(path) in done.stderr
+    assert "host_used_after_bytes" in done.stderr
