@@ -188,10 +188,10 @@ def _parsed(data: bytes, start: int) -> pa.Table | None:
         return None
     if "kind" not in table.column_names or table.schema.field("kind").type != pa.string():
         return None
-    # Nothing computes over a table pyarrow's reader built wrong: from a list of many nulls then
-    # a string it builds offsets that run past the values, and filtering such rows by kind read
-    # past the buffers and killed the process. No field holds a list (phases_ns is the one
-    # object) and a full check costs 0.07 s a million samples, so both guard the compute here
+    # Nothing computes over a table pyarrow's reader built wrong: from a list whose first values
+    # are null it builds offsets that run past the values (apache/arrow#51305), and filtering
+    # such rows by kind read past the buffers and killed the process. No field holds a list
+    # (phases_ns is the one object) and a full check costs 0.07 s a million samples: both here
     if not all(_readable(field.type) for field in table.schema):
         return None
     try:
