@@ -11,6 +11,12 @@ Exits 1 when the whole interval lies beyond the band (±5%): the subscriber move
 every docker target opened to build or to start the scenarios' instances did before the
 subscriber waited for the first sample; it also prints how much containerd's memory (PSS) grew
 over each block.
+
+`--floor`: times the containerd floor's loop instead (harness.floors: `ctr run --rm` in a
+namespace of its own, 20 starts a block after 3 untimed), which runs while the docker variant's
+subscriber lives, with that subscriber (to Docker's namespace alone, SUBSCRIPTION) against one
+to every event (what the variant ran before it subscribed to Docker's namespace alone, and so
+was told of the floor's containers).
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ import psutil
 from harness.affinity import AUTO, parse_cpus, pinned
 from harness.build import build
 from harness.cache import BuildCache
+from harness.floors import CONTAINERD, Floors
 from harness.stats import bootstrap_ratio_ci
 from harness.targets.base import WARM, Invocation
-from harness.targets.containerd_events import EventLog
+from harness.targets.containerd_events import SUBSCRIPTION, EventLog
 from harness.targets.docker import DockerTarget, connect
-from harness.toolchains import Profile
+from harness.toolchains import Profile, host_arch
 from harness.workloads import Language, load_workload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--per-block", type=int, default=PER_BLOCK, help="timed samples a block")
     parser.add_argument("--unread", type=int, default=0, help="this many unread subscribers")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="time the containerd floor, Docker's subscriber against one to all",
+    )
     args = parser.parse_args(argv)
     cache = BuildCache(args.cache_dir)
+    if args.floor:
+        return _floor(cache, args.blocks, random.Random(args.seed))
     client = connect()
     packager = DockerTarget(client, cache, timeline=False)
     outcome = build([load_workload(ROOT / "workloads" / "noop")], languages=[Language.C],
@@ -81,22 +95,62 @@ def main(argv: list[str] | None = None) -> int:
                         if log is not None:
                             log.close()
     on, off = walls[True], walls[False]
-    interval = bootstrap_ratio_ci(on, off)
-    ratio = float(np.median(on) / np.median(off))
     arm = f"{args.unread} unread subscribers" if args.unread else "the subscriber"
     print(f"docker noop warm (C), {len(on)} and {len(off)} samples, on CPUs {cpus}")
     print(f"with {arm} {np.median(on) / 1e6:.1f} ms, without {np.median(off) / 1e6:.1f} ms")
     print(f"containerd's PSS over a block of {args.per_block + 1} starts, median: with "
           f"{np.median(grown[True]) / 2**10:+.0f} KiB, without "
           f"{np.median(grown[False]) / 2**10:+.0f} KiB")  # fmt: skip
+    return _verdict(on, off)
+
+
+def _verdict(on: list[float], off: list[float]) -> int:
+    """Prints the ratio of the medians (on / off) with its interval; 1 when it lies beyond the
+    band."""
+    interval = bootstrap_ratio_ci(on, off)
+    ratio = float(np.median(on) / np.median(off))
     print(f"ratio {ratio:.3f} (95% CI {interval[0]:.3f}-{interval[1]:.3f})" if interval else "")
     beyond = interval is not None and (interval[0] > BAND or interval[1] < 1 / BAND)
     print("BEYOND the ±5% band" if beyond else "within the ±5% band, or not resolved")
     return 1 if beyond else 0
 
 
-def _started() -> EventLog:
-    log, why = EventLog.start()
+def _floor(cache: BuildCache, blocks: int, order: random.Random) -> int:
+    """The containerd floor's starts with Docker's subscriber (True) and one to every event."""
+    walls: dict[bool, list[float]] = {True: [], False: []}
+    subscriber_cpu: dict[bool, list[float]] = {True: [], False: []}  # seconds, each block
+    with Floors([CONTAINERD], cache, None, host_arch()) as floors, pinned(parse_cpus(AUTO)):
+        cpus = sorted(os.sched_getaffinity(0))
+        for _ in range(blocks):
+            arms = [True, False]
+            order.shuffle(arms)
+            for dockers in arms:
+                log = _started(SUBSCRIPTION if dockers else ())
+                try:
+                    rows = floors.measure(1)
+                    subscriber_cpu[dockers].append(_subscriber_cpu_s())
+                finally:
+                    log.close()
+                walls[dockers].extend(float(row.wall_ns) for row in rows if row.wall_ns)
+    on, off = walls[True], walls[False]
+    print(f"containerd floor, {len(on)} and {len(off)} starts, on CPUs {cpus}")
+    print(f"with Docker's subscriber {np.median(on) / 1e6:.2f} ms, with one to every event "
+          f"{np.median(off) / 1e6:.2f} ms")  # fmt: skip
+    print(f"the subscriber's CPU time a block (its start and probes included), median: "
+          f"{np.median(subscriber_cpu[True]) * 1e3:.0f} ms against "
+          f"{np.median(subscriber_cpu[False]) * 1e3:.0f} ms")  # fmt: skip
+    return _verdict(on, off)
+
+
+def _subscriber_cpu_s() -> float:
+    """The user and system time of this process's one `ctr` child (the subscriber)."""
+    (ctr,) = [child for child in psutil.Process().children() if child.name() == "ctr"]
+    times = ctr.cpu_times()
+    return float(times.user + times.system)
+
+
+def _started(subscription: tuple[str, ...] = SUBSCRIPTION) -> EventLog:
+    log, why = EventLog.start(subscription)
     if log is None:
         raise SystemExit(f"bench_subscriber: no subscriber: {why}")
     return log

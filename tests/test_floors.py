@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from harness.cli import main
 from harness.errors import IsobenchError
 from harness.floors import (
     CONTAINERD,
+    CONTAINERD_NAMESPACE,
     CRUN,
     FLOORS,
     RUNC,
@@ -35,6 +38,7 @@ from harness.ladder import ladder_of
 from harness.report import write_report
 from harness.results import FloorStart, Status, read_results
 from harness.stats import Cells, startup_ladder, summarize_cells, summarize_floors
+from harness.targets.containerd_events import READY_TIMEOUT_S, EventLog, containerd_socket
 from harness.terminal import print_ladder
 from harness.toolchains import host_arch
 from tests import reportdata
@@ -275,3 +279,30 @@ def test_the_ladder_in_the_terminal_shows_a_files_words_as_they_are(tmp_path: Pa
     print_ladder(console, results.header, cells, summarize_cells(cells), results.floor_starts)
     text = console.export_text()
     assert "[red]spawn[/red] \\x1b[2J" in text
+
+
+@pytest.mark.integration
+def test_the_containerd_floors_containers_reach_no_event_subscriber(cache_dir: Path) -> None:
+    """The floors' containerd loop runs while the docker variant's `ctr events` subscriber
+    lives; containerd keeps the loop's events (its own namespace) from it: none is waiting in
+    the subscriber's pipe when an event it does take (a probe namespace made after the loop)
+    arrives, and containerd sends events in order."""
+    log, why = EventLog.start()
+    assert log is not None, why
+    try:
+        with Floors([CONTAINERD], BuildCache(cache_dir), None, host_arch()) as floors:
+            rows = floors.measure(1)
+        assert {row.status for row in rows} == {Status.OK}, rows[0].detail
+        marker = f"isobench-probe-{uuid.uuid4().hex[:8]}"
+        client = [shutil.which("ctr") or "ctr", "--address", containerd_socket() or ""]
+        for action in ("create", "remove"):
+            subprocess.run([*client, "namespaces", action, marker], check=True, timeout=30)
+        seen: list[str] = []
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not any(marker in line for line in seen) and time.monotonic() < deadline:
+            seen += log._lines(deadline)
+        assert any(marker in line for line in seen)
+        namespaces = {line.split(" ")[4] for line in seen if line.count(" ") >= 5}
+        assert CONTAINERD_NAMESPACE not in namespaces, seen[:3]
+    finally:
+        log.close()

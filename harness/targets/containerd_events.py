@@ -42,6 +42,11 @@ CONTAINERD_SOCKETS = (
     "/var/run/docker/containerd/containerd.sock",
 )
 DOCKER_NAMESPACE = "moby"  # where dockerd keeps its containers in containerd
+# What containerd sends the subscriber (its filters, either one: a filter's clauses joined by
+# commas must all hold, separate filters are alternatives): Docker's events, and the creation of
+# its own probes' namespaces. Not the floors' containerd loop (`ctr run` in a namespace of its
+# own, while the subscriber lives): those events reached it too, unread until the next sample
+SUBSCRIPTION = (f"namespace=={DOCKER_NAMESPACE}", 'topic=="/namespaces/create"')
 # containerd's topics, in the order a container meets them
 TOPICS = ("/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete",
           "/containers/delete")  # fmt: skip
@@ -99,13 +104,17 @@ def segments_ns(
 
 
 class EventLog:
-    """One `ctr events` subscriber, started once (ready when it has seen an event of its own
-    making) and read between samples: what it printed waits in its pipe meanwhile."""
+    """One `ctr events` subscriber to Docker's events (SUBSCRIPTION), started once (ready when
+    it has seen an event of its own making) and read between samples: what it printed waits in
+    its pipe meanwhile."""
 
-    def __init__(self, ctr: str, address: str) -> None:
+    def __init__(self, ctr: str, address: str, subscription: tuple[str, ...]) -> None:
         self._client = [ctr, "--address", address]
-        self._process = subprocess.Popen([*self._client, "events"], stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL)  # fmt: skip
+        self._process = subprocess.Popen(
+            [*self._client, "events", *subscription],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         self._fd = self._process.stdout.fileno() if self._process.stdout else -1
         self._pending = b""
         try:
@@ -124,13 +133,14 @@ class EventLog:
         return ""
 
     @classmethod
-    def start(cls) -> tuple[EventLog | None, str]:
-        """A subscriber, or None and why there is none."""
+    def start(cls, subscription: tuple[str, ...] = SUBSCRIPTION) -> tuple[EventLog | None, str]:
+        """A subscriber (to every event, `subscription` empty: tests.bench_subscriber's
+        comparison), or None and why there is none."""
         ctr, address = shutil.which("ctr"), containerd_socket()
         if ctr is None or address is None:
             return None, cls.missing()
         try:
-            return cls(ctr, address), ""
+            return cls(ctr, address, subscription), ""
         except (OSError, TimeoutError, subprocess.TimeoutExpired) as error:
             return None, f"ctr events: {error}"
 

@@ -535,7 +535,8 @@ class DockerTarget:
             "user": "the sample account's uid:gid (the image's default when the harness is "
             "not root)",
             "inside_timeline": "containerd's events for each container (one `ctr events` "
-            "subscriber, from the first sample to the run's end, read between samples): the "
+            "subscriber to Docker's namespace alone, from the first sample to the run's end, "
+            "read between samples): the "
             f"phases {', '.join(SEGMENTS)}, recorded apart (a sample whose events did not all "
             "arrive has none)"
             if not self.events_missing
