@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.results import ResultsWriter, Status, read_results
+from harness.results import ResultsWriter, Sample, Status, read_results
 
 EXAMPLE = sorted((Path(__file__).resolve().parent.parent / "results" / "example").glob("*.jsonl"))
 TARGET_SECONDS = {100_000: 2.0, 1_000_000: 10.0}  # samples -> the most a render may take
@@ -43,10 +43,12 @@ def generate(path: Path, total: int, seed: int) -> int:
     example = read_results(EXAMPLE[-1])
     header = example.header
     cells: dict[tuple[str, ...], list[int]] = {}
-    templates = {}
+    templates: dict[tuple[str, ...], Sample] = {}
     for sample in example.samples:
         if sample.status is Status.OK and sample.wall_ns and not sample.warmup:
-            key = (sample.workload, sample.language, sample.variant, sample.size, sample.state)
+            key: tuple[str, ...] = (
+                sample.workload, sample.language, sample.variant, sample.size, sample.state
+            )  # fmt: skip
             cells.setdefault(key, []).append(sample.wall_ns)
             templates[key] = sample
     rng = random.Random(seed)

@@ -25,7 +25,7 @@ def test_cpu_lists_parse_as_taskset_writes_them() -> None:
 def test_cpus_are_listed_as_the_kernel_lists_them(cpus: list[int], listed: str) -> None:
     assert cpu_list(cpus) == listed
     if cpus:
-        assert cpus_in(listed) == set(cpus)
+        assert cpus_in(listed) == frozenset(cpus)
 
 
 @pytest.mark.parametrize("listed", ["", "x", "1-", "-1", "2-1", "0,,1", f"0-{1 << 40}"])

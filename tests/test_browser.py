@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Request, Route, sync_playwright
+from playwright.sync_api import Page, Request, Route, ViewportSize, sync_playwright
 
 from harness.report import write_report
 from tests.conftest import PROJECT_ROOT
@@ -31,8 +32,8 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--proxy-server=127.0.0.1:9",  # a closed port: anything that slips past the route fails
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def open_offline(page: Page, url: str) -> tuple[list[str], list[str]]:
     "make_report", [two_host_report, example_report], ids=["two-hosts", "example"]
 )
 def test_the_report_renders_offline_without_errors_or_requests(
-    chromium: str | None, tmp_path: Path, make_report
+    chromium: str | None, tmp_path: Path, make_report: Callable[[Path], Path]
 ) -> None:
     report = make_report(tmp_path)
     shots = Path(os.environ.get("ISOBENCH_SCREENSHOT_DIR", tmp_path))

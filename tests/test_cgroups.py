@@ -42,7 +42,9 @@ def test_the_peak_counts_what_the_instance_adds_above_its_host() -> None:
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         charged_before = int(completed.stdout)
-        peak = cgroup.peak_bytes() - charged_before
+        charged_after = cgroup.peak_bytes()
+        assert charged_after is not None
+        peak = charged_after - charged_before
     finally:
         cgroup.kill_all()
         cgroup.remove()

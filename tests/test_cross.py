@@ -63,7 +63,8 @@ def test_a_cross_build_for_aarch64_makes_aarch64_executables_images_and_aot_and_
     client = docker.from_env()
     try:
         for record in images:
-            image = client.api.inspect_image(record["image"]["tag"])
+            api: Any = client.api  # docker-py's APIClient is not annotated
+            image = api.inspect_image(record["image"]["tag"])
             assert (image["Os"], image["Architecture"]) == ("linux", "arm64")
     finally:
         client.close()

@@ -91,7 +91,7 @@ def test_one_job_per_architecture_each_running_the_main_command() -> None:
     assert set(found) == {"amd64", "arm64"}
 
     def without_arch(job: dict[str, Any]) -> str:
-        text = yaml.safe_dump(job)
+        text = str(yaml.safe_dump(job))
         return text.replace("amd64", "ARCH").replace("arm64", "ARCH")
 
     assert without_arch(found["amd64"]) == without_arch(found["arm64"])  # the same but the arch

@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
+from matplotlib.patches import Patch
 
 from harness.cli import main
 from harness.header import SCHEMA_VERSION
@@ -333,5 +335,7 @@ def test_the_startup_figure_keeps_each_panels_legend_inside_and_its_colours_apar
             assert figure.bbox.x0 <= extent.x0
             assert extent.x1 <= figure.bbox.x1
             assert extent.y1 <= figure.bbox.y1
-            colours = [tuple(handle.get_facecolor()) for handle in legend.legend_handles]
+            handles = legend.legend_handles
+            assert all(isinstance(handle, Patch) for handle in handles)  # the bars' swatches
+            colours = [tuple(cast("Patch", handle).get_facecolor()) for handle in handles]
             assert len(set(colours)) == len(colours)

@@ -94,7 +94,7 @@ def test_mann_whitney_u_by_hand() -> None:
     assert u == 0
     assert p == pytest.approx(0.1)
     # 10 against 10, fully apart: 2 / C(20, 10), where the normal approximation gives 1.8e-4
-    assert mann_whitney_u(list(range(10)), list(range(10, 20))) == (0, pytest.approx(2 / 184756))
+    assert mann_whitney_u(list(range(10)), list(range(10, 20))) == pytest.approx((0, 2 / 184756))
     # A tie: the normal approximation. Ranks 1..6 and 7.5, 7.5: U = 13.5 - 10 = 3.5, mean 8,
     # variance 4*4/12 * (9 - (2**3 - 2)/(8*7)), z = (4.5 - 0.5)/sqrt(variance)
     u, p = mann_whitney_u([1, 2, 3, 7], [4, 5, 6, 7])  # type: ignore[misc]
@@ -199,7 +199,7 @@ def test_net_ratio_subtracts_each_sides_noop_floor() -> None:
     docker = by_cell[("w", "docker")]
     assert docker.ratio_to_native == pytest.approx(450 / 101)
     assert docker.net_ratio == pytest.approx(1.5)
-    assert docker.net_ratio_ci == (pytest.approx(1.5), pytest.approx(1.5))
+    assert docker.net_ratio_ci == pytest.approx((1.5, 1.5))
     assert by_cell[("w", "native")].net_ratio == 1.0
     assert by_cell[("noop", "docker")].net_ratio is None  # the floor has no net time
 
@@ -246,7 +246,7 @@ def test_fit_separates_startup_from_per_unit_cost_and_compares_slopes() -> None:
     assert docker.fixed_ns == pytest.approx(300_000_000)
     assert docker.per_unit_ns == pytest.approx(100)
     assert docker.per_unit_ratio == pytest.approx(1.0)  # the container costs startup only
-    assert docker.per_unit_ratio_ci == (pytest.approx(1.0), pytest.approx(1.0))
+    assert docker.per_unit_ratio_ci == pytest.approx((1.0, 1.0))
     assert wasm.per_unit_ratio == pytest.approx(1.5)
     assert wasm.run_phase_per_unit_ns == pytest.approx(150)
     assert wasm.r_squared == pytest.approx(1.0)
@@ -301,7 +301,7 @@ def test_cpu_time_is_summarized_beside_wall_time() -> None:
     assert (docker.cpu.median, docker.cpu.interval) == (190, (190, 190))
     assert docker.cpu.ratio == pytest.approx(190 / 91)
     assert docker.cpu.net == pytest.approx(2.0)
-    assert docker.cpu.net_interval == (pytest.approx(2.0), pytest.approx(2.0))
+    assert docker.cpu.net_interval == pytest.approx((2.0, 2.0))
     assert docker.net_ratio == pytest.approx(1.5)  # wall time, as before
     assert docker.cpu.cv == 0
     assert by_cell[("noop", "docker")].cpu.ratio == 10

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,9 @@ def test_the_revision_changes_with_any_file_but_not_with_build_output(tmp_path: 
         ),
     ],
 )
-def test_a_malformed_manifest_names_file_and_field(tmp_path: Path, edit, field, problem) -> None:
+def test_a_malformed_manifest_names_file_and_field(
+    tmp_path: Path, edit: Callable[[str], str], field: str, problem: str
+) -> None:
     directory = write_workload(tmp_path, "demo", edit(GOOD), FILES)
     with pytest.raises(IsobenchError) as caught:
         load_workload(directory)
@@ -201,7 +204,9 @@ def test_the_long_form_declares_files_folders_defines_stdin_and_exit_code(
          "unknown field"),
     ],
 )  # fmt: skip
-def test_a_malformed_long_form_names_file_and_field(tmp_path: Path, edit, field, problem) -> None:
+def test_a_malformed_long_form_names_file_and_field(
+    tmp_path: Path, edit: Callable[[str], str], field: str, problem: str
+) -> None:
     directory = write_workload(tmp_path, "demo", edit(LONG_FORM), LONG_FORM_FILES)
     with pytest.raises(IsobenchError) as caught:
         load_workload(directory)
