@@ -118,9 +118,10 @@ def kubernetes(session: nox.Session) -> None:
 @nox.session
 def subscriber(session: nox.Session) -> None:
     """What the containerd event subscriber (Docker's start seen from inside) does to docker's
-    figures: docker noop samples with and without it, in shuffled blocks, on the measure loop's
-    CPU; prints the ratio with its interval and fails when it lies beyond ±5%. Extra arguments
-    go to `python -m tests.bench_subscriber`."""
+    figures: docker noop samples with and without it (`-- --floor`: the containerd floor's loop
+    with it and with one to every event), in shuffled blocks, on the measure loop's CPU; prints
+    the ratio with its interval and fails when the rounds' paired ratio lies beyond ±5%. Extra
+    arguments go to `python -m tests.bench_subscriber`."""
     session.install("-e", ".")
     session.run("python", "-m", "tests.bench_subscriber", *session.posargs)
 
