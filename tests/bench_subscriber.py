@@ -118,8 +118,9 @@ def _verdict(on: list[list[float]], off: list[list[float]]) -> int:
     and the median of the blocks' paired ratios (each round's block of one arm over the other's)
     with its interval, resampling rounds: the one to trust when blocks drift against each other
     more than samples vary within one (here, by 2-3%), and the one held to the band (1 beyond)."""
-    pooled = bootstrap_ratio_ci(_pooled(on), _pooled(off))
-    ratio = float(np.median(_pooled(on)) / np.median(_pooled(off)))
+    on_walls, off_walls = _pooled(on), _pooled(off)
+    pooled = bootstrap_ratio_ci(on_walls, off_walls)
+    ratio = float(np.median(on_walls) / np.median(off_walls))
     print(f"ratio of the medians {ratio:.3f} (95% CI {pooled[0]:.3f}-{pooled[1]:.3f}, samples "
           "resampled)" if pooled else "")  # fmt: skip
     paired = [float(np.median(a) / np.median(b)) for a, b in zip(on, off, strict=True) if a and b]
